@@ -1,0 +1,5 @@
+import sys
+
+from synthlearn.cli import main
+
+sys.exit(main())

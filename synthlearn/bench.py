@@ -1,0 +1,82 @@
+"""Benchmarks: per-block cost of the whole engine (hook + pyo graph + limiter) on a manual
+server, with every voice sounding, at several block sizes. Compare ratios within one run: the
+machine is shared and noisy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def engine_block_cost(*, block: int, voices: int = 8, partials: int = 8, seconds: float = 5.0,
+                      sr: int = 48000) -> dict:
+    """Cost of one block with ``voices`` × ``partials`` partials all sounding."""
+    from synthlearn import events
+    from synthlearn.audio.engine import Engine
+    from synthlearn.pieces.additive import Additive
+
+    engine = Engine("manual", sr=sr, block=block)
+    try:
+        engine.play(Additive(voices=voices, partials=partials),
+                    [events.note_on(0, 40 + 5 * v, 100) for v in range(voices)])
+        for _ in range(round(seconds * sr / block)):
+            engine.process()
+        costs_us = engine.block_costs_s() * 1e6
+    finally:
+        engine.close()
+    block_us = block / sr * 1e6
+    med = float(np.median(costs_us))
+    return {
+        "block": block,
+        "partials": voices * partials,
+        "block_us": round(block_us, 1),
+        "p50_us": round(med, 1),
+        "p99_us": round(float(np.percentile(costs_us, 99)), 1),
+        "max_us": round(float(costs_us.max()), 1),
+        "p50_pct": round(100 * med / block_us, 2),
+        "p99_pct": round(100 * float(np.percentile(costs_us, 99)) / block_us, 2),
+        "first_over_median": round(float(costs_us[0]) / med, 2),
+    }
+
+
+def kernel_costs(block: int = 64, repeats: int = 20000) -> dict:
+    """µs per call of the control kernels the hook runs every block."""
+    import time
+
+    from synthlearn.limiter import Limiter
+    from synthlearn.voicing import VoiceBank
+
+    bank = VoiceBank(8, 8, block_s=block / 48000, max_hz=21600.0)
+    bank.warm()
+    for v in range(8):
+        bank.note_on(40 + 5 * v, 100)
+    lim = Limiter(48000)
+    lim.warm(block)
+    x = np.random.default_rng(0).standard_normal((2, block)).astype(np.float32)
+    y = np.zeros_like(x)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        bank.update()
+    t1 = time.perf_counter()
+    for _ in range(repeats):
+        lim.process(x[0], x[1], y[0], y[1])
+    t2 = time.perf_counter()
+    return {"voice_update_us": round((t1 - t0) / repeats * 1e6, 2),
+            "limiter_us": round((t2 - t1) / repeats * 1e6, 2), "block": block}
+
+
+def run_bench(quick: bool = False, out=print) -> dict:
+    sizes = (64, 256) if quick else (64, 128, 256, 512)
+    seconds = 2.0 if quick else 8.0
+    rows = []
+    out("engine block cost, 64 partials sounding (8 voices x 8), 48 kHz, manual server:")
+    out(f"{'block':>6} {'block us':>9} {'p50 us':>8} {'p99 us':>8} {'p50 %':>7} {'p99 %':>7} "
+        f"{'first/median':>13}")
+    for block in sizes:
+        r = engine_block_cost(block=block, seconds=seconds)
+        rows.append(r)
+        out(f"{r['block']:>6} {r['block_us']:>9} {r['p50_us']:>8} {r['p99_us']:>8} "
+            f"{r['p50_pct']:>7} {r['p99_pct']:>7} {r['first_over_median']:>13}")
+    k = kernel_costs()
+    out(f"kernels per 64-sample block: voice update {k['voice_update_us']} us, "
+        f"limiter {k['limiter_us']} us")
+    return {"engine": rows, "kernels": k}

@@ -1,0 +1,208 @@
+"""synthlearn: perform machine learning as music.
+
+Commands: demo, render, devices and bench work now; perform and ruler arrive with their pieces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+from synthlearn import __version__
+from synthlearn.errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), like every other user error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def demo_score() -> Path:
+    return Path(str(resources.files("synthlearn") / "data" / "demo.toml"))
+
+
+def _progress(done_s: float, total_s: float, wall_s: float) -> None:
+    speed = done_s / wall_s if wall_s > 0 else 0.0
+    line = f"rendering {done_s:7.1f} / {total_s:.1f} s  ({100 * done_s / total_s:3.0f} %, " \
+           f"{speed:.1f}x real time)"
+    if sys.stderr.isatty():
+        print("\r" + line, end="", file=sys.stderr, flush=True)
+    elif int(wall_s) % 5 == 0:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    return w, h
+
+
+def _add_render_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, help="random seed (default: the score's, else 0)")
+    p.add_argument("--sr", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    p.add_argument("--block", type=int, default=64, help="block size in samples (default 64)")
+    p.add_argument("--no-video", action="store_true", help="write no video")
+    p.add_argument("--size", type=_size, default=(640, 360), help="video size (default 640x360)")
+    p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+
+
+def _render_options(args, **extra):
+    from synthlearn.render import RenderOptions
+
+    return RenderOptions(
+        seed=args.seed, sr=args.sr, block=args.block, video=not args.no_video,
+        width=args.size[0], height=args.size[1], fps=args.fps, **extra,
+    )
+
+
+def _print_render(summary: dict, out: Path) -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    cost = summary["block_cost"]
+    print(f"rendered {summary['duration_s']:.1f} s of '{summary['piece']}' (seed "
+          f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
+          f"time; block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us; peak "
+          f"{summary['peak_dbfs']} dBFS")
+    files = [out / "audio.wav", out / "summary.json"]
+    if summary["files"]["video"]:
+        files.append(out / "video.mp4")
+    print("wrote " + ", ".join(str(f) for f in files))
+
+
+def cmd_render(args) -> int:
+    from synthlearn.render import render
+
+    out = Path(args.out) if args.out else Path("out") / Path(args.input).stem
+    options = _render_options(args, piece=args.piece, faithful=args.faithful or None,
+                              duration_s=args.duration)
+    summary = render(args.input, out, options, progress=_progress)
+    _print_render(summary, out)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from synthlearn.audio import backends
+
+    score = demo_score()
+    if not args.render:
+        try:
+            backend = backends.resolve(args.audio)
+        except UserError as exc:
+            if args.audio != "auto":
+                raise
+            print(f"no live audio here ({exc.args[0].split(';')[0]}); rendering the demo "
+                  "instead", file=sys.stderr)
+        else:
+            from synthlearn.live import play
+
+            print(f"playing the demo live on {backend} (Ctrl-C stops)", file=sys.stderr)
+            result = play(score, backend)
+            print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
+                  f"{result['late_blocks']} late blocks")
+            return 0
+    from synthlearn.render import render
+
+    out = Path(args.out)
+    summary = render(score, out, _render_options(args), progress=_progress)
+    _print_render(summary, out)
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from synthlearn.audio import backends
+    from synthlearn.midi.ports import list_inputs
+
+    print("audio:")
+    if backends.jack_running():
+        print(f"  jack: a server is running ({backends.jack_socket_path()})")
+    else:
+        print("  jack: no server running (start jackd, then use --audio jack)")
+    info = backends.portaudio_info()
+    if info.outputs:
+        for i, name in enumerate(info.outputs):
+            mark = "*" if i == info.default_output else " "
+            print(f"  portaudio {mark} {name}")
+    else:
+        print("  portaudio: no output device (pyo would crash booting it; synthlearn refuses)")
+    print("  offline: always (synthlearn render / synthlearn demo --render)")
+    names, why = list_inputs()
+    print("midi inputs:")
+    for name in names:
+        print(f"  {name}")
+    if why:
+        print(f"  none: {why}; the computer keyboard and MIDI files still work")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from synthlearn.bench import run_bench
+
+    result = run_bench(quick=args.quick)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+def cmd_later(args) -> int:
+    raise UserError(f"'{args.command}' is not built yet; it arrives with its issue "
+                    "(see README: what works now)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="synthlearn", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"synthlearn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    d = sub.add_parser("demo", help="play the built-in demo live, or render it without audio")
+    d.add_argument("--out", default="out", help="where a rendered demo goes (default out/)")
+    d.add_argument("--audio", default="auto", help="auto|jack|portaudio (default auto)")
+    d.add_argument("--render", action="store_true", help="render even if audio could play")
+    _add_render_options(d)
+    d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("render", help="render a score (.toml) or MIDI file (.mid) to WAV + video")
+    r.add_argument("input", help="score.toml, or a MIDI file with --piece")
+    r.add_argument("--piece", help="the piece that plays a MIDI file (additive, ...)")
+    r.add_argument("--out", help="output folder (default out/<input name>)")
+    r.add_argument("--faithful", action="store_true", help="the original's behaviour")
+    r.add_argument("--duration", type=float, help="seconds to render (default: the score's)")
+    _add_render_options(r)
+    r.set_defaults(func=cmd_render)
+
+    v = sub.add_parser("devices", help="audio and MIDI devices, and why none where none")
+    v.set_defaults(func=cmd_devices)
+
+    b = sub.add_parser("bench", help="per-block cost of the engine at several block sizes")
+    b.add_argument("--quick", action="store_true", help="fewer blocks, fewer sizes")
+    b.add_argument("--json", help="also write the results to this JSON file")
+    b.set_defaults(func=cmd_bench)
+
+    for name, what in (("perform", "live performance (arrives with the live shell)"),
+                       ("ruler", "RuLer rules from a labeled CSV (arrives with ruler)")):
+        x = sub.add_parser(name, help=what)
+        x.add_argument("rest", nargs=argparse.REMAINDER)
+        x.set_defaults(func=cmd_later)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (already printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"synthlearn {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130

@@ -1,0 +1,221 @@
+"""The command language shared by the live console, scores and OSC.
+
+A line is ``[target =] name arg arg key:value ...``. Each command has a :class:`Spec` that names
+and types its parameters, so a line is checked completely before it reaches the audio thread:
+``parse`` either returns a :class:`Command` with typed values or raises :class:`UserError` with one
+line that says what was wrong and what was expected. Pure: no pyo, pygame or rtmidi.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from synthlearn.errors import UserError
+
+KINDS = ("float", "int", "choice", "word", "path", "onoff")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a command. ``low``/``high`` bound numbers (inclusive)."""
+
+    name: str
+    kind: str = "float"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+    default: object = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown parameter kind {self.kind!r}")
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return "|".join(self.choices)
+        if self.kind == "onoff":
+            return "on|off"
+        if self.low is not None and self.high is not None:
+            return f"{self.name} ({self.kind} {self.low:g}..{self.high:g})"
+        return self.name
+
+    def convert(self, token: str, command: str) -> object:
+        def bad(expected: str) -> UserError:
+            return UserError(f"{command}: {self.name} {token!r} is not {expected}")
+
+        if self.kind in ("float", "int"):
+            try:
+                value: float = int(token) if self.kind == "int" else float(token)
+            except ValueError:
+                raise bad("an integer" if self.kind == "int" else "a number") from None
+            if not math.isfinite(value):
+                raise bad("a finite number")
+            if (self.low is not None and value < self.low) or (
+                self.high is not None and value > self.high
+            ):
+                raise bad(f"in {self.low:g}..{self.high:g}")
+            return value
+        if self.kind == "choice":
+            if token not in self.choices:
+                raise bad("one of " + ", ".join(self.choices))
+            return token
+        if self.kind == "onoff":
+            if token not in ("on", "off"):
+                raise bad("on or off")
+            return token == "on"
+        if not token:
+            raise bad("a non-empty word")
+        return token
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A command: its name, parameters (positional, or ``name:value``) and one line of help."""
+
+    name: str
+    params: tuple[Param, ...] = ()
+    help: str = ""
+    takes_target: bool = False  # ``x = name ...`` assigns the result to ``x``
+
+    def usage(self) -> str:
+        parts = [self.name]
+        for p in self.params:
+            d = p.describe()
+            parts.append(f"[{d}]" if p.optional else d)
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed, typed command. ``args`` follow the spec's parameter order."""
+
+    name: str
+    args: tuple = ()
+    text: str = ""
+    target: str | None = None
+
+    def arg(self, spec: Spec, name: str) -> object:
+        for p, v in zip(spec.params, self.args, strict=False):
+            if p.name == name:
+                return v
+        raise KeyError(name)
+
+
+@dataclass
+class Language:
+    """A set of command specs: parse, help and completion."""
+
+    specs: dict[str, Spec] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *groups: Iterable[Spec]) -> Language:
+        lang = cls()
+        for group in groups:
+            for spec in group:
+                lang.add(spec)
+        return lang
+
+    def add(self, spec: Spec) -> None:
+        self.specs[spec.name] = spec
+
+    def names(self) -> list[str]:
+        return sorted(self.specs)
+
+    def parse(self, text: str) -> Command:
+        """Parse one line; raise :class:`UserError` naming the bad token and what was expected."""
+        try:
+            tokens = shlex.split(text, comments=True)
+        except ValueError as exc:  # an unclosed quote
+            raise UserError(f"cannot read {text.strip()!r}: {exc}") from None
+        if not tokens:
+            raise UserError("empty command; type 'help' for the list")
+        target = None
+        if len(tokens) >= 2 and tokens[1] == "=":
+            target = tokens[0]
+            if not target.isidentifier():
+                raise UserError(f"{target!r} is not a name to assign to (letters, digits, _)")
+            tokens = tokens[2:]
+            if not tokens:
+                raise UserError(f"nothing after '{target} ='")
+        name, rest = tokens[0], tokens[1:]
+        spec = self.specs.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, self.specs, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; type 'help' for the list"
+            raise UserError(f"unknown command {name!r}{hint}")
+        if target is not None and not spec.takes_target:
+            raise UserError(f"{name}: its result cannot be assigned ('{target} = ...')")
+        return Command(name, self._bind(spec, rest), text.strip(), target)
+
+    def _bind(self, spec: Spec, tokens: list[str]) -> tuple:
+        values: dict[str, object] = {}
+        positional = [p for p in spec.params]
+        by_name = {p.name: p for p in spec.params}
+        pos = 0
+        for tok in tokens:
+            key, sep, val = tok.partition(":")
+            if sep and key in by_name:
+                param = by_name[key]
+                if key in values:
+                    raise UserError(f"{spec.name}: {key} given twice")
+                values[key] = param.convert(val, spec.name)
+                continue
+            while pos < len(positional) and positional[pos].name in values:
+                pos += 1
+            if pos >= len(positional):
+                raise UserError(f"{spec.name}: unexpected {tok!r}; usage: {spec.usage()}")
+            param = positional[pos]
+            values[param.name] = param.convert(tok, spec.name)
+            pos += 1
+        args = []
+        for p in spec.params:
+            if p.name in values:
+                args.append(values[p.name])
+            elif p.optional:
+                args.append(p.default)
+            else:
+                raise UserError(f"{spec.name}: missing {p.name}; usage: {spec.usage()}")
+        return tuple(args)
+
+    def help(self, name: str | None = None) -> str:
+        if name is None:
+            width = max((len(s.usage()) for s in self.specs.values()), default=0)
+            return "\n".join(
+                f"{s.usage():<{width}}  {s.help}" for _, s in sorted(self.specs.items())
+            )
+        spec = self.specs.get(name)
+        if spec is None:
+            raise UserError(f"help: no command {name!r}")
+        return f"{spec.usage()}\n  {spec.help}"
+
+    def complete(self, prefix: str) -> list[str]:
+        """Completions for the last word of ``prefix`` (command names, then choices)."""
+        words = prefix.split()
+        if not words or (len(words) == 1 and not prefix.endswith(" ")):
+            stem = words[0] if words else ""
+            return [n for n in self.names() if n.startswith(stem)]
+        spec = self.specs.get(words[0])
+        if spec is None:
+            return []
+        stem = "" if prefix.endswith(" ") else words[-1]
+        index = len(words) - 1 if prefix.endswith(" ") else len(words) - 2
+        if index >= len(spec.params):
+            return []
+        param = spec.params[index]
+        options = param.choices if param.kind == "choice" else ()
+        if param.kind == "onoff":
+            options = ("on", "off")
+        return [o for o in options if o.startswith(stem)]
+
+
+# Commands every piece understands; the engine carries them out.
+COMMON = (
+    Spec("volume", (Param("db", "float", -60.0, 6.0),), "master volume in dB (0 = unity)"),
+    Spec("panic", (), "release every sounding voice at once"),
+    Spec("help", (Param("command", "word", optional=True),), "list commands, or explain one"),
+)

@@ -1,0 +1,25 @@
+"""The pieces, by name. Loaded lazily so ``import synthlearn.pieces`` stays cheap."""
+
+from __future__ import annotations
+
+import importlib
+
+from synthlearn.errors import UserError
+
+# name -> "module:Class"
+PIECES = {
+    "additive": "synthlearn.pieces.additive:Additive",
+}
+# Pieces that arrive with later issues: named so the CLI can say so.
+PLANNED = ("ldd", "ruler", "qmelody")
+
+
+def piece_class(name: str):
+    """The class of piece ``name``; a :class:`UserError` for an unknown or unbuilt one."""
+    target = PIECES.get(name)
+    if target is None:
+        if name in PLANNED:
+            raise UserError(f"piece {name!r} is not built yet; available: {', '.join(PIECES)}")
+        raise UserError(f"unknown piece {name!r}; expected one of {', '.join(PIECES)}")
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls)

@@ -1,0 +1,87 @@
+"""``additive``: MIDI notes to additive voices, no learner. The simplest instrument.
+
+Each note is a voice of ``partials`` harmonics whose amplitudes fall as k^-brightness; velocity
+sets the level (DLS curve); the sustain pedal holds released notes. It is the engine's test bed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthlearn.console import Param, Spec
+from synthlearn.events import CC_SUSTAIN, Event, Kind
+from synthlearn.pieces.base import Piece
+from synthlearn.voicing import P_ATTACK_S, P_SUSTAIN
+
+
+def harmonic_amps(partials: int, brightness: float) -> np.ndarray:
+    """Relative amplitudes k^-brightness for k = 1..partials, summing to 1."""
+    amps = np.arange(1, partials + 1, dtype=np.float64) ** -brightness
+    return amps / amps.sum()
+
+
+class Additive(Piece):
+    name = "additive"
+    summary = "MIDI notes to additive voices (no learner)"
+    commands = (
+        Spec("brightness", (Param("exponent", "float", 0.0, 4.0),),
+             "harmonic k at amplitude k^-exponent (0 = all equal, 2 = mellow)"),
+        Spec("attack", (Param("seconds", "float", 0.001, 10.0),), "attack time of new notes"),
+        Spec("release", (Param("seconds", "float", 0.01, 30.0),), "release time (to -60 dB)"),
+        Spec("sustain", (Param("level", "float", 0.0, 1.0),), "sustain level while held"),
+    )
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        faithful: bool = False,
+        voices: int = 16,
+        partials: int = 8,
+        brightness: float = 1.0,
+    ):
+        super().__init__(seed=seed, faithful=faithful)
+        self.voices = voices
+        self.partials = partials
+        self.brightness = brightness
+        self.section = "play"
+        self.pool = None
+
+    def build(self, engine):
+        self.pool = engine.pool(
+            "notes", self.voices, self.partials,
+            attack_s=0.01, decay_s=2.0, sustain=0.6, release_s=0.6,
+        )
+        self.pool.bank.partial_amp[:] = harmonic_amps(self.partials, self.brightness)
+        return self.pool.output
+
+    def on_event(self, event: Event) -> None:
+        bank = self.pool.bank
+        kind = event.kind
+        if kind == Kind.NOTE_ON:
+            bank.note_on(event.number, event.value)
+        elif kind == Kind.NOTE_OFF:
+            bank.note_off(event.number)
+        elif kind == Kind.CONTROL and event.number == CC_SUSTAIN:
+            bank.pedal(event.value >= 64)
+        elif kind == Kind.COMMAND:
+            self._command(event.command)
+
+    def _command(self, cmd) -> None:
+        bank = self.pool.bank
+        value = cmd.args[0] if cmd.args else None
+        if cmd.name == "brightness":
+            self.brightness = value
+            bank.partial_amp[:] = harmonic_amps(self.partials, value)
+        elif cmd.name == "attack":
+            bank.p[P_ATTACK_S] = value
+        elif cmd.name == "release":
+            bank.release_s = value
+        elif cmd.name == "sustain":
+            bank.p[P_SUSTAIN] = value
+
+    def signals(self) -> dict[str, float]:
+        return {"voices": float(self.pool.bank.active)}
+
+    def release(self) -> None:
+        self.pool = None

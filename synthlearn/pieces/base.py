@@ -1,0 +1,48 @@
+"""What every piece provides to the engine.
+
+A piece is the glue between events and sound: it maps notes, controllers and commands to
+learner actions and to voice pools. Life cycle: ``__init__`` stores parameters; ``build(engine)``
+creates voice pools/synths and returns the stereo pyo output; ``warm()`` compiles kernels;
+then, in the audio thread, ``on_event`` for each event due and ``step`` once per block;
+``release()`` drops every table view before the engine frees the tables.
+"""
+
+from __future__ import annotations
+
+from synthlearn import console
+from synthlearn.events import Event
+
+
+class Piece:
+    name = "piece"
+    summary = ""
+    commands: tuple[console.Spec, ...] = ()
+
+    def __init__(self, *, seed: int = 0, faithful: bool = False):
+        self.seed = seed
+        self.faithful = faithful
+        self.section = "start"
+
+    @classmethod
+    def language(cls) -> console.Language:
+        """The command language of this piece: the common commands plus its own."""
+        return console.Language.of(console.COMMON, cls.commands)
+
+    def build(self, engine):
+        raise NotImplementedError
+
+    def warm(self) -> None:
+        """Compile every kernel the piece calls in the audio thread (pools warm themselves)."""
+
+    def on_event(self, event: Event) -> None:
+        """One event, in the audio thread. Commands arrive parsed and checked."""
+
+    def step(self, block_index: int) -> None:
+        """Once per block in the audio thread, before the voice pools update."""
+
+    def signals(self) -> dict[str, float]:
+        """Learner and voice signals to log over time (read between blocks)."""
+        return {}
+
+    def release(self) -> None:
+        """Drop references to table views (called by the engine before it frees tables)."""

@@ -1,0 +1,1 @@
+"""Visuals: scenes drawn into numpy frames; pygame windows and video files."""

@@ -1,0 +1,36 @@
+"""A scrolling view of every sounding partial: time runs left to right, log frequency upward,
+brightness is amplitude. Drawn with numpy into an RGB frame (no pygame needed offline)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LOW_HZ, HIGH_HZ = 30.0, 16000.0
+
+
+class PartialsScene:
+    def __init__(self, width: int, height: int, *, seconds_across: float = 8.0, fps: float = 30):
+        self.width, self.height = width, height
+        self.columns_per_frame = max(1, round(width / (seconds_across * fps)))
+        self.frame = np.zeros((height, width, 3), np.uint8)
+        self._log_span = math.log(HIGH_HZ / LOW_HZ)
+
+    def draw(self, pools) -> np.ndarray:
+        """Scroll one frame's worth and draw the partials of ``pools`` now; return the frame."""
+        f, s = self.frame, self.columns_per_frame
+        f[:, :-s] = f[:, s:]
+        f[:, -s:] = (f[:, -s:] * 0).astype(np.uint8)
+        f[:, :-s] = (f[:, :-s] * 0.985).astype(np.uint8)  # older traces fade
+        for pool in pools:
+            hz = pool.bank.freq_out.astype(np.float64)
+            amp = pool.bank.amp_out.astype(np.float64)
+            live = (amp > 1e-4) & (hz > LOW_HZ) & (hz < HIGH_HZ)
+            if not live.any():
+                continue
+            y = ((1.0 - np.log(hz[live] / LOW_HZ) / self._log_span) * (self.height - 1)).astype(int)
+            level = np.clip((20 * np.log10(amp[live]) + 70) / 60, 0, 1)
+            colour = np.stack([255 * level, 180 * level ** 2, 255 * (1 - level) * level], axis=1)
+            f[y, -s:, :] = np.maximum(f[y, -s:, :], colour[:, None, :].astype(np.uint8))
+        return f

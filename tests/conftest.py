@@ -1,0 +1,51 @@
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("PYO_GUI_WX", "0")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+SR = 48000
+
+
+def run_engine(piece, events, seconds, *, block=64, sr=SR, commands=()):
+    """Run ``piece`` on a manual engine; return (float32 frames (n, 2), engine facts)."""
+    from synthlearn.audio.engine import Engine
+
+    engine = Engine("manual", sr=sr, block=block)
+    n_blocks = round(seconds * sr / block)
+    out = np.zeros((n_blocks * block, 2), np.float32)
+    try:
+        engine.play(piece, list(events))
+        for b in range(n_blocks):
+            engine.process(out[b * block:(b + 1) * block])
+        facts = {"latency": engine.latency_samples, "costs": engine.block_costs_s(),
+                 "block_index": engine.block_index}
+    finally:
+        facts_leaked = engine.close()
+    facts["leaked"] = facts_leaked
+    return out, facts
+
+
+def peak_hz(x, sr, near_hz, width_hz=20.0):
+    """Frequency (Hz) and amplitude of the strongest FFT peak near ``near_hz``.
+
+    Hann window, parabolic interpolation on log magnitude; amplitude corrected for the window.
+    """
+    n = len(x)
+    w = np.hanning(n)
+    spec = np.abs(np.fft.rfft(x * w))
+    freqs = np.fft.rfftfreq(n, 1 / sr)
+    band = np.flatnonzero(np.abs(freqs - near_hz) < width_hz)
+    i = band[np.argmax(spec[band])]
+    a, b, c = np.log(spec[i - 1:i + 2] + 1e-30)
+    p = 0.5 * (a - c) / (a - 2 * b + c)
+    hz = (i + p) * sr / n
+    amp = np.exp(b - 0.25 * (a - c) * p) * 2 / w.sum()
+    return hz, amp
+
+
+@pytest.fixture
+def engine_run():
+    return run_engine
