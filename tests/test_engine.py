@@ -123,3 +123,50 @@ def test_tables_kept_alive_when_a_view_escapes():
     assert leaked == ["master.tap0"]
     view[:] = 0.5  # still valid memory: the table was kept alive, not freed under the view
     assert float(view[0]) == 0.5
+
+
+def _moving_detune_images_db(block=64):
+    """Energy at block-rate images around a partial whose detune a learner moves every block."""
+    from synthlearn.audio.engine import Engine
+
+    engine = Engine("manual", block=block)
+    piece = Additive(voices=1, partials=1, brightness=0.0)
+    n = round(1.5 * SR / block)
+    out = np.zeros((n * block, 2), np.float32)
+    try:
+        engine.play(piece, [events.command(0, Command("sustain", (1.0,))),
+                            events.note_on(0, 93, 127)])  # 1760 Hz
+        for b in range(n):
+            if b > 300:
+                piece.pool.bank.detune[0, 0] = 1 + 0.05 * np.sin(b / 60)
+            engine.process(out[b * block:(b + 1) * block])
+    finally:
+        engine.close()
+    x = out[SR // 2:, 0].astype(np.float64)
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    f = np.fft.rfftfreq(len(x), 1 / SR)
+    rate = SR / block
+    main = spec[np.abs(f - 1760) < 200].sum()
+    images = sum(spec[np.abs(f - (1760 + k * rate)) < 200].sum() for k in (-2, -1, 1, 2))
+    return 10 * np.log10(images / main)
+
+
+def test_detune_moving_every_block_makes_no_zipper():
+    assert _moving_detune_images_db() < -85  # -70 dB without per-sample frequency smoothing
+
+
+def test_attack_release_and_steal_do_not_click():
+    # The largest sample-to-sample step anywhere is no larger than in the steady tone.
+    piece = Additive(voices=2, partials=4, brightness=0.0)
+    evs = [events.command(0, Command("sustain", (1.0,))), events.command(0, Command(
+        "attack", (0.001,))), events.note_on(0, 69, 127), events.note_on(SR // 2, 69, 0),
+        events.note_on(SR, 57, 127), events.note_on(SR + 100, 64, 127),
+        events.note_on(SR + 4000, 76, 127)]  # a third note steals a sounding voice
+    out, _ = run_engine(piece, evs, 1.6)
+    x = out[:, 0].astype(np.float64)
+    steps = np.abs(np.diff(x))
+    steady = steps[SR // 4: SR // 2 - 1000].max()
+    assert steps[: SR // 4].max() <= 1.05 * steady  # the 1 ms attack
+    assert steps[SR // 2 - 1000: SR].max() <= 1.05 * steady  # the release
+    # while notes are stolen and started, nothing jumps beyond three voices' steady slope
+    assert steps[SR:].max() <= 3 * steady

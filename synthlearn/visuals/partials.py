@@ -22,7 +22,7 @@ class PartialsScene:
         f, s = self.frame, self.columns_per_frame
         f[:, :-s] = f[:, s:]
         f[:, -s:] = (f[:, -s:] * 0).astype(np.uint8)
-        f[:, :-s] = (f[:, :-s] * 0.985).astype(np.uint8)  # older traces fade
+        f[:, :-s] = (f[:, :-s] * 0.993).astype(np.uint8)  # older traces fade
         for pool in pools:
             hz = pool.bank.freq_out.astype(np.float64)
             amp = pool.bank.amp_out.astype(np.float64)
@@ -32,5 +32,8 @@ class PartialsScene:
             y = ((1.0 - np.log(hz[live] / LOW_HZ) / self._log_span) * (self.height - 1)).astype(int)
             level = np.clip((20 * np.log10(amp[live]) + 70) / 60, 0, 1)
             colour = np.stack([255 * level, 180 * level ** 2, 255 * (1 - level) * level], axis=1)
-            f[y, -s:, :] = np.maximum(f[y, -s:, :], colour[:, None, :].astype(np.uint8))
+            c = colour[:, None, :].astype(np.uint8)
+            for dy in (0, 1):  # two pixels thick
+                yy = np.minimum(y + dy, self.height - 1)
+                f[yy, -s:, :] = np.maximum(f[yy, -s:, :], c)
         return f
