@@ -91,26 +91,39 @@ def cmd_demo(args) -> int:
     from synthlearn.audio import backends
 
     score = demo_score()
-    if not args.render:
-        try:
-            backend = backends.resolve(args.audio)
-        except UserError as exc:
-            if args.audio != "auto":
-                raise
-            print(f"no live audio here ({exc.args[0].split(';')[0]}); rendering the demo "
-                  "instead", file=sys.stderr)
-        else:
-            from synthlearn.live import play
+    jack = None
+    if args.start_jack and not args.render:
+        from synthlearn.audio.jackd import start_jackd
 
-            print(f"playing the demo live on {backend} (Ctrl-C stops)", file=sys.stderr)
-            result = play(score, backend)
-            print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
-                  f"{result['late_blocks']} late blocks")
-            return 0
+        jack = start_jackd(args.jack_driver)
+        print(f"started jackd -d {args.jack_driver}"
+              + ("" if jack.realtime else " (without real-time priority: expect late blocks)"),
+              file=sys.stderr)
+    try:
+        if not args.render:
+            try:
+                backend = backends.resolve("jack" if jack else args.audio)
+            except UserError as exc:
+                if args.audio != "auto":
+                    raise
+                print(f"no live audio here ({exc.args[0].split(';')[0]}); rendering the demo "
+                      "instead", file=sys.stderr)
+            else:
+                from synthlearn.live import play
+
+                print(f"playing the demo live on {backend} (Ctrl-C stops)", file=sys.stderr)
+                result = play(score, backend, duration_s=args.duration)
+                print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
+                      f"{result['late_blocks']} late blocks")
+                return 0
+    finally:
+        if jack is not None:
+            jack.stop()
     from synthlearn.render import render
 
     out = Path(args.out)
-    summary = render(score, out, _render_options(args), progress=_progress)
+    summary = render(score, out, _render_options(args, duration_s=args.duration),
+                     progress=_progress)
     _print_render(summary, out)
     return 0
 
@@ -165,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="out", help="where a rendered demo goes (default out/)")
     d.add_argument("--audio", default="auto", help="auto|jack|portaudio (default auto)")
     d.add_argument("--render", action="store_true", help="render even if audio could play")
+    d.add_argument("--duration", type=float, help="stop after this many seconds")
+    d.add_argument("--start-jack", action="store_true",
+                   help="start jackd for this run (synthlearn never starts it otherwise)")
+    d.add_argument("--jack-driver", default="alsa", choices=("alsa", "dummy"),
+                   help="jackd driver for --start-jack (dummy: no sound card)")
     _add_render_options(d)
     d.set_defaults(func=cmd_demo)
 

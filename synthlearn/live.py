@@ -14,7 +14,7 @@ from synthlearn.score import read_score, schedule
 
 
 def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int = 48000,
-         piece: str | None = None) -> dict:
+         piece: str | None = None, duration_s: float | None = None) -> dict:
     """Play ``path`` live until its end; return late-block counts and the backend used."""
     from synthlearn.audio.engine import Engine
 
@@ -23,7 +23,8 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     if name is None:
         raise UserError("which piece plays this? give --piece NAME", source=str(path))
     cls = piece_class(name)
-    events, duration_s = schedule(score, cls.language(), sr)
+    events, score_s = schedule(score, cls.language(), sr)
+    duration_s = score_s if duration_s is None else duration_s
     engine = Engine(backend, sr=sr, block=block, seed=score.seed)
     try:
         engine.boot()

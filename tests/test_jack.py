@@ -1,8 +1,6 @@
 """Real time on a real JACK server (dummy driver, no sound card): callbacks and late blocks."""
 
-import os
 import shutil
-import subprocess
 import time
 
 import numpy as np
@@ -11,22 +9,12 @@ import pytest
 from synthlearn import events
 from synthlearn.audio import backends
 from synthlearn.audio.engine import Engine
+from synthlearn.audio.jackd import start_jackd
+from synthlearn.errors import AudioUnavailable
 from synthlearn.pieces.additive import Additive
 
 PERIOD = 256
 SR = 48000
-
-
-def _wait_for_jack(proc, timeout_s=10.0) -> bool:
-    # Waiting for an external server to come up is the one place a test polls the clock.
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        if backends.jack_running():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -34,24 +22,14 @@ def jack_server():
     if backends.jack_running():
         yield "already running"
         return
-    jackd = shutil.which("jackd")
-    if jackd is None:
+    if shutil.which("jackd") is None:
         pytest.skip("jackd is not installed (apt-get install jackd2)")
-    env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
-    proc = None
-    for flags in (["-R", "-P", "80"], ["--no-realtime"]):
-        proc = subprocess.Popen([jackd, *flags, "-d", "dummy", "-r", str(SR), "-p", str(PERIOD)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        if _wait_for_jack(proc):
-            break
-        proc.kill()
-        proc.wait()
-        proc = None
-    if proc is None:
-        pytest.skip("jackd could not start here (neither real-time nor --no-realtime)")
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        server = start_jackd("dummy", sr=SR, period=PERIOD)
+    except AudioUnavailable as exc:
+        pytest.skip(f"jackd could not start here: {exc}")
+    yield server
+    server.stop()
 
 
 @pytest.mark.jack
@@ -83,3 +61,18 @@ def test_realtime_on_jack_dummy(jack_server):
     assert late <= 0.05 * blocks, f"{late} late blocks of {blocks}"
     print(f"jack dummy: {blocks} blocks in {seconds} s, {late} late, "
           f"interval p99 {np.percentile(intervals, 99) * 1e3:.2f} ms")
+
+
+@pytest.mark.jack
+def test_demo_plays_live_when_jack_runs(jack_server, capsys):
+    from synthlearn.cli import main
+
+    assert main(["demo", "--audio", "jack", "--duration", "1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "played 1.5 s on jack" in out
+
+
+@pytest.mark.jack
+def test_start_jackd_refuses_a_second_server(jack_server):
+    with pytest.raises(AudioUnavailable, match="already running"):
+        start_jackd("dummy")

@@ -75,6 +75,7 @@ def test_bare_midi_needs_a_piece(score, tmp_path, capsys):
     (["render", "{bad}"], ":5: unknown command 'brightnes'"),
     (["render", "{score}", "--size", "big"], "WIDTHxHEIGHT"),
     (["perform"], "not built yet"),
+    (["demo", "--audio", "alsa"], "unknown audio backend 'alsa'"),
 ])
 def test_cli_user_errors_are_one_line_exit_2(score, tmp_path, capsys, args, fragment):
     bad = tmp_path / "bad.toml"
