@@ -5,7 +5,8 @@ import sys
 def test_import_is_cheap_and_pure():
     code = (
         "import sys, synthlearn, synthlearn.console, synthlearn.score, synthlearn.voicing, "
-        "synthlearn.limiter, synthlearn.events, synthlearn.pieces\n"
+        "synthlearn.limiter, synthlearn.events, synthlearn.pieces, synthlearn.mappings, "
+        "synthlearn.learners.cubic, synthlearn.learners.lissajous\n"
         "bad = [m for m in ('pyo', 'pygame', 'rtmidi', 'mido') if m in sys.modules]\n"
         "print(','.join(bad))"
     )

@@ -1,0 +1,99 @@
+"""numba kernels of the learners: arrays and scalars in, nothing allocated.
+
+Each step computes the loss and its analytic gradient at the current parameters, then takes one
+plain gradient-descent step. Random minibatches come from a per-learner splitmix64 state (a
+uint64 array of one element), so learners are seeded independently and deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True)
+def splitmix_below(state, n):
+    """A uniform integer in [0, n) from splitmix64; advances ``state[0]``."""
+    state[0] += _GOLDEN
+    z = state[0]
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    z = z ^ (z >> np.uint64(31))
+    return int(z % np.uint64(n))
+
+
+@njit(cache=True)
+def cubic_loss_grad(theta, target, x, grad):
+    """0.5·mean((f_θ(x) − f(x))²) and its gradient (into ``grad``); returns (loss, mean residual).
+
+    f(x) = a·x³ + b·x² + c·x + d, parameters ordered (a, b, c, d).
+    """
+    n = x.shape[0]
+    for j in range(4):
+        grad[j] = 0.0
+    loss = 0.0
+    resid = 0.0
+    for i in range(n):
+        xi = x[i]
+        x2 = xi * xi
+        x3 = x2 * xi
+        r = ((theta[0] - target[0]) * x3 + (theta[1] - target[1]) * x2
+             + (theta[2] - target[2]) * xi + (theta[3] - target[3]))
+        loss += r * r
+        resid += r
+        grad[0] += r * x3
+        grad[1] += r * x2
+        grad[2] += r * xi
+        grad[3] += r
+    for j in range(4):
+        grad[j] /= n
+    return 0.5 * loss / n, resid / n
+
+
+@njit(cache=True)
+def cubic_step(theta, target, x, grad, lr):
+    loss, resid = cubic_loss_grad(theta, target, x, grad)
+    for j in range(4):
+        theta[j] -= lr * grad[j]
+    return loss, resid
+
+
+@njit(cache=True)
+def knot_loss_grad(phase, target, freq, t, batch, grad):
+    """Mean over ``batch`` (indices into ``t``) of 0.5·Σ_axes (cos(n·t+φ) − cos(n·t+φ*))².
+
+    Gradient with respect to the learned phases φ into ``grad``; returns (loss, mean residual).
+    """
+    m = batch.shape[0]
+    for k in range(3):
+        grad[k] = 0.0
+    loss = 0.0
+    resid = 0.0
+    for i in range(m):
+        ti = t[batch[i]]
+        for k in range(3):
+            arg = freq[k] * ti + phase[k]
+            d = math.cos(arg) - math.cos(freq[k] * ti + target[k])
+            loss += d * d
+            resid += d
+            grad[k] -= d * math.sin(arg)
+    for k in range(3):
+        grad[k] /= m
+    return 0.5 * loss / m, resid / (3 * m)
+
+
+@njit(cache=True)
+def knot_step(phase, target, freq, t, batch, grad, lr, rng_state):
+    n = t.shape[0]
+    for i in range(batch.shape[0]):  # a fresh minibatch, with replacement
+        batch[i] = splitmix_below(rng_state, n)
+    loss, resid = knot_loss_grad(phase, target, freq, t, batch, grad)
+    for k in range(3):
+        phase[k] -= lr * grad[k]
+    return loss, resid

@@ -1,0 +1,43 @@
+"""Learning a cubic f(x) = a·x³ + b·x² + c·x + d by plain gradient descent (piece ldd, part 1).
+
+As in the original: target a, b, c, d and approximant θ drawn from U[-1, 1]; 100 sorted points
+x ~ U[-1, 1] fixed per target; loss 0.5·mean squared error; lr 0.01; learning stops below 1e-3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthlearn.learners import _kernels as K
+from synthlearn.learners.base import Learner
+
+
+class Cubic(Learner):
+    n_grad = 4
+
+    def __init__(self, *, lr: float = 0.01, n_points: int = 100, stop_loss: float = 1e-3):
+        super().__init__(lr=lr, stop_loss=stop_loss)
+        self.n_points = n_points
+        self.target_ = np.zeros(4, np.float64)
+        self.theta_ = np.zeros(4, np.float64)
+        self.x_ = np.zeros(n_points, np.float64)
+
+    def new_target(self) -> None:
+        rng = self._rng
+        self.target_[:] = rng.uniform(-1.0, 1.0, 4)
+        self.theta_[:] = rng.uniform(-1.0, 1.0, 4)
+        self.x_[:] = np.sort(rng.uniform(-1.0, 1.0, self.n_points))
+        self._fresh()
+
+    def _step(self) -> tuple[float, float]:
+        return K.cubic_step(self.theta_, self.target_, self.x_, self.grad_, self.lr)
+
+    def loss_at(self, theta: np.ndarray) -> float:
+        """The loss at parameters ``theta`` (no step taken)."""
+        g = np.zeros(4)
+        return K.cubic_loss_grad(np.asarray(theta, np.float64), self.target_, self.x_, g)[0]
+
+    def curves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, target f(x), approximant f_θ(x)) for drawing."""
+        p = np.polyval
+        return self.x_, p(self.target_, self.x_), p(self.theta_, self.x_)

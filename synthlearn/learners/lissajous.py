@@ -1,0 +1,54 @@
+"""Learning the phases of a Lissajous knot by minibatch gradient descent (piece ldd, part 2).
+
+g(t) = ⟨cos(nx·t + a), cos(ny·t + b), cos(nz·t + c)⟩ with integer frequencies (the original draws
+them from 0..8, which can make a flat knot; our default draws 1..8); target and learned phases
+~ U[0, 1]; t from 0 to 100 in steps of 0.1; 64 points with replacement each step; loss
+mean 0.5·(dx² + dy² + dz²); lr 0.025; learning stops below 1e-6.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthlearn.learners import _kernels as K
+from synthlearn.learners.base import Learner
+
+
+class Lissajous(Learner):
+    n_grad = 3
+
+    def __init__(self, *, lr: float = 0.025, batch: int = 64, stop_loss: float = 1e-6,
+                 min_freq: int = 1, max_freq: int = 8, t_step: float = 0.1, t_max: float = 100.0):
+        super().__init__(lr=lr, stop_loss=stop_loss)
+        self.batch = batch
+        self.min_freq, self.max_freq = min_freq, max_freq
+        self.t_ = np.arange(0.0, t_max, t_step)
+        self.freq_ = np.zeros(3, np.float64)
+        self.target_ = np.zeros(3, np.float64)
+        self.phase_ = np.zeros(3, np.float64)
+        self._batch = np.zeros(batch, np.int64)
+        self._rng_state = np.zeros(1, np.uint64)
+
+    def new_target(self) -> None:
+        rng = self._rng
+        self.freq_[:] = rng.integers(self.min_freq, self.max_freq + 1, 3)
+        self.target_[:] = rng.uniform(0.0, 1.0, 3)
+        self.phase_[:] = rng.uniform(0.0, 1.0, 3)
+        self._rng_state[0] = rng.integers(0, 2**63, dtype=np.uint64)
+        self._fresh()
+
+    def _step(self) -> tuple[float, float]:
+        return K.knot_step(self.phase_, self.target_, self.freq_, self.t_, self._batch,
+                           self.grad_, self.lr, self._rng_state)
+
+    def loss_at(self, phase: np.ndarray, batch: np.ndarray | None = None) -> float:
+        """Loss at ``phase`` over ``batch`` indices (default: every t)."""
+        idx = np.arange(self.t_.size) if batch is None else np.asarray(batch, np.int64)
+        g = np.zeros(3)
+        return K.knot_loss_grad(np.asarray(phase, np.float64), self.target_, self.freq_,
+                                self.t_, idx, g)[0]
+
+    def curve(self, phase: np.ndarray, samples: int = 4000) -> np.ndarray:
+        """Points (samples, 3) of the knot with ``phase``, finer than one per t sample."""
+        t = np.linspace(0.0, 2 * np.pi, samples)
+        return np.cos(self.freq_[None, :] * t[:, None] + np.asarray(phase)[None, :])

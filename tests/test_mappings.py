@@ -1,0 +1,27 @@
+import numpy as np
+import pytest
+
+from synthlearn import mappings as M
+from synthlearn.learners.cubic import Cubic
+from synthlearn.learners.lissajous import Lissajous
+
+
+def test_loss_mode_starts_a_typical_fresh_target_near_50_cents():
+    for name, make in (("cubic", Cubic), ("knot", Lissajous)):
+        cents = [M.ratio_to_cents(M.loss_detune(make().reset(seed=s).step(), name))
+                 for s in range(300, 700)]
+        assert np.median(cents) == pytest.approx(50, abs=8)
+
+
+def test_detune_is_capped_at_200_cents_whatever_the_signal():
+    for value in (1e9, -1e9, np.inf, -np.inf, np.nan, 40.0, -40.0):
+        for f in (M.loss_detune, M.residual_detune):
+            for name in ("cubic", "knot"):
+                c = M.ratio_to_cents(f(value, name))
+                assert -200 - 1e-9 <= c <= 200 + 1e-9
+
+
+def test_residual_mode_is_the_originals_mapping():
+    assert M.residual_detune(0.1, "cubic") == pytest.approx(1 + 0.05 * 0.1)
+    assert M.residual_detune(-0.02, "knot") == pytest.approx(0.98)
+    assert M.loss_detune(0.0, "cubic") == 1.0
