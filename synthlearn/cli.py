@@ -32,8 +32,12 @@ def _progress(done_s: float, total_s: float, wall_s: float) -> None:
            f"{speed:.1f}x real time)"
     if sys.stderr.isatty():
         print("\r" + line, end="", file=sys.stderr, flush=True)
-    elif int(wall_s) % 5 == 0:
+    elif int(wall_s) // 5 > _progress.last_mark:  # a log, not a terminal: every 5 s
+        _progress.last_mark = int(wall_s) // 5
         print(line, file=sys.stderr, flush=True)
+
+
+_progress.last_mark = 0
 
 
 def _size(text: str) -> tuple[int, int]:
