@@ -26,18 +26,21 @@ def demo_score() -> Path:
     return Path(str(resources.files("synthlearn") / "data" / "demo.toml"))
 
 
-def _progress(done_s: float, total_s: float, wall_s: float) -> None:
-    speed = done_s / wall_s if wall_s > 0 else 0.0
-    line = f"rendering {done_s:7.1f} / {total_s:.1f} s  ({100 * done_s / total_s:3.0f} %, " \
-           f"{speed:.1f}x real time)"
-    if sys.stderr.isatty():
-        print("\r" + line, end="", file=sys.stderr, flush=True)
-    elif int(wall_s) // 5 > _progress.last_mark:  # a log, not a terminal: every 5 s
-        _progress.last_mark = int(wall_s) // 5
-        print(line, file=sys.stderr, flush=True)
+class _Progress:
+    """Render progress on stderr: one updating line on a terminal, a line per 5 s in a log."""
 
+    def __init__(self) -> None:
+        self.last_mark = 0
 
-_progress.last_mark = 0
+    def __call__(self, done_s: float, total_s: float, wall_s: float) -> None:
+        speed = done_s / wall_s if wall_s > 0 else 0.0
+        line = (f"rendering {done_s:7.1f} / {total_s:.1f} s  ({100 * done_s / total_s:3.0f} %, "
+                f"{speed:.1f}x real time)")
+        if sys.stderr.isatty():
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif int(wall_s) // 5 > self.last_mark:
+            self.last_mark = int(wall_s) // 5
+            print(line, file=sys.stderr, flush=True)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -86,7 +89,7 @@ def cmd_render(args) -> int:
     out = Path(args.out) if args.out else Path("out") / Path(args.input).stem
     options = _render_options(args, piece=args.piece, faithful=args.faithful or None,
                               duration_s=args.duration)
-    summary = render(args.input, out, options, progress=_progress)
+    summary = render(args.input, out, options, progress=_Progress())
     _print_render(summary, out)
     return 0
 
@@ -127,7 +130,7 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out)
     summary = render(score, out, _render_options(args, duration_s=args.duration),
-                     progress=_progress)
+                     progress=_Progress())
     _print_render(summary, out)
     return 0
 

@@ -63,6 +63,6 @@ def start_jackd(driver: str = "alsa", *, sr: int = 48000, period: int = 256,
             time.sleep(0.05)
         proc.kill()
         _, err = proc.communicate()
-        last_err = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
-        last_err = last_err[0]
+        lines = err.decode(errors="replace").strip().splitlines()
+        last_err = lines[-1] if lines else ""
     raise AudioUnavailable(f"jackd -d {driver} did not start ({last_err or 'no message'})")

@@ -40,7 +40,6 @@ class AdditivePool:
         partials: int,
         *,
         spread: float = 0.6,
-        smooth_freq: bool = True,
         **bank_params,
     ):
         import pyo
@@ -60,9 +59,12 @@ class AdditivePool:
         )
         smooth_s = max(0.002, engine.block_s)
         index = pyo.Sig([float(i) for i in range(n)])
-        freq = pyo.TableIndex(engine.tables.table(f"{name}.freq_hz"), index)
-        if smooth_freq:
-            freq = pyo.Port(freq, risetime=smooth_s, falltime=smooth_s, init=100.0)
+        freq = pyo.Port(
+            pyo.TableIndex(engine.tables.table(f"{name}.freq_hz"), index),
+            risetime=smooth_s,
+            falltime=smooth_s,
+            init=100.0,
+        )
         amp = pyo.Port(
             pyo.TableIndex(engine.tables.table(f"{name}.amp"), index),
             risetime=smooth_s,

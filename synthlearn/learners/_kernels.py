@@ -29,6 +29,13 @@ def splitmix_below(state, n):
 
 
 @njit(cache=True)
+def descend(params, grad, lr):
+    """One plain gradient-descent step in place: params -= lr * grad."""
+    for j in range(params.shape[0]):
+        params[j] -= lr * grad[j]
+
+
+@njit(cache=True)
 def cubic_loss_grad(theta, target, x, grad):
     """0.5·mean((f_θ(x) − f(x))²) and its gradient (into ``grad``); returns (loss, mean residual).
 
@@ -59,8 +66,7 @@ def cubic_loss_grad(theta, target, x, grad):
 @njit(cache=True)
 def cubic_step(theta, target, x, grad, lr):
     loss, resid = cubic_loss_grad(theta, target, x, grad)
-    for j in range(4):
-        theta[j] -= lr * grad[j]
+    descend(theta, grad, lr)
     return loss, resid
 
 
@@ -94,6 +100,5 @@ def knot_step(phase, target, freq, t, batch, grad, lr, rng_state):
     for i in range(batch.shape[0]):  # a fresh minibatch, with replacement
         batch[i] = splitmix_below(rng_state, n)
     loss, resid = knot_loss_grad(phase, target, freq, t, batch, grad)
-    for k in range(3):
-        phase[k] -= lr * grad[k]
+    descend(phase, grad, lr)
     return loss, resid
