@@ -36,6 +36,7 @@ class RenderOptions:
     width: int = 640
     height: int = 360
     fps: float = 30.0
+    video_source: str | None = None  # a video file, "test" or "camera" (pieces that use video)
 
 
 def _stats_us(costs_s: np.ndarray, block_s: float) -> dict:
@@ -88,6 +89,12 @@ def render(
         raise UserError(f"video size {opt.width}x{opt.height}: expected multiples of 8, "
                         "at least 64x64")
 
+    source = None
+    if opt.video and opt.video_source is not None:
+        from synthlearn.visuals.sources import open_source
+
+        source = open_source(opt.video_source, opt.width, opt.height)  # checked before writing
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     from synthlearn.wavfile import WavWriter
@@ -96,16 +103,15 @@ def render(
     n_blocks = -(-n_frames_total // opt.block)
     engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed)
     piece = cls(seed=seed, faithful=faithful)
-    writer = video = None
+    writer = video = scene = None
     try:
         engine.play(piece, events)
         writer = WavWriter(out / "audio.wav", opt.sr)
-        scene = None
         if opt.video:
-            from synthlearn.visuals.partials import PartialsScene
             from synthlearn.visuals.video import VideoWriter
 
-            scene = PartialsScene(opt.width, opt.height, fps=opt.fps)
+            scene = piece.scene(engine, opt.width, opt.height, opt.fps, source=source)
+            scene.warm()
             video = VideoWriter(out / "video.mp4", opt.width, opt.height, opt.fps)
         blocks_per_chunk = max(1, round(CHUNK_S * opt.sr / opt.block))
         chunk = np.zeros((blocks_per_chunk * opt.block, 2), np.float32)
@@ -123,17 +129,20 @@ def render(
             engine.process(chunk[i * opt.block:(i + 1) * opt.block])
             max_reduction_db = max(max_reduction_db, engine.limiter.gain_reduction_db)
             if piece.section != sections[-1]["name"]:
-                sections.append({"time_s": round(b * engine.block_s, 6), "name": piece.section})
+                sections.append({"time_s": round(piece.section_time_s, 6),
+                                 "name": piece.section})
             if b % signal_every == 0:
                 signals["t_s"].append(round(b * engine.block_s, 6))
                 values = dict(piece.signals(), limiter_db=engine.limiter.gain_reduction_db)
                 for key, value in values.items():
-                    signals.setdefault(key, []).append(round(float(value), 6))
+                    value = float(value)  # JSON has no NaN: a signal not yet defined is null
+                    signals.setdefault(key, []).append(
+                        round(value, 6) if math.isfinite(value) else None)
             end_s = (b + 1) * engine.block_s
             while scene is not None and frames_drawn / opt.fps < end_s and (
                 frames_drawn / opt.fps < duration_s
             ):
-                video.write(scene.draw(engine.pools))
+                video.write(scene.draw())
                 frames_drawn += 1
             if i == blocks_per_chunk - 1 or b == n_blocks - 1:
                 keep = min((i + 1) * opt.block, n_frames_total - written)
@@ -153,6 +162,10 @@ def render(
             writer.close()
         if video is not None:
             video.close()
+        if scene is not None:
+            scene.close()
+        elif source is not None:
+            source.close()
         engine.close()
 
     summary = {

@@ -74,7 +74,8 @@ def _start(vi, vf, fcur, ratio, detune, v):
 
 
 @njit(cache=True)
-def _note_on(vi, vf, p, fcur, ratio, detune, note, vel_amp, f0_hz, decay_s, release_s, age):
+def _note_on(vi, vf, p, fcur, ratio, detune, note, vel_amp, f0_hz, decay_s, release_s, age,
+             overtones):
     V = vi.shape[0]
     chosen = -1
     for v in range(V):  # a retriggered note keeps its voice
@@ -99,6 +100,10 @@ def _note_on(vi, vf, p, fcur, ratio, detune, note, vel_amp, f0_hz, decay_s, rele
                 oldest = vi[v, VI_AGE]
                 chosen = v
     v = chosen
+    if not math.isnan(overtones):  # the voice's overtone detune, set before it sounds
+        detune[v, 0] = 1.0
+        for k in range(1, detune.shape[1]):
+            detune[v, k] = overtones
     vi[v, VI_PENDING_NOTE] = note
     vf[v, VF_PENDING_VEL_AMP] = vel_amp
     vf[v, VF_PENDING_F0_HZ] = f0_hz
@@ -119,6 +124,15 @@ def _note_on(vi, vf, p, fcur, ratio, detune, note, vel_amp, f0_hz, decay_s, rele
     else:
         vi[v, VI_STAGE] = STEAL  # fade out fast, then start the pending note
     return v
+
+
+@njit(cache=True)
+def set_overtone_detune(detune, voices, factor):
+    """Partials 2.. of each voice v with ``voices[v]`` set sound ``factor`` × their ratio."""
+    for v in range(detune.shape[0]):
+        if voices[v]:
+            for k in range(1, detune.shape[1]):
+                detune[v, k] = factor
 
 
 @njit(cache=True)
@@ -282,8 +296,13 @@ class VoiceBank:
         *,
         decay_s: float | None = None,
         release_s: float | None = None,
+        overtones: float = math.nan,
     ) -> int:
-        """Start ``note``; return the voice index it got (stealing one if all are busy)."""
+        """Start ``note``; return the voice index it got (stealing one if all are busy).
+
+        ``overtones``: if given, the voice's fundamental is in tune and its partials 2.. sound
+        that factor off their ratios from the first sample (``detune`` row of the voice).
+        """
         self._age += 1
         return _note_on(
             self.vi, self.vf, self.p, self.fcur, self.ratio, self.detune,
@@ -292,6 +311,7 @@ class VoiceBank:
             self.decay_s if decay_s is None else decay_s,
             self.release_s if release_s is None else release_s,
             self._age,
+            float(overtones),
         )
 
     def note_off(self, note: int) -> None:
@@ -318,14 +338,17 @@ class VoiceBank:
 
     def warm(self) -> None:
         """Compile and run every kernel with its final dtypes, then return to silence."""
-        saved = (self.vi.copy(), self.vf.copy(), self.p.copy(), self.fcur.copy(), self._age)
+        saved = (self.vi.copy(), self.vf.copy(), self.p.copy(), self.fcur.copy(), self._age,
+                 self.detune.copy())
         self.note_on(60, 100)
+        self.note_on(61, 100, overtones=1.0)
+        set_overtone_detune(self.detune, np.zeros(self.voices, np.bool_), 1.0)
         self.note_off(60)
         self.pedal(True)
         self.pedal(False)
         self.release_all()
         self.update()
-        self.vi[:], self.vf[:], self.p[:], self.fcur[:], self._age = saved
+        self.vi[:], self.vf[:], self.p[:], self.fcur[:], self._age, self.detune[:] = saved
         self.freq_out[:] = self.fcur
         self.amp_out[:] = 0.0
         self.active = 0

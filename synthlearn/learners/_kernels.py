@@ -1,8 +1,9 @@
 """numba kernels of the learners: arrays and scalars in, nothing allocated.
 
 Each step computes the loss and its analytic gradient at the current parameters, then takes one
-plain gradient-descent step. Random minibatches come from a per-learner splitmix64 state (a
-uint64 array of one element), so learners are seeded independently and deterministic.
+plain gradient-descent step. New targets and random minibatches come from a per-learner
+splitmix64 state (a uint64 array of one element), so learners are seeded independently, are
+deterministic, and a new target drawn in the audio thread allocates nothing.
 """
 
 from __future__ import annotations
@@ -18,14 +19,50 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 
 @njit(cache=True)
-def splitmix_below(state, n):
-    """A uniform integer in [0, n) from splitmix64; advances ``state[0]``."""
+def splitmix_next(state):
+    """The next 64 random bits of splitmix64; advances ``state[0]``."""
     state[0] += _GOLDEN
     z = state[0]
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
-    z = z ^ (z >> np.uint64(31))
-    return int(z % np.uint64(n))
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def splitmix_below(state, n):
+    """A uniform integer in [0, n)."""
+    return int(splitmix_next(state) % np.uint64(n))
+
+
+@njit(cache=True)
+def splitmix_uniform(state, low, high):
+    """A uniform float in [low, high) with 53 random bits."""
+    u = float(splitmix_next(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return low + (high - low) * u
+
+
+@njit(cache=True)
+def fill_uniform(state, out, low, high):
+    for i in range(out.shape[0]):
+        out[i] = splitmix_uniform(state, low, high)
+
+
+@njit(cache=True)
+def cubic_new_target(state, target, theta, x):
+    """Target and approximant coefficients ~ U[-1, 1]; sorted points x ~ U[-1, 1]."""
+    fill_uniform(state, target, -1.0, 1.0)
+    fill_uniform(state, theta, -1.0, 1.0)
+    fill_uniform(state, x, -1.0, 1.0)
+    x.sort()
+
+
+@njit(cache=True)
+def knot_new_target(state, freq, target, phase, min_freq, max_freq):
+    """Integer frequencies in [min_freq, max_freq]; target and learned phases ~ U[0, 1]."""
+    for k in range(3):
+        freq[k] = min_freq + splitmix_below(state, max_freq - min_freq + 1)
+    fill_uniform(state, target, 0.0, 1.0)
+    fill_uniform(state, phase, 0.0, 1.0)
 
 
 @njit(cache=True)
@@ -37,7 +74,9 @@ def descend(params, grad, lr):
 
 @njit(cache=True)
 def cubic_loss_grad(theta, target, x, grad):
-    """0.5·mean((f_θ(x) − f(x))²) and its gradient (into ``grad``); returns (loss, mean residual).
+    """0.5·mean((f_θ(x) − f(x))²) and its gradient (into ``grad``).
+
+    Returns (loss, mean residual, mean absolute residual).
 
     f(x) = a·x³ + b·x² + c·x + d, parameters ordered (a, b, c, d).
     """
@@ -46,6 +85,7 @@ def cubic_loss_grad(theta, target, x, grad):
         grad[j] = 0.0
     loss = 0.0
     resid = 0.0
+    mae = 0.0
     for i in range(n):
         xi = x[i]
         x2 = xi * xi
@@ -54,33 +94,36 @@ def cubic_loss_grad(theta, target, x, grad):
              + (theta[2] - target[2]) * xi + (theta[3] - target[3]))
         loss += r * r
         resid += r
+        mae += abs(r)
         grad[0] += r * x3
         grad[1] += r * x2
         grad[2] += r * xi
         grad[3] += r
     for j in range(4):
         grad[j] /= n
-    return 0.5 * loss / n, resid / n
+    return 0.5 * loss / n, resid / n, mae / n
 
 
 @njit(cache=True)
 def cubic_step(theta, target, x, grad, lr):
-    loss, resid = cubic_loss_grad(theta, target, x, grad)
+    loss, resid, mae = cubic_loss_grad(theta, target, x, grad)
     descend(theta, grad, lr)
-    return loss, resid
+    return loss, resid, mae
 
 
 @njit(cache=True)
 def knot_loss_grad(phase, target, freq, t, batch, grad):
     """Mean over ``batch`` (indices into ``t``) of 0.5·Σ_axes (cos(n·t+φ) − cos(n·t+φ*))².
 
-    Gradient with respect to the learned phases φ into ``grad``; returns (loss, mean residual).
+    Gradient with respect to the learned phases φ into ``grad``; returns (loss, mean residual,
+    mean absolute residual), residuals averaged over points and axes.
     """
     m = batch.shape[0]
     for k in range(3):
         grad[k] = 0.0
     loss = 0.0
     resid = 0.0
+    mae = 0.0
     for i in range(m):
         ti = t[batch[i]]
         for k in range(3):
@@ -88,10 +131,11 @@ def knot_loss_grad(phase, target, freq, t, batch, grad):
             d = math.cos(arg) - math.cos(freq[k] * ti + target[k])
             loss += d * d
             resid += d
+            mae += abs(d)
             grad[k] -= d * math.sin(arg)
     for k in range(3):
         grad[k] /= m
-    return 0.5 * loss / m, resid / (3 * m)
+    return 0.5 * loss / m, resid / (3 * m), mae / (3 * m)
 
 
 @njit(cache=True)
@@ -99,6 +143,6 @@ def knot_step(phase, target, freq, t, batch, grad, lr, rng_state):
     n = t.shape[0]
     for i in range(batch.shape[0]):  # a fresh minibatch, with replacement
         batch[i] = splitmix_below(rng_state, n)
-    loss, resid = knot_loss_grad(phase, target, freq, t, batch, grad)
+    loss, resid, mae = knot_loss_grad(phase, target, freq, t, batch, grad)
     descend(phase, grad, lr)
-    return loss, resid
+    return loss, resid, mae

@@ -14,6 +14,7 @@ from synthlearn.learners.base import Learner
 
 class Cubic(Learner):
     n_grad = 4
+    kind = "cubic"
 
     def __init__(self, *, lr: float = 0.01, n_points: int = 100, stop_loss: float = 1e-3):
         super().__init__(lr=lr, stop_loss=stop_loss)
@@ -22,14 +23,10 @@ class Cubic(Learner):
         self.theta_ = np.zeros(4, np.float64)
         self.x_ = np.zeros(n_points, np.float64)
 
-    def new_target(self) -> None:
-        rng = self._rng
-        self.target_[:] = rng.uniform(-1.0, 1.0, 4)
-        self.theta_[:] = rng.uniform(-1.0, 1.0, 4)
-        self.x_[:] = np.sort(rng.uniform(-1.0, 1.0, self.n_points))
-        self._fresh()
+    def _new_target(self) -> None:
+        K.cubic_new_target(self._rng_state, self.target_, self.theta_, self.x_)
 
-    def _step(self) -> tuple[float, float]:
+    def _step(self) -> tuple[float, float, float]:
         return K.cubic_step(self.theta_, self.target_, self.x_, self.grad_, self.lr)
 
     def loss_at(self, theta: np.ndarray) -> float:

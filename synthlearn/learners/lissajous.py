@@ -16,6 +16,7 @@ from synthlearn.learners.base import Learner
 
 class Lissajous(Learner):
     n_grad = 3
+    kind = "knot"
 
     def __init__(self, *, lr: float = 0.025, batch: int = 64, stop_loss: float = 1e-6,
                  min_freq: int = 1, max_freq: int = 8, t_step: float = 0.1, t_max: float = 100.0):
@@ -27,17 +28,12 @@ class Lissajous(Learner):
         self.target_ = np.zeros(3, np.float64)
         self.phase_ = np.zeros(3, np.float64)
         self._batch = np.zeros(batch, np.int64)
-        self._rng_state = np.zeros(1, np.uint64)
 
-    def new_target(self) -> None:
-        rng = self._rng
-        self.freq_[:] = rng.integers(self.min_freq, self.max_freq + 1, 3)
-        self.target_[:] = rng.uniform(0.0, 1.0, 3)
-        self.phase_[:] = rng.uniform(0.0, 1.0, 3)
-        self._rng_state[0] = rng.integers(0, 2**63, dtype=np.uint64)
-        self._fresh()
+    def _new_target(self) -> None:
+        K.knot_new_target(self._rng_state, self.freq_, self.target_, self.phase_,
+                          self.min_freq, self.max_freq)
 
-    def _step(self) -> tuple[float, float]:
+    def _step(self) -> tuple[float, float, float]:
         return K.knot_step(self.phase_, self.target_, self.freq_, self.t_, self._batch,
                            self.grad_, self.lr, self._rng_state)
 

@@ -9,9 +9,10 @@ from synthlearn.errors import UserError
 # name -> "module:Class"
 PIECES = {
     "additive": "synthlearn.pieces.additive:Additive",
+    "ldd": "synthlearn.pieces.ldd:Ldd",
 }
 # Pieces that arrive with later issues: named so the CLI can say so.
-PLANNED = ("ldd", "ruler", "qmelody")
+PLANNED = ("ruler", "qmelody")
 
 
 def piece_class(name: str):

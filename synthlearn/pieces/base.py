@@ -22,6 +22,7 @@ class Piece:
         self.seed = seed
         self.faithful = faithful
         self.section = "start"
+        self.section_time_s = 0.0  # audio time of the last section change
 
     @classmethod
     def language(cls) -> console.Language:
@@ -43,6 +44,13 @@ class Piece:
     def signals(self) -> dict[str, float]:
         """Learner and voice signals to log over time (read between blocks)."""
         return {}
+
+    def scene(self, engine, width: int, height: int, fps: float, source=None):
+        """What the piece looks like: an object whose ``draw()`` returns an (H, W, 3) uint8
+        frame of the state now (read between blocks or from the window thread)."""
+        from synthlearn.visuals.partials import PartialsScene
+
+        return PartialsScene(width, height, fps=fps, pools=engine.pools)
 
     def release(self) -> None:
         """Drop references to table views (called by the engine before it frees tables)."""

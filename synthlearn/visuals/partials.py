@@ -11,19 +11,27 @@ LOW_HZ, HIGH_HZ = 30.0, 16000.0
 
 
 class PartialsScene:
-    def __init__(self, width: int, height: int, *, seconds_across: float = 8.0, fps: float = 30):
+    def __init__(self, width: int, height: int, *, seconds_across: float = 8.0, fps: float = 30,
+                 pools=()):
         self.width, self.height = width, height
+        self.pools = pools
         self.columns_per_frame = max(1, round(width / (seconds_across * fps)))
         self.frame = np.zeros((height, width, 3), np.uint8)
         self._log_span = math.log(HIGH_HZ / LOW_HZ)
 
-    def draw(self, pools) -> np.ndarray:
-        """Scroll one frame's worth and draw the partials of ``pools`` now; return the frame."""
+    def warm(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def draw(self) -> np.ndarray:
+        """Scroll one frame's worth and draw the partials of the pools now; return the frame."""
         f, s = self.frame, self.columns_per_frame
         f[:, :-s] = f[:, s:]
         f[:, -s:] = (f[:, -s:] * 0).astype(np.uint8)
         f[:, :-s] = (f[:, :-s] * 0.993).astype(np.uint8)  # older traces fade
-        for pool in pools:
+        for pool in self.pools:
             hz = pool.bank.freq_out.astype(np.float64)
             amp = pool.bank.amp_out.astype(np.float64)
             live = (amp > 1e-4) & (hz > LOW_HZ) & (hz < HIGH_HZ)

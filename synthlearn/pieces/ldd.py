@@ -1,0 +1,371 @@
+"""``ldd``: losses, dissonances and distortions.
+
+A tiny function approximator is trained by gradient descent while the performer plays: the
+loss detunes the overtones of the notes played, the gradients warp the video, and the notes drive
+the training. Four parts, moved through with the soft pedal (CC 67), ``next`` or ``part N``:
+
+1. a note below 48 draws a new target cubic and a new approximant; a note at or above 48 takes
+   one gradient step and is voiced with detuned overtones; steps go on at the control rate
+   while upper notes are held;
+2. a left-hand chord (two or more notes below 60 within 50 ms; faithful: any note below 60)
+   draws a new target Lissajous knot, at most one every 2 s; steps go on while the chord is
+   held; up to three chord notes, and the notes above 60, are voiced with detuned overtones;
+3. part 2 over video split into its colour channels by the gradients;
+4. part 1 over video, each upper note adding a bubble warped by the gradients (a bass note
+   clears them).
+
+Every note sounds five sines f0, 2·f0·D, … 5·f0·D at equal amplitude (D = 1 for the bass notes
+that only draw targets and for chord notes past the third). A lowpass wanders between 1 and 3 kHz.
+Learners step inside the audio block hook on a fixed control clock (60 steps per second, the
+original's frame rate), never on the frame rate; the visuals read a snapshot published there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthlearn import mappings
+from synthlearn.console import Param, Spec
+from synthlearn.events import CC_SOFT, CC_SUSTAIN, Event, Kind
+from synthlearn.learners.cubic import Cubic
+from synthlearn.learners.lissajous import Lissajous
+from synthlearn.pieces.base import Piece
+from synthlearn.snapshot import Snapshot
+from synthlearn.voicing import P_ATTACK_S, P_SUSTAIN, VI_NOTE, set_overtone_detune
+
+PARTS = (1, 2, 3, 4)
+CUBIC_PARTS = (1, 4)
+BASS_BELOW = 48  # parts 1 and 4: lower notes draw a new cubic
+LEFT_HAND_BELOW = 60  # parts 2 and 3: chord notes
+CHORD_WINDOW_S = 0.05
+KNOT_GAP_S = 2.0  # no new knot within this long of the last one
+CHORD_VOICES = 3  # chord notes voiced with detuned overtones
+CONTROL_HZ = 60.0  # learner steps per second while notes are held
+PARTIALS = 5
+VOICES = 16
+RELEASE_S, LOW_RELEASE_S = 2.0, 8.0  # the low release below MIDI 60
+FAITHFUL_ATTACK_S, ATTACK_S = 0.1, 0.02
+SUSTAIN = 0.5  # default: level held while the key is down, after DECAY_S
+DECAY_S = 3.0
+FAITHFUL_CUT_S = 0.05  # faithful: a note-off cuts the percussive note
+CUTOFF_LOW_HZ, CUTOFF_HIGH_HZ, CUTOFF_WANDER_HZ = 1000.0, 3000.0, 1.0
+SOFT_PEDAL_DOWN = 64
+VOICE_GAIN = 1.0  # 16 voices into the limiter; the demo peaks near -6 dBFS
+
+# What the window and the renderer read (see synthlearn.visuals.ldd_scene).
+SNAPSHOT_LAYOUT = dict(
+    time_s=1, part=1, faithful=1, cubic_target=4, cubic_theta=4, cubic_x=100, knot_freq=3,
+    knot_target=3, knot_phase=3, grad=4, loss=1, bubbles_added=1, bubbles_cleared=1, split=1,
+)
+
+
+class Ldd(Piece):
+    name = "ldd"
+    summary = "losses, dissonances and distortions: gradient descent heard and seen"
+    commands = (
+        Spec("part", (Param("n", "int", 1, 4),),
+             "go to part N: 1 cubic, 2 knot, 3 knot + colour split, 4 cubic + bubbles"),
+        Spec("next", (), "go to the next part (after part 4, part 1)"),
+        Spec("lr", (Param("rate", "float", 1e-6, 10.0),), "learning rate of the current learner"),
+        Spec("detune", (Param("signal", "choice", choices=mappings.SIGNALS),),
+             "what detunes the overtones: loss (default), residual (the original), mae"),
+        Spec("gain", (Param("factor", "float", 0.0, 20.0),),
+             "detune gain (1: a typical fresh target starts near 50 cents)"),
+        Spec("faithful", (Param("mode", "onoff"),),
+             "the original's envelope, chords, knots, detune and warps (on) or ours (off)"),
+        Spec("new", (), "a new random target and approximant for the current learner"),
+    )
+
+    def __init__(self, *, seed: int = 0, faithful: bool = False):
+        super().__init__(seed=seed, faithful=faithful)
+        self.cubic = Cubic().reset(seed=2 * seed)
+        self.knot = Lissajous().reset(seed=2 * seed + 1)
+        self.part = 1
+        self.section = "part 1"
+        self.signal = "residual" if faithful else "loss"
+        self.gain = 1.0
+        self.detune_ratio = 1.0
+        self.snapshot = Snapshot(**SNAPSHOT_LAYOUT)
+        self.pool = None
+        self._held = np.zeros(128, np.bool_)
+        self._onset_smp = np.zeros(128, np.int64)
+        self._in_chord = np.zeros(128, np.bool_)
+        self._voice_of = np.full(128, -1, np.int64)
+        self._detuned = np.zeros(VOICES, np.bool_)
+        self._chord_start_smp = -(1 << 62)
+        self._last_knot_smp = -(1 << 62)
+        self._soft_armed = True
+        self._bubbles_added = 0
+        self._bubbles_cleared = 0
+        self._clock_smp = 0.0
+        self._now_smp = 0
+        self._dirty = True
+        self._set_faithful(faithful)
+
+    # -- set-up ---------------------------------------------------------------------------
+    def build(self, engine):
+        import pyo
+
+        self._sr = engine.sr
+        self._block = engine.block
+        self._tick_smp = engine.sr / CONTROL_HZ
+        self.pool = engine.pool(
+            "ldd", VOICES, PARTIALS, attack_s=self._attack_s(), decay_s=DECAY_S,
+            sustain=self._sustain(), release_s=RELEASE_S, gain=VOICE_GAIN,
+        )
+        self.pool.bank.partial_amp[:] = 1.0 / PARTIALS  # five sines at equal amplitude
+        self._cutoff = pyo.Randi(min=CUTOFF_LOW_HZ, max=CUTOFF_HIGH_HZ, freq=CUTOFF_WANDER_HZ)
+        self._lowpass = pyo.ButLP(self.pool.output, freq=self._cutoff)
+        self._publish()
+        return self._lowpass
+
+    def warm(self) -> None:
+        self.cubic.warm()
+        self.knot.warm()
+        set_overtone_detune(self.pool.bank.detune, self._detuned, 1.0)
+
+    @property
+    def learner(self):
+        return self.cubic if self.part in CUBIC_PARTS else self.knot
+
+    def _attack_s(self) -> float:
+        return FAITHFUL_ATTACK_S if self.faithful else ATTACK_S
+
+    def _sustain(self) -> float:
+        return 0.0 if self.faithful else SUSTAIN
+
+    def _set_faithful(self, on: bool) -> None:
+        self.faithful = on
+        self.signal = "residual" if on else "loss"
+        self.knot.min_freq = 0 if on else 1  # the original could draw a flat knot
+        if self.pool is not None:
+            bank = self.pool.bank
+            bank.p[P_ATTACK_S] = self._attack_s()
+            bank.p[P_SUSTAIN] = self._sustain()
+            if on:
+                bank.pedal(False)  # the original ignored the sustain pedal
+
+    # -- events (audio thread) -------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        self._now_smp = event.time_smp
+        kind = event.kind
+        if kind == Kind.NOTE_ON:
+            self._note_on(event.number, event.value)
+        elif kind == Kind.NOTE_OFF:
+            self._note_off(event.number)
+        elif kind == Kind.CONTROL:
+            if event.number == CC_SOFT:
+                if event.value >= SOFT_PEDAL_DOWN and self._soft_armed:
+                    self._soft_armed = False
+                    self._go(self.part % len(PARTS) + 1)
+                elif event.value == 0:
+                    self._soft_armed = True  # re-armed only once the pedal is fully up
+            elif event.number == CC_SUSTAIN and not self.faithful:
+                self.pool.bank.pedal(event.value >= 64)
+        elif kind == Kind.COMMAND:
+            self._command(event.command)
+        self._dirty = True
+
+    def _note_on(self, note: int, velocity: int) -> None:
+        self._held[note] = True
+        self._onset_smp[note] = self._now_smp
+        if self.part in CUBIC_PARTS:
+            if note < BASS_BELOW:
+                self.cubic.new_target()
+                self._apply_detune()  # a fresh target sounds in tune until its first step
+                if self.part == 4:
+                    self._bubbles_cleared += 1
+                self._voice(note, velocity, detuned=False)
+            else:
+                self._step_learner()
+                if self.part == 4:
+                    self._bubbles_added += 1
+                self._voice(note, velocity, detuned=True)
+            return
+        if note >= LEFT_HAND_BELOW:
+            self._voice(note, velocity, detuned=True)
+            return
+        self._voice(note, velocity, detuned=False)
+        if self.faithful:  # any left-hand note is a chord
+            self._in_chord[note] = True
+            self._new_knot_unless_recent()
+        else:
+            self._detect_chord(note)
+        self._detune_chord_voices()
+
+    def _detect_chord(self, note: int) -> None:
+        window = round(CHORD_WINDOW_S * self._sr)
+        if self._now_smp - self._chord_start_smp <= window:
+            self._in_chord[note] = True  # a later note of the chord being played
+            return
+        recent = 0
+        for n in range(LEFT_HAND_BELOW):
+            if self._held[n] and self._now_smp - self._onset_smp[n] <= window:
+                recent += 1
+        if recent >= 2:
+            self._in_chord[:] = False
+            for n in range(LEFT_HAND_BELOW):
+                if self._held[n] and self._now_smp - self._onset_smp[n] <= window:
+                    self._in_chord[n] = True
+            self._chord_start_smp = self._now_smp
+            for n in range(LEFT_HAND_BELOW):
+                if self._in_chord[n]:
+                    self._chord_start_smp = min(self._chord_start_smp, int(self._onset_smp[n]))
+            self._new_knot_unless_recent()
+
+    def _new_knot_unless_recent(self) -> None:
+        if self._now_smp - self._last_knot_smp >= KNOT_GAP_S * self._sr:
+            self._last_knot_smp = self._now_smp
+            self.knot.new_target()
+            self._apply_detune()
+
+    def _detune_chord_voices(self) -> None:
+        """The first three held chord notes (lowest first) sound with detuned overtones."""
+        voiced = 0
+        bank = self.pool.bank
+        for n in range(LEFT_HAND_BELOW):
+            v = self._voice_of[n]
+            if v < 0 or bank.vi[v, VI_NOTE] != n:
+                continue
+            self._detuned[v] = self._in_chord[n] and self._held[n] and voiced < CHORD_VOICES
+            voiced += int(self._detuned[v])
+        self._apply_detune()
+
+    def _chord_held(self) -> bool:
+        held = 0
+        for n in range(LEFT_HAND_BELOW):
+            held += int(self._held[n] and self._in_chord[n])
+        return held >= (1 if self.faithful else 2)
+
+    def _note_off(self, note: int) -> None:
+        self._held[note] = False
+        self.pool.bank.note_off(note)
+
+    def _voice(self, note: int, velocity: int, *, detuned: bool) -> None:
+        low = note < LEFT_HAND_BELOW
+        release_s = LOW_RELEASE_S if low else RELEASE_S
+        if self.faithful:  # percussive: falls over the release time, a note-off cuts it
+            decay_s, release_s = release_s, FAITHFUL_CUT_S
+        else:
+            decay_s = DECAY_S
+        v = self.pool.bank.note_on(note, velocity, decay_s=decay_s, release_s=release_s,
+                                   overtones=self.detune_ratio if detuned else 1.0)
+        self._voice_of[note] = v
+        self._detuned[v] = detuned
+
+    # -- learning ---------------------------------------------------------------------------
+    def _step_learner(self) -> None:
+        self.learner.step()
+        self._apply_detune()
+
+    def _apply_detune(self) -> None:
+        self.detune_ratio = mappings.detune(self.signal, self.learner, self.gain)
+        set_overtone_detune(self.pool.bank.detune, self._detuned, self.detune_ratio)
+
+    def _learning_held(self) -> bool:
+        if self.part in CUBIC_PARTS:
+            return bool(self._held[BASS_BELOW:].any())
+        return self._chord_held()
+
+    def step(self, block_index: int) -> None:
+        """The control clock: CONTROL_HZ steps a second while the playing asks for them."""
+        self._clock_smp += self._block
+        while self._clock_smp >= self._tick_smp:  # at most ceil(block / tick) turns
+            self._clock_smp -= self._tick_smp
+            if self._learning_held():
+                self._step_learner()
+                self._dirty = True
+        if self._dirty:
+            self._now_smp = (block_index + 1) * self._block
+            self._publish()
+
+    # -- parts and commands -----------------------------------------------------------------
+    def _go(self, part: int) -> None:
+        self.part = part
+        self.section = f"part {part}"
+        self.section_time_s = self._now_smp / self._sr
+        self._in_chord[:] = False
+        self._apply_detune()
+
+    def _command(self, cmd) -> None:
+        value = cmd.args[0] if cmd.args else None
+        if cmd.name == "part":
+            self._go(int(value))
+        elif cmd.name == "next":
+            self._go(self.part % len(PARTS) + 1)
+        elif cmd.name == "lr":
+            self.learner.lr = value
+        elif cmd.name == "detune":
+            self.signal = value
+            self._apply_detune()
+        elif cmd.name == "gain":
+            self.gain = value
+            self._apply_detune()
+        elif cmd.name == "faithful":
+            self._set_faithful(value)
+            self._apply_detune()
+        elif cmd.name == "new":
+            self.learner.new_target()
+            if self.part not in CUBIC_PARTS:
+                self._last_knot_smp = self._now_smp
+            self._apply_detune()
+
+    # -- what others read -------------------------------------------------------------------
+    def _publish(self) -> None:
+        """Copy the learner state into the snapshot's back buffer, then publish it."""
+        self._dirty = False
+        s = self.snapshot.back()
+        s["time_s"][0] = self._now_smp / self._sr if self.pool is not None else 0.0
+        s["part"][0] = self.part
+        s["faithful"][0] = self.faithful
+        s["cubic_target"][:] = self.cubic.target_
+        s["cubic_theta"][:] = self.cubic.theta_
+        s["cubic_x"][:] = self.cubic.x_
+        s["knot_freq"][:] = self.knot.freq_
+        s["knot_target"][:] = self.knot.target_
+        s["knot_phase"][:] = self.knot.phase_
+        grad = self.learner.grad_
+        s["grad"][:] = 0.0
+        s["grad"][:grad.shape[0]] = grad
+        s["loss"][0] = self.learner.loss_
+        s["bubbles_added"][0] = self._bubbles_added
+        s["bubbles_cleared"][0] = self._bubbles_cleared
+        self.snapshot.publish()
+
+    def signals(self) -> dict[str, float]:
+        learner = self.learner
+        return {
+            "part": float(self.part),
+            "loss": learner.loss_,
+            "detune_cents": mappings.ratio_to_cents(self.detune_ratio),
+            "steps": float(learner.steps_),
+            "voices": float(self.pool.bank.active),
+            "cutoff_hz": float(self._cutoff.get()),
+        }
+
+    def scene(self, engine, width: int, height: int, fps: float, source=None):
+        from synthlearn.visuals.ldd_scene import LddScene
+
+        return SnapshotView(self.snapshot, LddScene(width, height, fps, seed=self.seed,
+                                                    source=source))
+
+    def release(self) -> None:
+        self.pool = None
+        self._cutoff = self._lowpass = None
+
+
+class SnapshotView:
+    """Draws the last published snapshot with a scene (the offline renderer and the window)."""
+
+    def __init__(self, snapshot: Snapshot, scene):
+        self.snapshot = snapshot
+        self.scene = scene
+
+    def warm(self) -> None:
+        self.scene.warm()
+
+    def draw(self) -> np.ndarray:
+        return self.scene.draw(self.snapshot.read())
+
+    def close(self) -> None:
+        self.scene.close()
