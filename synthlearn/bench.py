@@ -1,6 +1,7 @@
 """Benchmarks: per-block cost of the whole engine (hook + pyo graph + limiter) on a manual
-server, with every voice sounding, at several block sizes. Compare ratios within one run: the
-machine is shared and noisy."""
+server, with every voice sounding, at several block sizes; the ldd learners' step costs, the ldd
+piece's block cost and its frame time at 1280x720. Compare ratios within one run: the machine is
+shared and noisy. Audio with the window running, on a real-time clock: bench/ldd_live.py."""
 
 from __future__ import annotations
 
@@ -64,6 +65,49 @@ def kernel_costs(block: int = 64, repeats: int = 20000) -> dict:
             "limiter_us": round((t2 - t1) / repeats * 1e6, 2), "block": block}
 
 
+def learner_costs(repeats: int = 20000) -> dict:
+    """µs per call of each ldd learner's step and new target (one numba call each)."""
+    import time
+
+    from synthlearn.learners.cubic import Cubic
+    from synthlearn.learners.lissajous import Lissajous
+
+    result = {}
+    for name, make in (("cubic", Cubic), ("knot", Lissajous)):
+        learner = make(stop_loss=-1.0).reset(seed=1)  # never converges: every call steps
+        learner.warm()
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            learner.step()
+        t1 = time.perf_counter()
+        for _ in range(repeats):
+            learner.new_target()
+        t2 = time.perf_counter()
+        result[f"{name}_step_us"] = round((t1 - t0) / repeats * 1e6, 2)
+        result[f"{name}_new_target_us"] = round((t2 - t1) / repeats * 1e6, 2)
+    return result
+
+
+def ldd_block_cost(*, block: int = 64, seconds: float = 5.0, sr: int = 48000) -> dict:
+    """Per-block cost of piece ldd with 8 upper notes held: learner steps at 60 Hz, 80 sines."""
+    from synthlearn import events
+    from synthlearn.audio.engine import Engine
+    from synthlearn.pieces.ldd import Ldd
+
+    engine = Engine("manual", sr=sr, block=block)
+    try:
+        engine.play(Ldd(seed=1), [events.note_on(0, 60 + 3 * v, 90) for v in range(8)])
+        for _ in range(round(seconds * sr / block)):
+            engine.process()
+        costs_us = engine.block_costs_s() * 1e6
+    finally:
+        engine.close()
+    block_us = block / sr * 1e6
+    p99 = float(np.percentile(costs_us, 99))
+    return {"block": block, "p50_us": round(float(np.median(costs_us)), 1),
+            "p99_us": round(p99, 1), "p99_pct": round(100 * p99 / block_us, 2)}
+
+
 def run_bench(quick: bool = False, out=print) -> dict:
     sizes = (64, 256) if quick else (64, 128, 256, 512)
     seconds = 2.0 if quick else 8.0
@@ -79,4 +123,18 @@ def run_bench(quick: bool = False, out=print) -> dict:
     k = kernel_costs()
     out(f"kernels per 64-sample block: voice update {k['voice_update_us']} us, "
         f"limiter {k['limiter_us']} us")
-    return {"engine": rows, "kernels": k}
+    lc = learner_costs(2000 if quick else 20000)
+    out(f"ldd learners per call: cubic step {lc['cubic_step_us']} us, knot step "
+        f"{lc['knot_step_us']} us; new target {lc['cubic_new_target_us']} / "
+        f"{lc['knot_new_target_us']} us")
+    ldd = [ldd_block_cost(block=b, seconds=seconds / 2) for b in (64, 256)]
+    for r in ldd:
+        out(f"ldd piece, 8 notes held, block {r['block']}: p50 {r['p50_us']} us, p99 "
+            f"{r['p99_us']} us ({r['p99_pct']} % of the block)")
+    from synthlearn.visuals.frame_bench import frame_time
+
+    ft = frame_time(1280, 720, frames=30 if quick else 120)
+    out("ldd frame at 1280x720 (draw only; 60 fps needs <= 16.7 ms):")
+    for name, case in ft["cases"].items():
+        out(f"  {name:<22} p50 {case['p50_ms']:6.2f} ms  p99 {case['p99_ms']:6.2f} ms")
+    return {"engine": rows, "kernels": k, "learners": lc, "ldd_blocks": ldd, "frames": ft}

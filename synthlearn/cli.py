@@ -58,6 +58,10 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-video", action="store_true", help="write no video")
     p.add_argument("--size", type=_size, default=(640, 360), help="video size (default 640x360)")
     p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+    p.add_argument("--video", metavar="SOURCE",
+                   help="video under the visuals (pieces that use it, e.g. ldd parts 3-4): a "
+                        "video FILE, 'camera' or 'test' (default: a camera if one exists, else "
+                        "a moving test pattern)")
 
 
 def _render_options(args, **extra):
@@ -65,7 +69,7 @@ def _render_options(args, **extra):
 
     return RenderOptions(
         seed=args.seed, sr=args.sr, block=args.block, video=not args.no_video,
-        width=args.size[0], height=args.size[1], fps=args.fps, **extra,
+        width=args.size[0], height=args.size[1], fps=args.fps, video_source=args.video, **extra,
     )
 
 
@@ -116,12 +120,18 @@ def cmd_demo(args) -> int:
                 print(f"no live audio here ({exc.args[0].split(';')[0]}); rendering the demo "
                       "instead", file=sys.stderr)
             else:
-                from synthlearn.live import play
+                from synthlearn.live import display_available, play
 
-                print(f"playing the demo live on {backend} (Ctrl-C stops)", file=sys.stderr)
-                result = play(score, backend, duration_s=args.duration)
+                window = not args.no_window and display_available()
+                print(f"playing the demo live on {backend}"
+                      + (" with a window" if window else "") + " (Ctrl-C stops)", file=sys.stderr)
+                result = play(score, backend, duration_s=args.duration, window=window,
+                              video_source=args.video)
                 print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
-                      f"{result['late_blocks']} late blocks")
+                      f"{result['late_blocks']} late blocks"
+                      + (f"; {result['frames_shown']} frames, frame p50 "
+                         f"{result['frame_p50_ms']} ms, {result['frames_dropped']} dropped"
+                         if window else ""))
                 return 0
     finally:
         if jack is not None:
@@ -190,12 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start jackd for this run (synthlearn never starts it otherwise)")
     d.add_argument("--jack-driver", default="alsa", choices=("alsa", "dummy"),
                    help="jackd driver for --start-jack (dummy: no sound card)")
+    d.add_argument("--no-window", action="store_true",
+                   help="play live without the window (no window where there is no display)")
     _add_render_options(d)
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("render", help="render a score (.toml) or MIDI file (.mid) to WAV + video")
     r.add_argument("input", help="score.toml, or a MIDI file with --piece")
-    r.add_argument("--piece", help="the piece that plays a MIDI file (additive, ...)")
+    r.add_argument("--piece", help="the piece that plays a MIDI file (ldd, additive)")
     r.add_argument("--out", help="output folder (default out/<input name>)")
     r.add_argument("--faithful", action="store_true", help="the original's behaviour")
     r.add_argument("--duration", type=float, help="seconds to render (default: the score's)")
