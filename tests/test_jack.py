@@ -70,6 +70,7 @@ def test_demo_plays_live_when_jack_runs(jack_server, capsys):
     assert main(["demo", "--audio", "jack", "--duration", "1.5"]) == 0
     out = capsys.readouterr().out
     assert "played 1.5 s on jack" in out
+    assert " frames, frame p50 " in out  # the window ran (SDL dummy driver) beside the audio
 
 
 @pytest.mark.jack

@@ -222,3 +222,25 @@ def test_same_score_and_seed_render_the_same_bytes(tmp_path):
                RenderOptions(seed=11, video=False, duration_s=3.0, block=256))
     wav = [(tmp_path / d / "audio.wav").read_bytes() for d in ("a", "b")]
     assert wav[0] == wav[1]
+
+
+def test_ldd_render_writes_video_frames_of_the_requested_size_and_count(tmp_path):
+    from synthlearn.visuals.video import count_frames
+
+    path = tmp_path / "s.toml"
+    path.write_text('piece = "ldd"\nduration = 2.0\n[[at]]\ntime = 0.5\ndo = "part 4"\n')
+    summary = render(path, tmp_path / "out", RenderOptions(width=320, height=176, fps=24,
+                                                           video_source="test"))
+    assert summary["video_frames"] == 48
+    assert count_frames(tmp_path / "out" / "video.mp4") == (48, (320, 176))
+
+
+def test_missing_video_file_is_one_line_and_exit_2_before_anything_is_written(tmp_path, capsys):
+    from synthlearn.cli import main
+
+    out = tmp_path / "out"
+    code = main(["render", str(demo_score()), "--out", str(out), "--video",
+                 str(tmp_path / "nope.mp4"), "--duration", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "nope.mp4" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
