@@ -8,22 +8,29 @@ from __future__ import annotations
 import numpy as np
 
 
-def engine_block_cost(*, block: int, voices: int = 8, partials: int = 8, seconds: float = 5.0,
-                      sr: int = 48000) -> dict:
-    """Cost of one block with ``voices`` × ``partials`` partials all sounding."""
+def block_costs_us(piece, notes, *, block: int, seconds: float, sr: int = 48000) -> np.ndarray:
+    """Per-block cost (µs) of ``piece`` on a manual server with ``notes`` held from the start."""
     from synthlearn import events
     from synthlearn.audio.engine import Engine
-    from synthlearn.pieces.additive import Additive
 
     engine = Engine("manual", sr=sr, block=block)
     try:
-        engine.play(Additive(voices=voices, partials=partials),
-                    [events.note_on(0, 40 + 5 * v, 100) for v in range(voices)])
+        engine.play(piece, [events.note_on(0, n, 100) for n in notes])
         for _ in range(round(seconds * sr / block)):
             engine.process()
-        costs_us = engine.block_costs_s() * 1e6
+        return engine.block_costs_s() * 1e6
     finally:
         engine.close()
+
+
+def engine_block_cost(*, block: int, voices: int = 8, partials: int = 8, seconds: float = 5.0,
+                      sr: int = 48000) -> dict:
+    """Cost of one block with ``voices`` × ``partials`` partials all sounding."""
+    from synthlearn.pieces.additive import Additive
+
+    costs_us = block_costs_us(Additive(voices=voices, partials=partials),
+                              [40 + 5 * v for v in range(voices)], block=block, seconds=seconds,
+                              sr=sr)
     block_us = block / sr * 1e6
     med = float(np.median(costs_us))
     return {
@@ -90,18 +97,10 @@ def learner_costs(repeats: int = 20000) -> dict:
 
 def ldd_block_cost(*, block: int = 64, seconds: float = 5.0, sr: int = 48000) -> dict:
     """Per-block cost of piece ldd with 8 upper notes held: learner steps at 60 Hz, 80 sines."""
-    from synthlearn import events
-    from synthlearn.audio.engine import Engine
     from synthlearn.pieces.ldd import Ldd
 
-    engine = Engine("manual", sr=sr, block=block)
-    try:
-        engine.play(Ldd(seed=1), [events.note_on(0, 60 + 3 * v, 90) for v in range(8)])
-        for _ in range(round(seconds * sr / block)):
-            engine.process()
-        costs_us = engine.block_costs_s() * 1e6
-    finally:
-        engine.close()
+    costs_us = block_costs_us(Ldd(seed=1), [60 + 3 * v for v in range(8)], block=block,
+                              seconds=seconds, sr=sr)
     block_us = block / sr * 1e6
     p99 = float(np.percentile(costs_us, 99))
     return {"block": block, "p50_us": round(float(np.median(costs_us)), 1),
