@@ -180,6 +180,23 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_perform(args) -> int:
+    from synthlearn.session import perform
+
+    result = perform(
+        args.piece, audio=args.audio, midi=args.midi, block=args.block, sr=args.sr,
+        record=args.record, duration_s=args.duration, window=not args.no_window,
+        console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
+        size=args.size, video_source=args.video,
+        say=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(f"performed on {result['backend']}: {result['blocks']} blocks, "
+          f"{result['late_blocks']} late"
+          + (f"; recorded {result['recorded_s']:.1f} s to {args.record}"
+             if args.record else ""))
+    return 0
+
+
 def cmd_later(args) -> int:
     raise UserError(f"'{args.command}' is not built yet; it arrives with its issue "
                     "(see README: what works now)")
@@ -222,8 +239,25 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", help="also write the results to this JSON file")
     b.set_defaults(func=cmd_bench)
 
-    for name, what in (("perform", "live performance (arrives with the live shell)"),
-                       ("ruler", "RuLer rules from a labeled CSV (arrives with ruler)")):
+    f = sub.add_parser("perform", help="perform live: MIDI in, keyboard, console, window")
+    f.add_argument("piece", nargs="?", default="ldd", help="the piece (default ldd)")
+    f.add_argument("--audio", default="auto", help="auto|jack|portaudio (default auto)")
+    f.add_argument("--midi", default="all",
+                   help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
+                        "contains it), FILE.mid (played as if live), keyboard, none")
+    f.add_argument("--block", type=int, default=256, help="block size (default 256)")
+    f.add_argument("--sr", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    f.add_argument("--record", metavar="FILE.wav", help="record the master output")
+    f.add_argument("--duration", type=float, help="stop after this many seconds")
+    f.add_argument("--no-window", action="store_true", help="no window (no keyboard piano)")
+    f.add_argument("--no-console", action="store_true", help="do not read commands from stdin")
+    f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    f.add_argument("--faithful", action="store_true", help="the original's behaviour")
+    f.add_argument("--size", type=_size, default=(1280, 720), help="window size (1280x720)")
+    f.add_argument("--video", metavar="SOURCE", help="video FILE, 'camera' or 'test'")
+    f.set_defaults(func=cmd_perform)
+
+    for name, what in (("ruler", "RuLer rules from a labeled CSV (arrives with ruler)"),):
         x = sub.add_parser(name, help=what)
         x.add_argument("rest", nargs=argparse.REMAINDER)
         x.set_defaults(func=cmd_later)

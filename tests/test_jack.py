@@ -77,3 +77,75 @@ def test_demo_plays_live_when_jack_runs(jack_server, capsys):
 def test_start_jackd_refuses_a_second_server(jack_server):
     with pytest.raises(AudioUnavailable, match="already running"):
         start_jackd("dummy")
+
+
+def _perf_mid(path, seconds=3.0):
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    now = 0
+    t = 0.1
+    while t < seconds:
+        for vel, when in ((90, t), (0, t + 0.4)):
+            tick = round(when * 960)
+            track.append(mido.Message("note_on", note=60 + round(10 * t) % 17, velocity=vel,
+                                      time=tick - now))
+            now = tick
+        t += 0.5
+    mid.save(path)
+    return path
+
+
+@pytest.mark.jack
+def test_perform_plays_a_midi_file_on_jack_and_records_it(jack_server, tmp_path, capsys):
+    from synthlearn.cli import main
+    from synthlearn.wavfile import read_wav
+
+    wav = tmp_path / "out.wav"
+    argv = ["perform", "ldd", "--audio", "jack", "--midi", str(_perf_mid(tmp_path / "p.mid")),
+            "--record", str(wav), "--duration", "3", "--no-window", "--no-console"]
+    assert main(argv) == 0
+    assert "recorded" in capsys.readouterr().out
+    sr, audio = read_wav(wav)
+    assert sr == SR and audio.shape[0] >= 2.9 * SR
+    second = audio[SR:2 * SR]
+    assert np.sqrt(np.mean(second ** 2)) > 1e-3  # the notes were heard and recorded
+
+
+@pytest.mark.jack
+def test_kill_9_while_recording_leaves_a_readable_wav_up_to_the_kill(jack_server, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from synthlearn.wavfile import read_wav
+
+    wav = tmp_path / "killed.wav"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
+         str(_perf_mid(tmp_path / "p.mid", 30.0)), "--record", str(wav), "--no-window",
+         "--no-console"],
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        line = ""
+        while "performing" not in line:  # the audio clock starts just before this line
+            line = child.stderr.readline()
+            assert line or child.poll() is None, "perform ended before it started"
+        started = time.monotonic()
+        deadline = started + 20
+        while time.monotonic() < deadline and (not wav.exists() or
+                                               wav.stat().st_size < 3 * SR * 6):
+            time.sleep(0.05)  # waiting on another process's real-time clock
+        child.send_signal(signal.SIGKILL)
+        played_s = time.monotonic() - started
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    sr, audio = read_wav(wav)
+    recorded_s = audio.shape[0] / sr
+    assert recorded_s >= 3.0 and recorded_s >= played_s - 1.0
+    assert np.sqrt(np.mean(audio[-SR:] ** 2)) > 1e-4

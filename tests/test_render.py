@@ -74,7 +74,9 @@ def test_bare_midi_needs_a_piece(score, tmp_path, capsys):
     (["render", "{score}", "--piece", "ldd"], "differs from the score's piece"),
     (["render", "{bad}"], ":5: unknown command 'brightnes'"),
     (["render", "{score}", "--size", "big"], "WIDTHxHEIGHT"),
-    (["perform"], "not built yet"),
+    (["perform", "ldd", "--audio", "alsa"], "unknown audio backend 'alsa'"),
+    (["perform", "ldd", "--midi", "nope.mid", "--audio", "manual"], "nope.mid: no such MIDI"),
+    (["perform", "ruler"], "piece 'ruler' is not built yet"),
     (["demo", "--audio", "alsa"], "unknown audio backend 'alsa'"),
 ])
 def test_cli_user_errors_are_one_line_exit_2(score, tmp_path, capsys, args, fragment):

@@ -97,6 +97,7 @@ class Engine:
         self._master_objects: list = []
         self.limiter = None
         self.latency_samples = 0
+        self.recorder = None  # a Recorder fed the finished master block by the hook
 
     # -- set-up -------------------------------------------------------------------------
     @property
@@ -199,6 +200,8 @@ class Engine:
             pool.bank.update()
         pre, lim = self._pre_views, self._lim_views
         self.limiter.process(pre[0], pre[1], lim[0], lim[1])
+        if self.recorder is not None:  # the tap still holds the block pyo finished last
+            self.recorder.capture(self._tap_views[0], self._tap_views[1])
         self.block_index += 1
 
     def _dispatch(self, event: Event) -> None:
@@ -217,6 +220,18 @@ class Engine:
             self.panic()
             return True
         return False
+
+    def record(self, path) -> None:
+        """Record the master output to ``path`` (call before start; see Recorder)."""
+        from synthlearn.recorder import Recorder
+
+        self.recorder = Recorder(path, self.sr, self.block)
+        self.recorder.warm()
+        self.recorder.start()
+
+    def now_smp(self) -> int:
+        """The sample stamp a live event gets: the start of the next block the hook runs."""
+        return self.block_index * self.block
 
     def set_volume(self, db: float) -> None:
         self.volume_db = float(db)
@@ -286,6 +301,8 @@ class Engine:
         self._closed = True
         self._server.setCallback(_noop)
         self.stop()
+        if self.recorder is not None:
+            self.recorder.close()
         if self.piece is not None:
             self.piece.release()
         self.limiter = None

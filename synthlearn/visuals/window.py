@@ -38,18 +38,21 @@ class Window:
         self._pg.display.flip()
         self.frames_shown += 1
 
-    def poll(self) -> bool:
-        """Handle window events; False once the performer closed the window."""
-        for event in self._pg.event.get():
-            if event.type == self._pg.QUIT:
+    def poll(self, on_key=None) -> bool:
+        """Handle window events (keys to ``on_key(down, name)``); False once it was closed."""
+        pg = self._pg
+        for event in pg.event.get():
+            if event.type == pg.QUIT:
                 self.closed = True
+            elif on_key is not None and event.type in (pg.KEYDOWN, pg.KEYUP):
+                on_key(event.type == pg.KEYDOWN, pg.key.name(event.key))
         return not self.closed
 
-    def run(self, view, until) -> None:
+    def run(self, view, until, on_key=None) -> None:
         """Draw ``view`` at the target rate until ``until()`` is true or the window closes."""
         period_s = 1.0 / self.fps
         deadline = time.perf_counter()
-        while not until() and self.poll():
+        while not until() and self.poll(on_key):
             t0 = time.perf_counter()
             self.show(view.draw())
             self.draw_s.append(time.perf_counter() - t0)
