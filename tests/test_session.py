@@ -3,11 +3,7 @@
 import io
 import threading
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from synthlearn import console
-from synthlearn.errors import UserError
 from synthlearn.events import Kind
 from synthlearn.pieces.ldd import Ldd
 from synthlearn.session import SESSION, Console
@@ -33,14 +29,3 @@ def test_console_lines_become_stamped_commands_and_errors_one_line():
     assert len(errors) == 1 and "mea" in errors[0] and "\n" not in errors[0]
     assert any("part" in s for s in said if not s.startswith("? "))  # help text
     assert stop.is_set() and c.history[-1] == "quit"
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40))
-def test_console_parser_fuzzed_is_a_clean_error_or_a_valid_command(line):
-    try:
-        cmd = LANG.parse(line)
-    except UserError as exc:
-        assert "\n" not in str(exc)
-    else:
-        assert cmd.name in LANG.names()
