@@ -25,6 +25,69 @@ def display_available() -> bool:
                 or os.environ.get("SDL_VIDEODRIVER") or os.name == "nt")
 
 
+class LiveWindow:
+    """A live run's visuals: the video source, the piece's scene (warmed before audio starts)
+    and the pygame window, opened and closed together."""
+
+    def __init__(self, engine, *, size: tuple[int, int], fps: float, title: str,
+                 video_source: str | None = None):
+        from synthlearn.visuals.window import Window
+
+        source = None
+        if video_source is not None:
+            from synthlearn.visuals.sources import open_source
+
+            source = open_source(video_source, *size)
+        try:
+            self.view = engine.piece.scene(engine, *size, fps, source=source)
+        except BaseException:
+            if source is not None:
+                source.close()
+            raise
+        self.win = None
+        try:
+            self.view.warm()  # every drawing kernel compiled before audio starts
+            self.win = Window(*size, fps=fps, title=title)
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, until, on_key=None) -> None:
+        self.win.run(self.view, until=until, on_key=on_key)
+
+    def figures(self) -> dict:
+        draw_ms = np.array(self.win.draw_s) * 1e3
+        if draw_ms.size == 0:
+            return {"frames_shown": 0, "frames_dropped": self.win.frames_dropped}
+        return {"frames_shown": self.win.frames_shown, "frames_dropped": self.win.frames_dropped,
+                "frame_p50_ms": round(float(np.median(draw_ms)), 2),
+                "frame_p99_ms": round(float(np.percentile(draw_ms, 99)), 2)}
+
+    def close(self) -> None:
+        if self.win is not None:
+            self.win.close()
+            self.win = None
+        self.view.close()
+
+
+def run_main_thread(until, window: LiveWindow | None = None, on_key=None) -> None:
+    """The main thread of a live run: the window, or just waiting, until ``until()``."""
+    if window is not None:
+        window.run(until, on_key)
+        return
+    while not until():
+        time.sleep(0.05)  # the main thread only waits; the audio thread does the work
+
+
+def timing_figures(engine) -> dict:
+    """Blocks, late blocks (an interval over two blocks) and the callback interval p99."""
+    intervals = engine.callback_intervals_s()
+    return {"blocks": len(intervals) + 1,
+            "late_blocks": int((intervals > 2 * engine.block_s).sum()),
+            "interval_p99_ms": round(float(np.percentile(intervals, 99)) * 1e3, 2)
+            if len(intervals) else None}
+
+
 def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int = 48000,
          piece: str | None = None, duration_s: float | None = None, window: bool = False,
          size: tuple[int, int] = (1280, 720), fps: float = 60.0,
@@ -40,47 +103,22 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     cls = piece_class(name)
     events, score_s = schedule(score, cls.language(), sr)
     duration_s = score_s if duration_s is None else duration_s
-    source = None
-    if window and video_source is not None:
-        from synthlearn.visuals.sources import open_source
-
-        source = open_source(video_source, *size)
     engine = Engine(backend, sr=sr, block=block, seed=score.seed)
-    view = win = None
-    frames = {}
+    win = None
     try:
         engine.boot()
         engine.play(cls(seed=score.seed, faithful=score.faithful), events)
         if window:
-            from synthlearn.visuals.window import Window
-
-            view = engine.piece.scene(engine, *size, fps, source=source)
-            view.warm()  # every drawing kernel compiled before audio starts
-            win = Window(*size, fps=fps, title=f"synthlearn: {name}")
+            win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {name}",
+                             video_source=video_source)
         engine.start()
-        if win is not None:
-            win.run(view, until=lambda: engine.time_s >= duration_s)
-        else:
-            # The live edge: the main thread only waits; the audio thread does the work.
-            while engine.time_s < duration_s:
-                time.sleep(0.05)
+        run_main_thread(lambda: engine.time_s >= duration_s, win)
         engine.stop()
-        intervals = engine.callback_intervals_s()
+        figures = timing_figures(engine)
         if win is not None:
-            draw_ms = np.array(win.draw_s) * 1e3
-            frames = {"frames_shown": win.frames_shown, "frames_dropped": win.frames_dropped,
-                      "frame_p50_ms": round(float(np.median(draw_ms)), 2),
-                      "frame_p99_ms": round(float(np.percentile(draw_ms, 99)), 2)}
+            figures.update(win.figures())
     finally:
         if win is not None:
             win.close()
-        if view is not None:
-            view.close()
-        elif source is not None:
-            source.close()
         engine.close()
-    late = int((intervals > 2 * engine.block_s).sum())
-    return {"backend": engine.backend, "duration_s": duration_s, "blocks": len(intervals) + 1,
-            "late_blocks": late,
-            "interval_p99_ms": round(float(np.percentile(intervals, 99)) * 1e3, 2)
-            if len(intervals) else None, **frames}
+    return {"backend": engine.backend, "duration_s": duration_s, **figures}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from pathlib import Path
 
 from synthlearn import console, events
@@ -88,36 +87,32 @@ def perform(piece_name: str = "ldd", *, audio: str = "auto", midi: str = "all",
             video_source: str | None = None, say=print) -> dict:
     """Perform ``piece_name`` until ``duration_s``, Ctrl-C, ``quit`` or the window closing."""
     from synthlearn.audio.engine import Engine
-    from synthlearn.live import display_available
+    from synthlearn.live import LiveWindow, display_available, run_main_thread, timing_figures
 
     cls = piece_class(piece_name)
     language = console.Language.of(console.COMMON, cls.commands, SESSION)
     scheduled = []
-    if midi.lower().endswith((".mid", ".midi")):
+    from_file = midi.lower().endswith((".mid", ".midi"))
+    if from_file:
         from synthlearn.midi.files import read_midi
 
         scheduled, _ = read_midi(midi, sr)  # played as if performed live
     if window and not display_available():
         say("no display here: performing without a window")
         window = False
-    source = None
-    if window and video_source is not None:
-        from synthlearn.visuals.sources import open_source
-
-        source = open_source(video_source, *size)
     engine = Engine(audio, sr=sr, block=block, seed=seed)
     if not engine.realtime:
         raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
                         "'synthlearn render' plays scores offline")
     stop = threading.Event()
-    ports = cons = win = view = None
+    ports = cons = win = None
     try:
         engine.boot()
         engine.play(cls(seed=seed, faithful=faithful), scheduled)
         if record is not None:
             engine.record(record)
         push, now = engine.queue.push, engine.now_smp
-        if midi not in ("keyboard", "none") and not scheduled:
+        if midi not in ("keyboard", "none") and not from_file:
             from synthlearn.midi.inputs import MidiPorts
 
             ports = MidiPorts(push, now, which=midi,
@@ -128,11 +123,9 @@ def perform(piece_name: str = "ldd", *, audio: str = "auto", midi: str = "all",
         on_key = None
         if window:
             from synthlearn.midi.keyboard import KeyboardPiano
-            from synthlearn.visuals.window import Window
 
-            view = engine.piece.scene(engine, *size, fps, source=source)
-            view.warm()
-            win = Window(*size, fps=fps, title=f"synthlearn: {piece_name}")
+            win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {piece_name}",
+                             video_source=video_source)
             piano = KeyboardPiano()
 
             def on_key(down: bool, name: str) -> None:
@@ -142,33 +135,22 @@ def perform(piece_name: str = "ldd", *, audio: str = "auto", midi: str = "all",
         engine.start()
         say(f"performing {piece_name} on {engine.backend}, block {block}"
             + (f", recording to {record}" if record else "") + " (Ctrl-C or 'quit' ends)")
-
-        def done() -> bool:
-            return stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
-
         try:
-            if win is not None:
-                win.run(view, until=done, on_key=on_key)
-            else:
-                while not done():
-                    time.sleep(0.05)  # the main thread only waits; audio has its own thread
+            run_main_thread(
+                lambda: stop.is_set() or (duration_s is not None and engine.time_s >= duration_s),
+                win, on_key)
         except KeyboardInterrupt:
             say("stopped")
         engine.stop()
-        intervals = engine.callback_intervals_s()
+        figures = timing_figures(engine)
     finally:
         stop.set()
         if ports is not None:
             ports.close()
         if win is not None:
             win.close()
-        if view is not None:
-            view.close()
-        elif source is not None:
-            source.close()
         engine.close()  # also finishes the recording
     recorded_s = engine.recorder.seconds if engine.recorder is not None else None
-    late = int((intervals > 2 * engine.block_s).sum())
-    return {"backend": engine.backend, "blocks": len(intervals) + 1, "late_blocks": late,
-            "recorded_s": recorded_s, "midi_received": ports.received if ports else 0,
+    return {"backend": engine.backend, **figures, "recorded_s": recorded_s,
+            "midi_received": ports.received if ports else 0,
             "commands": list(cons.history) if cons else []}

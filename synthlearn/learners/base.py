@@ -5,6 +5,8 @@ attributes ending in ``_``. Nothing here allocates after ``__init__``, so a piec
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 
@@ -57,15 +59,10 @@ class Learner:
         return loss
 
     def warm(self) -> None:
-        """Compile both kernels and leave the learner as it was."""
-        saved = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(self).items()}
-        self.new_target()
-        self.step()
-        for k, v in saved.items():
-            if isinstance(v, np.ndarray):
-                getattr(self, k)[...] = v
-            else:
-                setattr(self, k, v)
+        """Compile both kernels on a copy (same dtypes), leaving this learner as it was."""
+        twin = copy.deepcopy(self)
+        twin.new_target()
+        twin.step()
 
     def _new_target(self) -> None:
         raise NotImplementedError
