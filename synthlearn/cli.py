@@ -191,7 +191,7 @@ def cmd_perform(args) -> int:
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
-          f"{result['late_blocks']} late"
+          f"{result['late_blocks']} late, {result['midi_received']} MIDI events received"
           + (f"; recorded {result['recorded_s']:.1f} s to {args.record}"
              if args.record else ""))
     return 0
