@@ -187,7 +187,8 @@ def cmd_perform(args) -> int:
         args.piece, audio=args.audio, midi=args.midi, block=args.block, sr=args.sr,
         record=args.record, duration_s=args.duration, window=not args.no_window,
         console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
-        size=args.size, video_source=args.video,
+        size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
+        osc_in=args.osc_in, osc_out=args.osc_out,
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
@@ -240,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
 
     f = sub.add_parser("perform", help="perform live: MIDI in, keyboard, console, window")
-    f.add_argument("piece", nargs="?", default="ldd", help="the piece (default ldd)")
+    f.add_argument("piece", nargs="?",
+                   help="the piece (default ldd, or the one --resume continues)")
     f.add_argument("--audio", default="auto", help="auto|jack|portaudio (default auto)")
     f.add_argument("--midi", default="all",
                    help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
@@ -255,6 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--faithful", action="store_true", help="the original's behaviour")
     f.add_argument("--size", type=_size, default=(1280, 720), help="window size (1280x720)")
     f.add_argument("--video", metavar="SOURCE", help="video FILE, 'camera' or 'test'")
+    f.add_argument("--session", metavar="DIR",
+                   help="autosave what is learned here (default: a new folder under "
+                        "$XDG_DATA_HOME/synthlearn/sessions, i.e. ~/.local/share/...)")
+    f.add_argument("--resume", metavar="DIR",
+                   help="continue a saved session exactly where it was (and keep saving there)")
+    f.add_argument("--osc-in", metavar="[HOST:]PORT",
+                   help="take commands over OSC: /synthlearn/do \"LINE\" or "
+                        "/synthlearn/COMMAND ARGS (host 127.0.0.1 unless given)")
+    f.add_argument("--osc-out", metavar="[HOST:]PORT",
+                   help="send learner signals (/synthlearn/loss, ...) as OSC to this port")
     f.set_defaults(func=cmd_perform)
 
     for name, what in (("ruler", "RuLer rules from a labeled CSV (arrives with ruler)"),):

@@ -52,8 +52,8 @@ class LiveWindow:
             self.close()
             raise
 
-    def run(self, until, on_key=None) -> None:
-        self.win.run(self.view, until=until, on_key=on_key)
+    def run(self, until, on_key=None, overlay=None) -> None:
+        self.win.run(self.view, until=until, on_key=on_key, overlay=overlay)
 
     def figures(self) -> dict:
         draw_ms = np.array(self.win.draw_s) * 1e3
@@ -70,10 +70,11 @@ class LiveWindow:
         self.view.close()
 
 
-def run_main_thread(until, window: LiveWindow | None = None, on_key=None) -> None:
+def run_main_thread(until, window: LiveWindow | None = None, on_key=None,
+                    overlay=None) -> None:
     """The main thread of a live run: the window, or just waiting, until ``until()``."""
     if window is not None:
-        window.run(until, on_key)
+        window.run(until, on_key, overlay)
         return
     while not until():
         time.sleep(0.05)  # the main thread only waits; the audio thread does the work

@@ -1,9 +1,12 @@
-"""A record the audio hook publishes and a drawing thread reads, without locks.
+"""A record the audio hook publishes and other threads read, without locks.
 
-Visuals read, never write: the piece fills named float64 fields in the back buffer at the end of
-a block and publishes; a window or renderer copies the front buffer whenever it draws. Two
-buffers and a publish count make a slow reader harmless: it copies the last complete record and
-retries (a bounded number of times) if the writer published while it was copying.
+Visuals read, never write: the piece fills named fields in the back buffer at the end of a block
+and publishes; the window, the renderer and the autosaver copy the front buffer whenever they
+need it. Two buffers and a publish count make a slow reader harmless: it copies the last
+complete record and retries (a bounded number of times) if the writer published meanwhile.
+
+A field is a size (float64) or ``(size, dtype)``: learner state such as a splitmix64 counter
+must travel as uint64, bit for bit, for an autosave to restore it exactly.
 """
 
 from __future__ import annotations
@@ -11,17 +14,20 @@ from __future__ import annotations
 import numpy as np
 
 
+def _field(spec) -> tuple[int, np.dtype]:
+    if isinstance(spec, tuple):
+        size, dtype = spec
+        return int(size), np.dtype(dtype)
+    return int(spec), np.dtype(np.float64)
+
+
 class Snapshot:
-    def __init__(self, **sizes: int):
-        self.fields = dict(sizes)
-        offsets, at = {}, 0
-        for name, size in sizes.items():
-            offsets[name] = slice(at, at + size)
-            at += size
-        self._buf = np.zeros((2, at), np.float64)
+    def __init__(self, **fields):
+        self.fields = {name: _field(spec) for name, spec in fields.items()}
+        dtype = np.dtype([(name, dt, (size,)) for name, (size, dt) in self.fields.items()])
+        self._buf = np.zeros(2, dtype)
         # Views made once: publishing allocates nothing in the audio thread.
-        self._views = [{n: self._buf[i, s] for n, s in offsets.items()} for i in range(2)]
-        self._offsets = offsets
+        self._views = [{n: self._buf[n][i] for n in self.fields} for i in range(2)]
         self.published = 0
 
     def back(self) -> dict[str, np.ndarray]:
@@ -31,14 +37,17 @@ class Snapshot:
     def publish(self) -> None:
         self.published += 1
 
-    def read(self, retries: int = 4) -> dict[str, np.ndarray | float]:
-        """A copy of the last published record; size-1 fields as floats (reader side)."""
+    def read(self, retries: int = 4, *, arrays: bool = False) -> dict[str, np.ndarray | float]:
+        """A copy of the last published record (reader side): size-1 float64 fields as floats
+        unless ``arrays``, every other field as an array of its own dtype."""
         for _ in range(retries):
             seen = self.published
-            row = self._buf[seen % 2].copy()
+            row = self._buf[seen % 2:seen % 2 + 1].copy()
             if self.published == seen:
                 break
         out: dict[str, np.ndarray | float] = {}
-        for name, s in self._offsets.items():
-            out[name] = float(row[s.start]) if s.stop - s.start == 1 else row[s]
+        for name, (size, dtype) in self.fields.items():
+            value = row[name][0]
+            scalar = not arrays and size == 1 and dtype == np.float64
+            out[name] = float(value[0]) if scalar else value
         return out

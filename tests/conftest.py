@@ -46,6 +46,12 @@ def peak_hz(x, sr, near_hz, width_hz=20.0):
     return hz, amp
 
 
+@pytest.fixture(autouse=True)
+def _sessions_in_tmp(tmp_path_factory, monkeypatch):
+    """Performances autosave under $XDG_DATA_HOME: keep the tests' sessions out of ~."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.getbasetemp() / "xdg"))
+
+
 @pytest.fixture
 def engine_run():
     return run_engine

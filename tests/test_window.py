@@ -43,7 +43,7 @@ def test_computer_keyboard_plays_notes_through_posted_pygame_key_events():
     piano = KeyboardPiano()
     got = []
 
-    def on_key(down, name):
+    def on_key(down, name, text=""):
         got.extend((piano.key_down if down else piano.key_up)(name, 480))
 
     try:
@@ -64,3 +64,74 @@ def test_computer_keyboard_plays_notes_through_posted_pygame_key_events():
         (Kind.CONTROL, CC_SUSTAIN, 0),
     ]
     assert all(e.time_smp == 480 for e in got)
+
+
+def _keys(text):
+    """Posted key-down events typing ``text`` (pygame key names and the characters they type)."""
+    import pygame
+
+    names = {" ": pygame.K_SPACE, "\n": pygame.K_RETURN, "\t": pygame.K_TAB,
+             "\x1b": pygame.K_ESCAPE, "\b": pygame.K_BACKSPACE}
+    for ch in text:
+        key = names.get(ch) or pygame.key.key_code(ch)
+        shown = ch if ch in " " or ch.isprintable() else ""
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=shown))
+
+
+def test_console_line_in_the_window_runs_commands_and_leaves_the_piano_alone():
+    import threading
+
+    import pygame
+
+    from synthlearn import console
+    from synthlearn.console_line import ConsoleLine
+    from synthlearn.events import Kind
+    from synthlearn.midi.keyboard import KeyboardPiano
+    from synthlearn.pieces.ldd import Ldd
+    from synthlearn.session import SESSION, Console, WindowKeys
+    from synthlearn.visuals.console_bar import ConsoleBar
+
+    lang = console.Language.of(console.COMMON, Ldd.commands, SESSION)
+    pushed, said = [], []
+    cons = Console(lang, pushed.append, lambda: 960, stop=threading.Event(), say=said.append)
+    clock = [100.0]
+    line = ConsoleLine(lang, cons.handle, cons.history, clock=lambda: clock[0])
+    keys = WindowKeys(KeyboardPiano(), line, pushed.append, lambda: 960)
+    win = Window(320, 180)
+    bar = ConsoleBar(line, 320, 180)
+    frame = np.full((180, 320, 3), 90, np.uint8)
+
+    def screen():
+        win.show(frame, bar)
+        return pygame.surfarray.array3d(win.screen).transpose(1, 0, 2)
+
+    try:
+        assert np.array_equal(screen(), frame)  # closed, nothing said: the picture only
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_z, unicode="z"))
+        _keys("\npa\t")  # open, type "pa": two commands start so, both offered
+        assert win.poll(keys) and line.text == "pa" and line.reply == "panic part"
+        _keys("r\t2")  # "par" completes to "part ", then 2
+        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_z, unicode=""))
+        assert win.poll(keys)
+        assert line.open and line.text == "part 2"
+        shown = screen()
+        assert not np.array_equal(shown[-bar.rect.height:], frame[-bar.rect.height:])
+        assert np.array_equal(shown[:-bar.rect.height], frame[:-bar.rect.height])  # bar only
+        _keys("\n\nprat 3\n")  # run "part 2"; open, a typo, run: one line back
+        _keys("\nzz\b\x1b")  # typed then abandoned: nothing runs
+        assert win.poll(keys) and not line.open
+        _keys("\n")
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_UP, unicode=""))
+        assert win.poll(keys) and line.text == "part 2"  # the history, newest first
+        _keys("\x1b")
+        assert win.poll(keys)
+    finally:
+        win.close()
+    got = [(e.kind, e.number) if e.kind != Kind.COMMAND else (e.kind, e.command.text)
+           for e in pushed]
+    # The z key played and (its release reaching the piano while the line was open) ended.
+    assert got == [(Kind.NOTE_ON, 48), (Kind.NOTE_OFF, 48), (Kind.COMMAND, "part 2")]
+    assert said == [line.reply] and line.reply.startswith("? ") and "prat" in line.reply
+    assert cons.history == ["part 2"]
+    clock[0] += 10  # the reply fades: the picture is clear again
+    assert line.shown() == "" and not line.open

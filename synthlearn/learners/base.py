@@ -13,6 +13,12 @@ import numpy as np
 class Learner:
     n_grad = 0
     kind = "learner"
+    # Everything learned, for autosave and resume: numbers set by __init__, commands or steps,
+    # and the arrays (subclasses add theirs). Stored as float64 numbers (exact: integers stay
+    # below 2**53) and arrays of their own dtype.
+    STATE_NUMBERS = ("lr", "stop_loss", "loss_", "residual_", "mae_", "steps_", "converged_",
+                     "targets_")
+    STATE_ARRAYS: tuple[str, ...] = ("grad_", "_rng_state")
 
     def __init__(self, *, lr: float, stop_loss: float):
         self.lr = lr
@@ -64,8 +70,45 @@ class Learner:
         twin.new_target()
         twin.step()
 
+    # -- state: what an autosave keeps ------------------------------------------------------
+    def state_layout(self, prefix: str) -> dict[str, int | tuple[int, np.dtype]]:
+        """Snapshot fields that hold this learner's state, named ``prefix_attr``."""
+        layout: dict[str, int | tuple[int, np.dtype]] = {
+            _field(prefix, name): 1 for name in self.STATE_NUMBERS}
+        for name in self.STATE_ARRAYS:
+            a = getattr(self, name)
+            layout[_field(prefix, name)] = (a.size, a.dtype)
+        return layout
+
+    def capture(self, record: dict[str, np.ndarray], prefix: str) -> None:
+        """Copy the state into ``record``'s fields (audio thread: allocates nothing)."""
+        for name in self.STATE_NUMBERS:
+            record[_field(prefix, name)][0] = getattr(self, name)
+        for name in self.STATE_ARRAYS:
+            record[_field(prefix, name)][:] = getattr(self, name)
+
+    def restore(self, record: dict[str, np.ndarray], prefix: str) -> None:
+        """Take back a state written by :meth:`capture`, exactly."""
+        for name in self.STATE_NUMBERS:
+            value = float(np.asarray(record[_field(prefix, name)]).reshape(-1)[0])
+            kind = type(getattr(self, name))
+            setattr(self, name, bool(value) if kind is bool else
+                    int(value) if kind is int else value)
+        for name in self.STATE_ARRAYS:
+            target = getattr(self, name)
+            source = np.asarray(record[_field(prefix, name)])
+            if source.size != target.size:
+                raise ValueError(f"{_field(prefix, name)}: {source.size} values saved, "
+                                 f"{target.size} expected")
+            target[:] = source.reshape(target.shape).astype(target.dtype, copy=False)
+
     def _new_target(self) -> None:
         raise NotImplementedError
 
     def _step(self) -> tuple[float, float, float]:
         raise NotImplementedError
+
+
+def _field(prefix: str, attr: str) -> str:
+    """``cubic`` + ``theta_`` -> ``cubic_theta``; ``_rng_state`` -> ``cubic_rng_state``."""
+    return f"{prefix}_{attr.strip('_')}"

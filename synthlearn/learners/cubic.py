@@ -15,6 +15,7 @@ from synthlearn.learners.base import Learner
 class Cubic(Learner):
     n_grad = 4
     kind = "cubic"
+    STATE_ARRAYS = (*Learner.STATE_ARRAYS, "target_", "theta_", "x_")
 
     def __init__(self, *, lr: float = 0.01, n_points: int = 100, stop_loss: float = 1e-3):
         super().__init__(lr=lr, stop_loss=stop_loss)

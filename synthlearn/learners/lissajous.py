@@ -17,6 +17,8 @@ from synthlearn.learners.base import Learner
 class Lissajous(Learner):
     n_grad = 3
     kind = "knot"
+    STATE_NUMBERS = (*Learner.STATE_NUMBERS, "min_freq", "max_freq")
+    STATE_ARRAYS = (*Learner.STATE_ARRAYS, "freq_", "target_", "phase_")
 
     def __init__(self, *, lr: float = 0.025, batch: int = 64, stop_loss: float = 1e-6,
                  min_freq: int = 1, max_freq: int = 8, t_step: float = 0.1, t_max: float = 100.0):

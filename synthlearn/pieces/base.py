@@ -9,6 +9,8 @@ then, in the audio thread, ``on_event`` for each event due and ``step`` once per
 
 from __future__ import annotations
 
+import numpy as np
+
 from synthlearn import console
 from synthlearn.events import Event
 
@@ -40,6 +42,24 @@ class Piece:
 
     def step(self, block_index: int) -> None:
         """Once per block in the audio thread, before the voice pools update."""
+
+    # -- learned state: what an autosave keeps and --resume restores ------------------------
+    def learned_state(self) -> dict[str, np.ndarray]:
+        """Everything learned so far (learner parameters, settings, rules, tables) as named
+        arrays: a consistent copy, safe to take from any thread while audio runs."""
+        return {}
+
+    def state_version(self) -> int:
+        """A count that changes whenever the learned state may have changed."""
+        return 0
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        """Take back, exactly, a state :meth:`learned_state` returned (before ``build``)."""
+
+    def outputs(self) -> dict[str, float]:
+        """Signals for other programs (sent over OSC as /synthlearn/KEY): read from what the
+        audio hook published, so any thread may call it. qmelody adds ``reward/<agent>``."""
+        return {}
 
     def signals(self) -> dict[str, float]:
         """Learner and voice signals to log over time (read between blocks)."""

@@ -52,11 +52,14 @@ CUTOFF_LOW_HZ, CUTOFF_HIGH_HZ, CUTOFF_WANDER_HZ = 1000.0, 3000.0, 1.0
 SOFT_PEDAL_DOWN = 64
 VOICE_GAIN = 1.0  # 16 voices into the limiter; the demo peaks near -6 dBFS
 
-# What the window and the renderer read (see synthlearn.visuals.ldd_scene).
+# What the window and the renderer read (see synthlearn.visuals.ldd_scene), besides both
+# learners' state (cubic_theta, knot_phase, ...: Learner.state_layout).
 SNAPSHOT_LAYOUT = dict(
-    time_s=1, part=1, faithful=1, cubic_target=4, cubic_theta=4, cubic_x=100, knot_freq=3,
-    knot_target=3, knot_phase=3, grad=4, loss=1, bubbles_added=1, bubbles_cleared=1, split=1,
+    time_s=1, part=1, faithful=1, signal=1, gain=1, grad=4, loss=1, bubbles_added=1,
+    bubbles_cleared=1,
 )
+# The piece's own settings kept by an autosave, besides both learners' state.
+LEARNED_SETTINGS = ("part", "faithful", "signal", "gain")
 
 
 class Ldd(Piece):
@@ -85,7 +88,10 @@ class Ldd(Piece):
         self.signal = "residual" if faithful else "loss"
         self.gain = 1.0
         self.detune_ratio = 1.0
-        self.snapshot = Snapshot(**SNAPSHOT_LAYOUT)
+        self.snapshot = Snapshot(**SNAPSHOT_LAYOUT, **self.cubic.state_layout("cubic"),
+                                 **self.knot.state_layout("knot"))
+        self._learned = (*LEARNED_SETTINGS, *self.cubic.state_layout("cubic"),
+                         *self.knot.state_layout("knot"))
         self.pool = None
         self._held = np.zeros(128, np.bool_)
         self._onset_smp = np.zeros(128, np.int64)
@@ -116,6 +122,7 @@ class Ldd(Piece):
         self.pool.bank.partial_amp[:] = 1.0 / PARTIALS  # five sines at equal amplitude
         self._cutoff = pyo.Randi(min=CUTOFF_LOW_HZ, max=CUTOFF_HIGH_HZ, freq=CUTOFF_WANDER_HZ)
         self._lowpass = pyo.ButLP(self.pool.output, freq=self._cutoff)
+        self.detune_ratio = mappings.detune(self.signal, self.learner, self.gain)  # if resumed
         self._publish()
         return self._lowpass
 
@@ -318,12 +325,10 @@ class Ldd(Piece):
         s["time_s"][0] = self._now_smp / self._sr if self.pool is not None else 0.0
         s["part"][0] = self.part
         s["faithful"][0] = self.faithful
-        s["cubic_target"][:] = self.cubic.target_
-        s["cubic_theta"][:] = self.cubic.theta_
-        s["cubic_x"][:] = self.cubic.x_
-        s["knot_freq"][:] = self.knot.freq_
-        s["knot_target"][:] = self.knot.target_
-        s["knot_phase"][:] = self.knot.phase_
+        s["signal"][0] = mappings.SIGNALS.index(self.signal)
+        s["gain"][0] = self.gain
+        self.cubic.capture(s, "cubic")
+        self.knot.capture(s, "knot")
         grad = self.learner.grad_
         s["grad"][:] = 0.0
         s["grad"][:grad.shape[0]] = grad
@@ -331,6 +336,31 @@ class Ldd(Piece):
         s["bubbles_added"][0] = self._bubbles_added
         s["bubbles_cleared"][0] = self._bubbles_cleared
         self.snapshot.publish()
+
+    def learned_state(self) -> dict[str, np.ndarray]:
+        record = self.snapshot.read(arrays=True)
+        return {name: record[name] for name in self._learned}
+
+    def state_version(self) -> int:
+        return self.snapshot.published
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        part, signal = int(state["part"][0]), int(state["signal"][0])
+        if part not in PARTS or not 0 <= signal < len(mappings.SIGNALS):
+            raise ValueError(f"part {part} / signal {signal} out of range")
+        self._set_faithful(bool(state["faithful"][0]))
+        self.cubic.restore(state, "cubic")
+        self.knot.restore(state, "knot")  # after faithful: the saved knot frequency range
+        self.signal = mappings.SIGNALS[signal]
+        self.gain = float(state["gain"][0])
+        self.part = part
+        self.section = f"part {self.part}"
+        self._publish()
+
+    def outputs(self) -> dict[str, float]:
+        snap = self.snapshot.read()
+        learner = "cubic" if int(snap["part"]) in CUBIC_PARTS else "knot"
+        return {"loss": snap["loss"], "part": snap["part"], "steps": snap[f"{learner}_steps"]}
 
     def signals(self) -> dict[str, float]:
         learner = self.learner

@@ -31,30 +31,36 @@ class Window:
         self.draw_s: list[float] = []
         self.closed = False
 
-    def show(self, frame: np.ndarray) -> None:
-        """Blit an (H, W, 3) uint8 frame (shared, not copied, into a surface) and flip."""
+    def show(self, frame: np.ndarray, overlay=None) -> None:
+        """Blit an (H, W, 3) uint8 frame (shared, not copied, into a surface), draw the overlay
+        on the screen (never on the frame) and flip."""
         surface = self._pg.image.frombuffer(frame, self.size, "RGB")
         self.screen.blit(surface, (0, 0))
+        if overlay is not None:
+            overlay(self.screen)
         self._pg.display.flip()
         self.frames_shown += 1
 
     def poll(self, on_key=None) -> bool:
-        """Handle window events (keys to ``on_key(down, name)``); False once it was closed."""
+        """Handle window events (keys to ``on_key(down, name, text)``, ``text`` what the key
+        types, if anything); False once the window was closed."""
         pg = self._pg
         for event in pg.event.get():
             if event.type == pg.QUIT:
                 self.closed = True
             elif on_key is not None and event.type in (pg.KEYDOWN, pg.KEYUP):
-                on_key(event.type == pg.KEYDOWN, pg.key.name(event.key))
+                on_key(event.type == pg.KEYDOWN, pg.key.name(event.key),
+                       getattr(event, "unicode", ""))
         return not self.closed
 
-    def run(self, view, until, on_key=None) -> None:
-        """Draw ``view`` at the target rate until ``until()`` is true or the window closes."""
+    def run(self, view, until, on_key=None, overlay=None) -> None:
+        """Draw ``view`` at the target rate until ``until()`` is true or the window closes;
+        ``overlay(screen)``, if given, draws over each frame before it is shown."""
         period_s = 1.0 / self.fps
         deadline = time.perf_counter()
         while not until() and self.poll(on_key):
             t0 = time.perf_counter()
-            self.show(view.draw())
+            self.show(view.draw(), overlay)
             self.draw_s.append(time.perf_counter() - t0)
             deadline += period_s
             now = time.perf_counter()

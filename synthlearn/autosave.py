@@ -1,0 +1,193 @@
+"""The session folder: what a performance has learned, saved as it changes, and taken back.
+
+A performance writes into one folder:
+
+- ``state.npz``: the piece's learned state (learner parameters and random-number state,
+  settings, later rules, presets and Q-tables) as named arrays of their own dtypes, plus a
+  ``meta`` entry (JSON: piece, seed, audio time of the save, format);
+- ``history.txt``: the command history, one line each.
+
+Every write goes to a temporary file in the same folder, is flushed to disk, then renamed over
+the old one: a crash (or ``kill -9``) leaves the last complete save, never half of one. The
+saver thread looks every SAVE_EVERY_S and writes only what changed; the audio thread never waits
+for it (it reads the piece's published snapshot). ``perform --resume DIR`` restores exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from synthlearn import __version__
+from synthlearn.errors import UserError
+
+STATE_FILE = "state.npz"
+HISTORY_FILE = "history.txt"
+FORMAT = 1
+SAVE_EVERY_S = 0.25  # a crash loses at most this much learning
+
+
+def default_root() -> Path:
+    """Where session folders go unless told: $XDG_DATA_HOME/synthlearn/sessions."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "synthlearn" / "sessions"
+
+
+def new_folder(piece: str, root: Path | None = None) -> Path:
+    """A fresh session folder's path, named by local time and piece (``2026-11-21_20-15-03_ldd``).
+    Made by the first save, so a performance that never starts leaves nothing behind."""
+    root = default_root() if root is None else Path(root)
+    stem = time.strftime("%Y-%m-%d_%H-%M-%S") + f"_{piece}"
+    folder, n = root / stem, 1
+    while folder.exists():
+        folder, n = root / f"{stem}_{n}", n + 1
+    return folder
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` all at once (temporary file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
+        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def encode_state(state: dict[str, np.ndarray], meta: dict) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    meta_bytes = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
+    np.savez(buf, meta=meta_bytes, **{f"state.{k}": np.asarray(v) for k, v in state.items()})
+    return buf.getvalue()
+
+
+class Session:
+    """One session folder: save state and history atomically, load them back."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.state_path = self.folder / STATE_FILE
+        self.history_path = self.folder / HISTORY_FILE
+
+    def make(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{self.folder}: cannot make the session folder ({exc.strerror})") \
+                from None
+
+    def save_state(self, piece: str, seed: int, state: dict[str, np.ndarray],
+                   time_s: float = 0.0) -> None:
+        meta = {"format": FORMAT, "piece": piece, "seed": seed, "time_s": round(time_s, 6),
+                "synthlearn": __version__}
+        write_atomic(self.state_path, encode_state(state, meta))
+
+    def save_history(self, lines: list[str]) -> None:
+        write_atomic(self.history_path, "".join(f"{line}\n" for line in lines).encode())
+
+    def load(self) -> tuple[dict, dict[str, np.ndarray], list[str]]:
+        """(meta, state, history); a missing or damaged folder is one clear UserError."""
+        if not self.folder.is_dir():
+            raise UserError(f"{self.folder}: no such session folder")
+        if not self.state_path.is_file():
+            raise UserError(f"{self.state_path}: missing; a session folder holds "
+                            f"{STATE_FILE} (and {HISTORY_FILE})")
+        try:
+            with np.load(self.state_path, allow_pickle=False) as data:
+                meta = json.loads(bytes(data["meta"]).decode())
+                state = {k[len("state."):]: data[k] for k in data.files
+                         if k.startswith("state.")}
+        except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+            raise UserError(f"{self.state_path}: not a synthlearn session state ({exc})") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or "piece" not in meta:
+            raise UserError(f"{self.state_path}: meta {meta!r} is not format {FORMAT}")
+        history = []
+        if self.history_path.is_file():
+            history = self.history_path.read_text(encoding="utf-8").splitlines()
+        return meta, state, history
+
+
+def same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+    """Equal bit for bit: same names, dtypes, shapes and bytes (NaN equals the same NaN)."""
+    return a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes()
+        for k in a)
+
+
+class Autosaver:
+    """A thread that saves the piece's learned state and the command history when they change.
+
+    ``history`` is a list other threads append to (appending is atomic); the saver notices its
+    length change. ``close()`` stops the thread and makes a last save.
+    """
+
+    def __init__(self, session: Session, piece, *, history: list[str], now_s=lambda: 0.0,
+                 say=print, every_s: float = SAVE_EVERY_S):
+        self.session, self.piece, self.history, self.now_s, self.say = (
+            session, piece, history, now_s, say)
+        self.every_s = every_s
+        self.saves = 0
+        self._version = None
+        self._last_state: dict[str, np.ndarray] | None = None
+        self._history_len = -1
+        self._failed = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="synthlearn-autosave",
+                                        daemon=True)
+
+    def start(self) -> Autosaver:
+        self.session.make()
+        self.save_now()
+        self._thread.start()
+        return self
+
+    def save_now(self) -> int:
+        """Write whatever changed since the last save; returns how many files were written."""
+        written = 0
+        try:
+            version = self.piece.state_version()
+            if version != self._version:
+                state = self.piece.learned_state()
+                if self._last_state is None or not same_state(state, self._last_state):
+                    self.session.save_state(self.piece.name, self.piece.seed, state, self.now_s())
+                    self._last_state = state
+                    written += 1
+                self._version = version  # only once saved: a failed save is tried again
+            n = len(self.history)
+            if n != self._history_len:
+                self.session.save_history(self.history[:n])
+                self._history_len = n
+                written += 1
+        except OSError as exc:  # a full disk must not stop the music; say it once
+            if not self._failed:
+                self.say(f"autosave: {self.session.folder}: {exc}; still playing, not saving")
+            self._failed = True
+            return written
+        if self._failed and written:
+            self.say(f"autosave: {self.session.folder}: saving again")
+        self._failed = False
+        self.saves += written
+        return written
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.save_now()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.save_now()

@@ -1,0 +1,197 @@
+"""OSC control in and learner signals out, over UDP through python-osc.
+
+In (:class:`OscIn`): ``/synthlearn/do "LINE"`` runs one line of the command language and
+``/synthlearn/NAME ARGS`` runs ``NAME ARGS`` (``/synthlearn/lr 0.02`` is ``lr 0.02``). It only
+translates; the handler checks the line, so a bad value gets the same one-line answer as at the
+keyboard. Out (:class:`OscOut`): each learner signal that changed, as ``/synthlearn/KEY`` with one
+float32 (``/synthlearn/loss``, ``/synthlearn/reward/a0``), at most ``rate_hz`` times a second.
+Both use 127.0.0.1 unless told otherwise, so live-coding tools on the same machine can listen and
+steer, and nothing beyond it can. The server thread runs short Python only (the audio thread
+shares the GIL): translate a message, call the handler.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import struct
+import threading
+from collections.abc import Callable
+
+from synthlearn.errors import UserError
+
+DEFAULT_HOST = "127.0.0.1"
+PREFIX = "/synthlearn/"
+POLL_S = 0.1  # how long close() may wait for the server loop to notice
+USAGE = 'expected /synthlearn/do "LINE" or /synthlearn/COMMAND ARGS'
+_F32 = struct.Struct(">f")  # OSC's "f": what Pd, Max, TouchOSC and python-osc send by default
+
+
+def parse_address(text: str, *, default_host: str = DEFAULT_HOST,
+                  what: str = "OSC address") -> tuple[str, int]:
+    """``"PORT"`` or ``"HOST:PORT"`` as ``(host, port)``; port 0 means any free port."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host if sep else default_host
+    if host and port.isascii() and port.isdigit() and int(port) <= 65535:
+        return host, int(port)
+    raise UserError(f"{what} {text!r}: expected PORT or HOST:PORT (e.g. 9000 or 127.0.0.1:9000)")
+
+
+def _f32(x: float) -> float:
+    try:  # x as float32, inf beyond its range
+        return _F32.unpack(_F32.pack(x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _float_text(x: float) -> str:
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))  # Pd and TouchOSC send every number as a float: "part 2", not 2.0
+    if math.isfinite(x) and _f32(x) == x:
+        # a float32 (OSC's usual "f"): its repr is 0.019999999552965164 where 0.02 was sent
+        for digits in range(1, 10):
+            text = f"{x:.{digits}g}"
+            if _f32(float(text)) == x:
+                return text
+    return repr(x)
+
+
+def _arg_text(address: str, arg: object) -> str:
+    if isinstance(arg, bool):  # before int: bool is an int
+        return "on" if arg else "off"
+    if isinstance(arg, int):
+        return str(arg)
+    if isinstance(arg, float):
+        return _float_text(arg)
+    if isinstance(arg, str):
+        return shlex.quote(arg)
+    raise UserError(f"{address}: an argument of type {type(arg).__name__} is not a number, "
+                    "string or boolean")
+
+
+def line_of(address: str, args: tuple | list) -> str:
+    """One OSC message as one line of the command language; UserError if it is not one of ours."""
+    name = address[len(PREFIX):] if address.startswith(PREFIX) else ""
+    if not name or "/" in name:
+        raise UserError(f"{address} is not a synthlearn address; {USAGE}")
+    if name == "do":  # strings are pieces of the line itself: no quoting
+        line = " ".join(a if isinstance(a, str) else _arg_text(address, a) for a in args)
+        if not line.strip():
+            raise UserError(f'{address} needs the line to run, e.g. /synthlearn/do "part 2"')
+        return line
+    return " ".join([name, *(_arg_text(address, a) for a in args)])
+
+
+class OscIn:
+    """A UDP OSC server whose messages become lines for ``handle_line``."""
+
+    def __init__(self, handle_line: Callable[[str], None], *, host: str = DEFAULT_HOST,
+                 port: int, say=print):
+        self.handle_line, self.host, self.port, self.say = handle_line, host, port, say
+        self.received = 0
+        self._server, self._thread = None, None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (host, port) bound once started (a real port where 0 was asked for)."""
+        return self._server.server_address[:2] if self._server else (self.host, self.port)
+
+    def _on_message(self, address: str, *args) -> None:
+        try:
+            line = line_of(address, args)
+        except UserError as exc:
+            self.say(f"osc: {exc}")
+            return
+        self.received += 1
+        self.handle_line(line)
+
+    def start(self) -> OscIn:
+        from pythonosc import dispatcher, osc_server
+
+        try:  # a bundle stamped in the future would otherwise sleep in the server thread
+            disp = dispatcher.Dispatcher(strict_timing=False)
+        except TypeError:  # python-osc < 1.9 has no such switch
+            disp = dispatcher.Dispatcher()
+        disp.set_default_handler(self._on_message)  # we read the address ourselves
+        try:
+            self._server = osc_server.BlockingOSCUDPServer((self.host, self.port), disp)
+        except OSError as exc:
+            raise UserError(f"cannot listen for OSC on {self.host}:{self.port}: "
+                            f"{exc.strerror or exc}") from None
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_S,),
+                                        name="synthlearn-osc-in", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:  # never started, or closed already: shutdown() would wait forever
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        thread.join()
+
+
+class OscOut:
+    """Send ``read()``'s signals that changed as ``/synthlearn/KEY`` float32 messages."""
+
+    def __init__(self, read: Callable[[], dict[str, float]], *, host: str = DEFAULT_HOST,
+                 port: int, rate_hz: float = 30.0):
+        self.read, self.host, self.port, self.rate_hz = read, host, port, rate_hz
+        self.sent = self.errors = 0
+        self._last: dict[str, float] = {}
+        self._client, self._thread = None, None
+        self._lock = threading.Lock()  # send_now may be called while the thread runs
+        self._stop = threading.Event()
+
+    def _connect(self):
+        if self._client is None:
+            from pythonosc import udp_client
+
+            try:
+                self._client = udp_client.SimpleUDPClient(self.host, self.port)
+            except OSError as exc:  # an unknown host name
+                raise UserError(f"cannot send OSC to {self.host}:{self.port}: "
+                                f"{exc.strerror or exc}") from None
+        return self._client
+
+    def send_now(self) -> int:
+        """Send every finite value that changed since it was last sent; return how many."""
+        with self._lock:
+            client, before = self._connect(), self.sent
+            for key, value in self.read().items():
+                value32 = _f32(float(value))  # what arrives; beyond float32 is inf
+                if not math.isfinite(value32) or self._last.get(key) == value32:
+                    continue
+                try:
+                    client.send_message(PREFIX + key, value32)
+                except OSError:  # nobody listening (ICMP refused), no route: try next tick
+                    self.errors += 1
+                    break
+                self._last[key] = value32
+                self.sent += 1
+            return self.sent - before
+
+    def start(self) -> OscOut:
+        if not (math.isfinite(self.rate_hz) and self.rate_hz > 0):
+            raise UserError(f"OSC out rate {self.rate_hz!r}: expected a positive number of Hz")
+        self._connect()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="synthlearn-osc-out", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        period = 1.0 / self.rate_hz
+        while not self._stop.wait(period):
+            self.send_now()
+
+    def close(self) -> None:
+        thread, self._thread = self._thread, None
+        self._stop.set()
+        if thread:
+            thread.join()
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
