@@ -176,6 +176,7 @@ class OscOut:
         if not (math.isfinite(self.rate_hz) and self.rate_hz > 0):
             raise UserError(f"OSC out rate {self.rate_hz!r}: expected a positive number of Hz")
         self._connect()
+        self.send_now()  # listeners hear the state at once, not a period later
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="synthlearn-osc-out", daemon=True)
         self._thread.start()

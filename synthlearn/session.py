@@ -175,7 +175,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
         window = False
     stop = threading.Event()
     ports = win = saver = osc_listener = osc_sender = None
-    push, now = engine.queue.push, engine.now_smp
+    push, now = engine.push, engine.now_smp
     cons = Console(language, push, now, stop=stop, say=say, history=history)
     try:
         engine.boot()

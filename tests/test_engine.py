@@ -57,6 +57,21 @@ def test_note_is_heard_from_the_block_its_stamp_falls_in():
     assert facts["latency"] == 64 + 63
 
 
+def test_live_push_taken_before_play_still_reaches_the_hook():
+    engine = Engine("manual", sr=SR, block=64)
+    push = engine.push  # as perform binds it for ports, console and OSC before play()
+    piece = Additive(voices=2, partials=2)
+    out = np.zeros((64, 2), np.float32)
+    try:
+        engine.play(piece)
+        push(events.note_on(engine.now_smp(), 60, 100))
+        engine.process(out)
+        active = piece.pool.bank.active
+    finally:
+        engine.close()
+    assert active == 1
+
+
 def test_note_off_releases_and_sound_ends():
     piece = Additive(voices=2, partials=3)
     out, _ = run_engine(piece, [events.note_on(0, 60, 100), events.note_on(SR // 2, 60, 0)], 2.0)

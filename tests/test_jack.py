@@ -100,18 +100,28 @@ def _perf_mid(path, seconds=3.0):
 
 @pytest.mark.jack
 def test_perform_plays_a_midi_file_on_jack_and_records_it(jack_server, tmp_path, capsys):
+    from synthlearn.autosave import Session, same_state
     from synthlearn.cli import main
     from synthlearn.wavfile import read_wav
 
-    wav = tmp_path / "out.wav"
+    wav, folder = tmp_path / "out.wav", tmp_path / "session"
     argv = ["perform", "ldd", "--audio", "jack", "--midi", str(_perf_mid(tmp_path / "p.mid")),
-            "--record", str(wav), "--duration", "3", "--no-window", "--no-console"]
+            "--record", str(wav), "--duration", "3", "--no-window", "--no-console",
+            "--session", str(folder), "--seed", "4"]
     assert main(argv) == 0
     assert "recorded" in capsys.readouterr().out
     sr, audio = read_wav(wav)
     assert sr == SR and audio.shape[0] >= 2.9 * SR
     second = audio[SR:2 * SR]
     assert np.sqrt(np.mean(second ** 2)) > 1e-3  # the notes were heard and recorded
+
+    meta, learned, _ = Session(folder).load()  # autosaved: the notes stepped the cubic
+    assert meta["piece"] == "ldd" and meta["seed"] == 4 and learned["cubic_steps"][0] > 10
+    # Resumed with nothing played, the session ends exactly as it began, bit for bit.
+    assert main(["perform", "--resume", str(folder), "--audio", "jack", "--midi", "none",
+                 "--duration", "0.5", "--no-window", "--no-console"]) == 0
+    meta2, learned2, _ = Session(folder).load()
+    assert meta2["piece"] == "ldd" and meta2["seed"] == 4 and same_state(learned2, learned)
 
 
 @pytest.mark.jack
@@ -149,3 +159,54 @@ def test_kill_9_while_recording_leaves_a_readable_wav_up_to_the_kill(jack_server
     recorded_s = audio.shape[0] / sr
     assert recorded_s >= 3.0 and recorded_s >= played_s - 1.0
     assert np.sqrt(np.mean(audio[-SR:] ** 2)) > 1e-4
+
+
+@pytest.mark.jack
+def test_perform_takes_osc_commands_sends_signals_and_autosaves_them(jack_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from pythonosc import dispatcher, osc_server, udp_client
+
+    from synthlearn.autosave import Session
+
+    got = []
+    disp = dispatcher.Dispatcher()
+    disp.set_default_handler(lambda address, *args: got.append((address, *args)))
+    listener = osc_server.BlockingOSCUDPServer(("127.0.0.1", 0), disp)
+    listener.timeout = 5.0  # a missing message fails the test instead of hanging it
+    folder = tmp_path / "s"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
+         "none", "--no-window", "--no-console", "--duration", "6", "--session", str(folder),
+         "--osc-in", "127.0.0.1:0", "--osc-out", f"127.0.0.1:{listener.server_address[1]}"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        port, line = None, ""
+        while "performing" not in line:
+            line = child.stderr.readline()
+            assert line, "perform ended before it started"
+            if line.startswith("osc: listening on 127.0.0.1:"):
+                port = int(line.split(":")[2].split()[0])
+        assert port
+        sender = udp_client.SimpleUDPClient("127.0.0.1", port)
+        sender.send_message("/synthlearn/part", 2)
+        sender.send_message("/synthlearn/do", "gain 3")
+        sender.send_message("/synthlearn/lr", "fast")  # a bad value: one line, no stop
+        while ("/synthlearn/part", pytest.approx(2.0)) not in got:
+            n = len(got)
+            listener.handle_request()  # the signals sent back by the running performance
+            assert len(got) > n, f"no OSC signal within 5 s; got {got}"
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        listener.server_close()
+    assert child.returncode == 0, err
+    assert ("/synthlearn/part", pytest.approx(1.0)) in got  # the first send: everything
+    assert "? lr: rate 'fast' is not a number" in err
+    _, state, history = Session(folder).load()
+    assert state["part"][0] == 2 and state["gain"][0] == 3.0
+    assert history == ["part 2", "gain 3"]

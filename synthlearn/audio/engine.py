@@ -229,6 +229,11 @@ class Engine:
         self.recorder.warm()
         self.recorder.start()
 
+    def push(self, event: Event) -> None:
+        """A live event from any thread, applied in the next block. Always the queue the hook
+        drains (``play`` makes a new one; a ``queue.push`` bound before it would be lost)."""
+        self.queue.push(event)
+
     def now_smp(self) -> int:
         """The sample stamp a live event gets: the start of the next block the hook runs."""
         return self.block_index * self.block
