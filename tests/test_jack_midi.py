@@ -254,3 +254,40 @@ def test_a_sender_connected_by_name_is_counted_once(jack_midi, tmp_path):
     summary = SUMMARY.search(stdout)
     assert summary, stdout + child.log
     assert int(summary[3]) == 2, f"{summary[0]}\n{child.log}"
+
+
+@pytest.mark.jack
+def test_hot_plug_opens_a_device_that_appears_and_forgets_one_that_vanishes(jack_midi,
+                                                                            monkeypatch):
+    import mido
+
+    from synthlearn.events import Kind
+    from synthlearn.midi import inputs
+
+    monkeypatch.setattr(inputs, "WATCH_EVERY_S", 1e9)  # this test calls scan() itself
+    got, said, arrived = [], [], threading.Event()
+
+    def push(event):
+        got.append(event)
+        arrived.set()
+
+    ports = inputs.MidiPorts(push, lambda: 4096, api="UNIX_JACK", say=said.append).start()
+    device = None
+    try:
+        assert ports.available and not ports.ports
+        # A JACK MIDI device appears (a client that is not an rtmidi program's default name).
+        device = jack_midi.open_output("keys", virtual=True, client_name="fake-keyboard")
+        ports.scan()
+        assert list(ports.ports) == ["fake-keyboard:keys"]
+        assert said == ["midi: opened fake-keyboard:keys"]
+        device.send(mido.Message("note_on", note=61, velocity=0))  # velocity 0: a note-off
+        assert arrived.wait(5), "the device's note never arrived"
+        assert [(e.kind, e.number, e.time_smp) for e in got] == [(Kind.NOTE_OFF, 61, 4096)]
+        device.close()
+        device = None
+        ports.scan()
+        assert not ports.ports and said[-1] == "midi: fake-keyboard:keys went away"
+    finally:
+        if device is not None:
+            device.close()
+        ports.close()
