@@ -192,7 +192,11 @@ def cmd_perform(args) -> int:
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
-          f"{result['late_blocks']} late, {result['midi_received']} MIDI events received"
+          f"{result['late_blocks']} late, "
+          + (f"MIDI from {args.midi} ({result['midi_scheduled']} events)"
+             if result["midi_scheduled"] else f"{result['midi_received']} MIDI events received")
+          + (f"; {result['frames_shown']} frames shown, {result['frames_dropped']} dropped"
+             if "frames_shown" in result else "")
           + (f"; recorded {result['recorded_s']:.1f} s to {args.record}"
              if args.record else ""))
     return 0

@@ -225,6 +225,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
             say("stopped")
         engine.stop()
         figures = timing_figures(engine)
+        if win is not None:
+            figures.update(win.figures())
     finally:
         stop.set()
         for closing in (ports, osc_listener, osc_sender):
@@ -237,6 +239,6 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
         engine.close()  # also finishes the recording
     recorded_s = engine.recorder.seconds if engine.recorder is not None else None
     return {"backend": engine.backend, **figures, "recorded_s": recorded_s,
-            "midi_received": ports.received if ports else 0,
+            "midi_received": ports.received if ports else 0, "midi_scheduled": len(scheduled),
             "commands": list(cons.history), "session": str(session.folder),
             "saves": saver.saves}
