@@ -216,7 +216,9 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
         say(f"session {session.folder} (autosaved; continue it with --resume {session.folder})")
         engine.start()
         say(f"performing {piece.name} on {engine.backend}, block {block}"
-            + (f", recording to {record}" if record else "") + " (Ctrl-C or 'quit' ends)")
+            + (f", recording to {record}" if record else "") + " (Ctrl-C or 'quit' ends"
+            + ("; in the window the keys play and Return opens the console line)" if win
+               else ")"))
         try:
             run_main_thread(
                 lambda: stop.is_set() or (duration_s is not None and engine.time_s >= duration_s),
