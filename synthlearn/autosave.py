@@ -2,15 +2,17 @@
 
 A performance writes into one folder:
 
-- ``state.npz``: the piece's learned state (learner parameters and random-number state,
-  settings, later rules, presets and Q-tables) as named arrays of their own dtypes, plus a
-  ``meta`` entry (JSON: piece, seed, audio time of the save, format);
+- ``session.json``: which piece is playing, the seed, the format;
+- ``PIECE.npz`` for every piece played (``ldd.npz``, ...): its learned state (learner
+  parameters and random-number state, settings, later rules, presets and Q-tables) as named
+  arrays of their own dtypes, plus a ``meta`` entry (JSON: piece, seed, audio time, format);
 - ``history.txt``: the command history, one line each.
 
 Every write goes to a temporary file in the same folder, is flushed to disk, then renamed over
 the old one: a crash (or ``kill -9``) leaves the last complete save, never half of one. The
 saver thread looks every SAVE_EVERY_S and writes only what changed; the audio thread never waits
-for it (it reads the piece's published snapshot). ``perform --resume DIR`` restores exactly.
+for it (it reads the piece's published snapshot). ``perform --resume DIR`` restores the piece
+that was playing exactly, and a piece switched back to (``piece NAME``) gets its own state back.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 from synthlearn import __version__
 from synthlearn.errors import UserError
 
-STATE_FILE = "state.npz"
+SESSION_FILE = "session.json"
 HISTORY_FILE = "history.txt"
 FORMAT = 1
 SAVE_EVERY_S = 0.25  # a crash loses at most this much learning
@@ -75,12 +77,18 @@ def encode_state(state: dict[str, np.ndarray], meta: dict) -> bytes:
 
 
 class Session:
-    """One session folder: save state and history atomically, load them back."""
+    """One session folder: save states, the current piece and the history atomically; load."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        self.state_path = self.folder / STATE_FILE
+        self.session_path = self.folder / SESSION_FILE
         self.history_path = self.folder / HISTORY_FILE
+
+    def state_path(self, piece: str) -> Path:
+        return self.folder / f"{piece}.npz"
+
+    def exists(self) -> bool:
+        return self.session_path.exists()
 
     def make(self) -> None:
         try:
@@ -89,35 +97,55 @@ class Session:
             raise UserError(f"{self.folder}: cannot make the session folder ({exc.strerror})") \
                 from None
 
+    def save_current(self, piece: str, seed: int) -> None:
+        meta = {"format": FORMAT, "piece": piece, "seed": seed, "synthlearn": __version__}
+        write_atomic(self.session_path, json.dumps(meta, sort_keys=True).encode())
+
     def save_state(self, piece: str, seed: int, state: dict[str, np.ndarray],
                    time_s: float = 0.0) -> None:
         meta = {"format": FORMAT, "piece": piece, "seed": seed, "time_s": round(time_s, 6),
                 "synthlearn": __version__}
-        write_atomic(self.state_path, encode_state(state, meta))
+        write_atomic(self.state_path(piece), encode_state(state, meta))
 
     def save_history(self, lines: list[str]) -> None:
         write_atomic(self.history_path, "".join(f"{line}\n" for line in lines).encode())
 
-    def load(self) -> tuple[dict, dict[str, np.ndarray], list[str]]:
-        """(meta, state, history); a missing or damaged folder is one clear UserError."""
+    def load(self) -> tuple[dict, list[str]]:
+        """(session meta: piece, seed; history); a missing or damaged folder: one UserError."""
         if not self.folder.is_dir():
             raise UserError(f"{self.folder}: no such session folder")
-        if not self.state_path.is_file():
-            raise UserError(f"{self.state_path}: missing; a session folder holds "
-                            f"{STATE_FILE} (and {HISTORY_FILE})")
+        if not self.session_path.is_file():
+            raise UserError(f"{self.session_path}: missing; a session folder holds "
+                            f"{SESSION_FILE}, PIECE.npz and {HISTORY_FILE}")
         try:
-            with np.load(self.state_path, allow_pickle=False) as data:
+            meta = json.loads(self.session_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{self.session_path}: not a synthlearn session ({exc})") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or \
+                not isinstance(meta.get("piece"), str) or not isinstance(meta.get("seed"), int):
+            raise UserError(f"{self.session_path}: {meta!r} is not a format-{FORMAT} session "
+                            "(piece, seed)")
+        history = []
+        if self.history_path.is_file():
+            history = self.history_path.read_text(encoding="utf-8").splitlines()
+        return meta, history
+
+    def load_state(self, piece: str) -> dict[str, np.ndarray] | None:
+        """The saved state of ``piece`` (None if it never played here)."""
+        path = self.state_path(piece)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(bytes(data["meta"]).decode())
                 state = {k[len("state."):]: data[k] for k in data.files
                          if k.startswith("state.")}
         except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-            raise UserError(f"{self.state_path}: not a synthlearn session state ({exc})") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or "piece" not in meta:
-            raise UserError(f"{self.state_path}: meta {meta!r} is not format {FORMAT}")
-        history = []
-        if self.history_path.is_file():
-            history = self.history_path.read_text(encoding="utf-8").splitlines()
-        return meta, state, history
+            raise UserError(f"{path}: not a synthlearn piece state ({exc})") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or \
+                meta.get("piece") != piece:
+            raise UserError(f"{path}: meta {meta!r} is not a format-{FORMAT} state of {piece}")
+        return state
 
 
 def same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
@@ -144,18 +172,43 @@ class Autosaver:
         self._last_state: dict[str, np.ndarray] | None = None
         self._history_len = -1
         self._failed = False
+        self._lock = threading.Lock()  # the saver thread and a piece switch both save
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="synthlearn-autosave",
                                         daemon=True)
 
     def start(self) -> Autosaver:
         self.session.make()
+        self._save_current()
         self.save_now()
         self._thread.start()
         return self
 
+    def switch(self, piece) -> None:
+        """The performance goes on with ``piece``: a last save of the old one, then the new."""
+        with self._lock:
+            self._save()
+            self.piece, self._version, self._last_state = piece, None, None
+            self._save_current()
+            self._save()
+
+    def _save_current(self) -> None:
+        try:
+            self.session.save_current(self.piece.name, self.piece.seed)
+        except OSError as exc:
+            self._failure(exc)
+
     def save_now(self) -> int:
         """Write whatever changed since the last save; returns how many files were written."""
+        with self._lock:
+            return self._save()
+
+    def _failure(self, exc: OSError) -> None:
+        if not self._failed:  # a full disk must not stop the music; say it once
+            self.say(f"autosave: {self.session.folder}: {exc}; still playing, not saving")
+        self._failed = True
+
+    def _save(self) -> int:
         written = 0
         try:
             version = self.piece.state_version()
@@ -171,10 +224,8 @@ class Autosaver:
                 self.session.save_history(self.history[:n])
                 self._history_len = n
                 written += 1
-        except OSError as exc:  # a full disk must not stop the music; say it once
-            if not self._failed:
-                self.say(f"autosave: {self.session.folder}: {exc}; still playing, not saving")
-            self._failed = True
+        except OSError as exc:
+            self._failure(exc)
             return written
         if self._failed and written:
             self.say(f"autosave: {self.session.folder}: saving again")

@@ -14,17 +14,16 @@ import os
 import time
 from collections.abc import Callable
 
-from synthlearn import console
-
 OPEN = RUN = "return"  # pygame key names
 CLOSE, COMPLETE, ERASE, BACK, FORWARD = "escape", "tab", "backspace", "up", "down"
 REPLY_SHOW_S = 4.0
 
 
 class ConsoleLine:
-    def __init__(self, language: console.Language, run: Callable[[str], str | None],
+    def __init__(self, complete: Callable[[str], list[str]], run: Callable[[str], str | None],
                  history: list[str], clock: Callable[[], float] = time.monotonic):
-        self.language, self.run, self.history, self.clock = language, run, history, clock
+        # complete and run: the console's, so a piece switch changes the language here too
+        self.complete, self.run, self.history, self.clock = complete, run, history, clock
         self.open = False
         self.text = ""
         self.reply = ""
@@ -56,7 +55,7 @@ class ConsoleLine:
         return True
 
     def _complete(self) -> None:
-        options = self.language.complete(self.text)
+        options = self.complete(self.text)
         if not options:
             return
         stem_at = 0 if self.text.endswith(" ") else len(self.text) - len(

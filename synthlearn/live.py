@@ -27,33 +27,54 @@ def display_available() -> bool:
 
 class LiveWindow:
     """A live run's visuals: the video source, the piece's scene (warmed before audio starts)
-    and the pygame window, opened and closed together."""
+    and the pygame window, opened and closed together. It is the view the window draws, so a
+    piece switch changes the scene under a window that stays open."""
 
     def __init__(self, engine, *, size: tuple[int, int], fps: float, title: str,
                  video_source: str | None = None):
         from synthlearn.visuals.window import Window
 
-        source = None
-        if video_source is not None:
-            from synthlearn.visuals.sources import open_source
-
-            source = open_source(video_source, *size)
-        try:
-            self.view = engine.piece.scene(engine, *size, fps, source=source)
-        except BaseException:
-            if source is not None:
-                source.close()
-            raise
+        self.engine, self.size, self.fps, self.video_source = engine, size, fps, video_source
+        self.view = self._scene(engine.piece)
         self.win = None
         try:
-            self.view.warm()  # every drawing kernel compiled before audio starts
             self.win = Window(*size, fps=fps, title=title)
         except BaseException:
             self.close()
             raise
 
+    def _scene(self, piece):
+        """``piece``'s scene over a freshly opened video source, every kernel warmed."""
+        source = None
+        if self.video_source is not None:
+            from synthlearn.visuals.sources import open_source
+
+            source = open_source(self.video_source, *self.size)
+        try:
+            view = piece.scene(self.engine, *self.size, self.fps, source=source)
+        except BaseException:
+            if source is not None:
+                source.close()
+            raise
+        try:
+            view.warm()  # every drawing kernel compiled before it draws
+        except BaseException:
+            view.close()
+            raise
+        return view
+
+    def switch(self, piece) -> None:
+        """Draw ``piece`` from now on (main thread)."""
+        view, old = self._scene(piece), self.view
+        self.view = view
+        old.close()
+        self.win.set_title(f"synthlearn: {piece.name}")
+
+    def draw(self) -> np.ndarray:
+        return self.view.draw()
+
     def run(self, until, on_key=None, overlay=None) -> None:
-        self.win.run(self.view, until=until, on_key=on_key, overlay=overlay)
+        self.win.run(self, until=until, on_key=on_key, overlay=overlay)
 
     def figures(self) -> dict:
         draw_ms = np.array(self.win.draw_s) * 1e3

@@ -1,23 +1,34 @@
 """A live performance: engine + inputs + console + window + recorder, in one process.
 
-Threads: pyo's audio thread runs the block hook; rtmidi's threads and the console thread only
-push stamped events onto the engine's lock-free queue (short Python, then back to waiting); the
-main thread runs the window (or just waits); the recorder's thread writes the WAV.
+Threads: pyo's audio thread runs the block hook; rtmidi's threads, the console thread and the
+OSC thread only push stamped events onto the engine's lock-free queue (short Python, then back
+to waiting); the autosave thread writes what was learned; the recorder's thread writes the WAV.
+The main thread runs the window (or just waits) and switches pieces (``piece NAME``): building a
+pyo graph and a scene belongs there, never in the audio thread.
 """
 
 from __future__ import annotations
 
+import collections
 import sys
 import threading
+import time
 from pathlib import Path
 
 from synthlearn import console, events
 from synthlearn.errors import UserError
-from synthlearn.pieces import piece_class
+from synthlearn.pieces import PIECES, PLANNED, piece_class
 
 SESSION = (
+    console.Spec("piece", (console.Param("name", "choice", choices=(*PIECES, *PLANNED)),),
+                 "switch to another piece; each keeps what it learned (live only)"),
     console.Spec("quit", (), "end the performance (live only)"),
 )
+
+
+def live_language(cls) -> console.Language:
+    """The console language while ``cls`` plays: common, the piece's own, and the session's."""
+    return console.Language.of(console.COMMON, cls.commands, SESSION)
 
 
 class Console:
@@ -26,11 +37,12 @@ class Console:
     thread reads it (readline history and completion on a tty)."""
 
     def __init__(self, language: console.Language, push, now_smp, *, stop, say=print,
-                 stream=None, history: list[str] | None = None):
+                 stream=None, history: list[str] | None = None, on_piece=None):
         self.language, self.push, self.now_smp, self.stop, self.say = (
             language, push, now_smp, stop, say)
         self.stream = stream if stream is not None else sys.stdin
         self.history: list[str] = [] if history is None else history
+        self.on_piece = on_piece  # piece NAME: the performance switches (None: not live)
         self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
 
     def start(self) -> Console:
@@ -47,13 +59,16 @@ class Console:
             return
 
         def complete(text, state):
-            options = self.language.complete(readline.get_line_buffer())
+            options = self.complete(readline.get_line_buffer())
             return options[state] if state < len(options) else None
 
         readline.set_completer(complete)
         readline.parse_and_bind("tab: complete")
         for line in self.history:  # a resumed session's up-arrow goes back into the last one
             readline.add_history(line)
+
+    def complete(self, prefix: str) -> list[str]:
+        return self.language.complete(prefix)  # the language of the piece playing now
 
     def handle(self, line: str) -> str | None:
         """One line: a command into the queue, or one line saying what was wrong. Returns what
@@ -66,6 +81,13 @@ class Console:
         except UserError as exc:
             reply = f"? {exc}"  # the music goes on
             self.say(reply)
+            return reply
+        if cmd.name == "piece":
+            reply = self.on_piece(cmd.args[0]) if self.on_piece else "? piece: live only"
+            if not (reply and reply.startswith("? ")):  # history: what happened
+                self.history.append(line)
+            if reply:
+                self.say(reply)
             return reply
         self.history.append(line)
         if cmd.name == "help":
@@ -110,32 +132,191 @@ class WindowKeys:
 def open_session(piece_name: str | None, *, seed: int, faithful: bool,
                  resume: str | Path | None, session_dir: str | Path | None):
     """(piece, Session, history): a fresh piece and a new folder, or the resumed ones."""
-    from synthlearn.autosave import STATE_FILE, Session, new_folder
+    from synthlearn.autosave import Session, new_folder
 
     if resume is not None:
         session = Session(resume)
-        meta, state, history = session.load()
+        meta, history = session.load()
         saved = meta["piece"]
         if piece_name is not None and piece_name != saved:
-            raise UserError(f"{session.state_path}: holds piece {saved!r}, not {piece_name!r}; "
-                            "leave the piece out to resume it")
-        piece = piece_class(saved)(seed=int(meta.get("seed", 0)), faithful=faithful)
-        try:
-            piece.restore(state)
-        except (KeyError, ValueError, IndexError, TypeError) as exc:
-            raise UserError(f"{session.state_path}: cannot restore {saved} ({exc!s}); "
-                            "expected a state saved by this version") from None
+            raise UserError(f"{session.session_path}: was playing {saved!r}, not "
+                            f"{piece_name!r}; leave the piece out to resume it")
+        piece = restored_piece(session, saved, seed=meta["seed"], faithful=faithful)
         return piece, session, history
     name = piece_name or "ldd"
     cls = piece_class(name)
     if session_dir is not None:
-        folder = Path(session_dir)
-        if (folder / STATE_FILE).exists():
-            raise UserError(f"{folder}: already holds a session; continue it with "
-                            f"--resume {folder}, or choose another --session")
+        session = Session(session_dir)
+        if session.exists():
+            raise UserError(f"{session_dir}: already holds a session; continue it with "
+                            f"--resume {session_dir}, or choose another --session")
     else:
-        folder = new_folder(name)
-    return cls(seed=seed, faithful=faithful), Session(folder), []
+        session = Session(new_folder(name))
+    return cls(seed=seed, faithful=faithful), session, []
+
+
+def restored_piece(session, name: str, *, seed: int, faithful: bool):
+    """Piece ``name``, with what it learned in ``session`` if it played there before."""
+    piece = piece_class(name)(seed=seed, faithful=faithful)
+    state = session.load_state(name)
+    if state is not None:
+        try:
+            piece.restore(state)
+        except (KeyError, ValueError, IndexError, TypeError) as exc:
+            raise UserError(f"{session.state_path(name)}: cannot restore {name} ({exc!s}); "
+                            "expected a state saved by this version") from None
+    return piece
+
+
+class Performance:
+    """One live performance; :func:`perform` runs it. Owns the engine, inputs, console,
+    autosave, OSC and window, and switches pieces in the main thread."""
+
+    def __init__(self, piece, session, history, *, engine, faithful: bool, midi: str,
+                 window: bool, console_in: bool, size, fps: float, video_source, osc_in,
+                 osc_out, say):
+        self.piece, self.session, self.engine, self.faithful, self.say = (
+            piece, session, engine, faithful, say)
+        self.midi, self.window, self.console_in = midi, window, console_in
+        self.size, self.fps, self.video_source = size, fps, video_source
+        self.osc_in_at, self.osc_out_at = osc_in, osc_out
+        self.stop = threading.Event()
+        self.ports = self.win = self.saver = self.osc_listener = self.osc_sender = None
+        self.on_key = self.bar = None
+        self.switches = 0
+        self._asked: collections.deque[str] = collections.deque()  # piece names, to the main
+        self.console = Console(live_language(type(piece)), engine.push, engine.now_smp,
+                               stop=self.stop, say=say, history=history, on_piece=self.ask)
+
+    # -- set-up (main thread, before audio starts) --------------------------------------------
+    def open(self, scheduled, record) -> None:
+        from synthlearn.autosave import Autosaver
+
+        engine, say = self.engine, self.say
+        engine.boot()
+        for name in PIECES:  # compile every piece's kernels now: a switch compiles nothing
+            piece_class(name).warm_kernels()
+        engine.play(self.piece, scheduled)
+        if record is not None:
+            engine.record(record)
+        self.saver = Autosaver(self.session, self.piece, history=self.console.history,
+                               now_s=lambda: engine.time_s, say=say).start()
+        if self.midi not in ("keyboard", "none") and not self.midi.lower().endswith(
+                (".mid", ".midi")):
+            from synthlearn.midi.inputs import MidiPorts
+
+            self.ports = MidiPorts(engine.push, engine.now_smp, which=self.midi,
+                                   api="UNIX_JACK" if engine.backend == "jack" else None,
+                                   say=say).start()
+        if self.console_in:
+            self.console.start()
+        self._open_osc()
+        if self.window:
+            self._open_window()
+
+    def _open_osc(self) -> None:
+        from synthlearn.osc import OscIn, OscOut
+
+        if self.osc_in_at is not None:
+            host, port = self.osc_in_at
+            self.osc_listener = OscIn(self.console.handle, host=host, port=port,
+                                      say=self.say).start()
+            self.say("osc: listening on {}:{} (/synthlearn/do \"LINE\", "
+                     "/synthlearn/COMMAND ARGS)".format(*self.osc_listener.address))
+        if self.osc_out_at is not None:
+            host, port = self.osc_out_at
+            # Reads whichever piece plays now: a switch needs no new sender.
+            self.osc_sender = OscOut(lambda: self.piece.outputs(), host=host, port=port).start()
+            self.say(f"osc: sending /synthlearn/... to {host}:{port}")
+
+    def _open_window(self) -> None:
+        from synthlearn.console_line import ConsoleLine
+        from synthlearn.live import LiveWindow
+        from synthlearn.midi.keyboard import KeyboardPiano
+        from synthlearn.visuals.console_bar import ConsoleBar
+
+        self.win = LiveWindow(self.engine, size=self.size, fps=self.fps,
+                              title=f"synthlearn: {self.piece.name}",
+                              video_source=self.video_source)
+        line = ConsoleLine(self.console.complete, self.console.handle, self.console.history)
+        self.on_key = WindowKeys(KeyboardPiano(), line, self.engine.push, self.engine.now_smp)
+        self.bar = ConsoleBar(line, *self.size)
+
+    # -- piece switching -------------------------------------------------------------------
+    def ask(self, name: str) -> str | None:
+        """``piece NAME`` from any thread: checked here, carried out by the main thread."""
+        try:
+            piece_class(name)
+        except UserError as exc:
+            return f"? {exc}"
+        if name == self.piece.name and not self._asked:
+            return f"{name} is playing"
+        self._asked.append(name)
+        return None
+
+    def switch_if_asked(self) -> None:
+        """Main thread: carry out the last piece switch asked for, if any."""
+        if not self._asked:
+            return
+        name = self._asked.pop()
+        self._asked.clear()  # several asks before the main thread looked: the last one wins
+        if name == self.piece.name:
+            return
+        self.saver.save_now()  # the old piece's learning, saved before it goes
+        t0 = time.perf_counter()
+        try:
+            piece = restored_piece(self.session, name, seed=self.piece.seed,
+                                   faithful=self.faithful)
+            self.engine.switch(piece)
+        except Exception as exc:  # a damaged state file, a graph that failed: play on
+            self.say(f"? piece {name}: {exc}; {self.piece.name} plays on")
+            return
+        self.piece = piece
+        self.console.language = live_language(type(piece))
+        self.saver.switch(piece)
+        if self.win is not None:
+            self.win.switch(piece)
+        self.switches += 1
+        self.say(f"playing {name} (switched in {1e3 * (time.perf_counter() - t0):.0f} ms)")
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, duration_s: float | None) -> dict:
+        from synthlearn.live import run_main_thread, timing_figures
+
+        engine = self.engine
+
+        def until() -> bool:
+            self.switch_if_asked()
+            return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
+
+        self.say(f"session {self.session.folder} (autosaved; continue it with --resume "
+                 f"{self.session.folder})")
+        engine.start()
+        self.say(f"performing {self.piece.name} on {engine.backend}, block {engine.block}"
+                 + (f", recording to {engine.recorder.path}" if engine.recorder else "")
+                 + " (Ctrl-C or 'quit' ends"
+                 + ("; in the window the keys play and Return opens the console line)"
+                    if self.win else ")"))
+        try:
+            run_main_thread(until, self.win, self.on_key, self.bar)
+        except KeyboardInterrupt:
+            self.say("stopped")
+        engine.stop()
+        figures = timing_figures(engine)
+        if self.win is not None:
+            figures.update(self.win.figures())
+        return figures
+
+    def close(self) -> None:
+        self.stop.set()
+        for closing in (self.ports, self.osc_listener, self.osc_sender):
+            if closing is not None:
+                closing.close()
+        if self.win is not None:
+            self.win.close()
+        if self.saver is not None:
+            self.saver.close()  # the last save, with the audio stopped
+        self.engine.close()  # also finishes the recording
 
 
 def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "all",
@@ -148,17 +329,14 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
     or the window closing; what it learns is autosaved to the session folder."""
     from synthlearn.audio.engine import Engine
-    from synthlearn.autosave import Autosaver
-    from synthlearn.live import LiveWindow, display_available, run_main_thread, timing_figures
+    from synthlearn.live import display_available
+    from synthlearn.osc import parse_address
 
     scheduled = []
-    from_file = midi.lower().endswith((".mid", ".midi"))
-    if from_file:
+    if midi.lower().endswith((".mid", ".midi")):
         from synthlearn.midi.files import read_midi
 
         scheduled, _ = read_midi(midi, sr)  # played as if performed live
-    from synthlearn.osc import OscIn, OscOut, parse_address
-
     osc_in_at = parse_address(osc_in, what="--osc-in") if osc_in else None
     osc_out_at = parse_address(osc_out, what="--osc-out") if osc_out else None
     if session_dir is not None and resume is not None:
@@ -169,78 +347,21 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     if not engine.realtime:
         raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
                         "'synthlearn render' plays scores offline")
-    language = console.Language.of(console.COMMON, piece.commands, SESSION)
     if window and not display_available():
         say("no display here: performing without a window")
         window = False
-    stop = threading.Event()
-    ports = win = saver = osc_listener = osc_sender = None
-    push, now = engine.push, engine.now_smp
-    cons = Console(language, push, now, stop=stop, say=say, history=history)
+    show = Performance(piece, session, history, engine=engine, faithful=faithful, midi=midi,
+                       window=window, console_in=console_in, size=size, fps=fps,
+                       video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
+                       say=say)
     try:
-        engine.boot()
-        engine.play(piece, scheduled)
-        if record is not None:
-            engine.record(record)
-        saver = Autosaver(session, piece, history=cons.history, now_s=lambda: engine.time_s,
-                          say=say).start()
-        if midi not in ("keyboard", "none") and not from_file:
-            from synthlearn.midi.inputs import MidiPorts
-
-            ports = MidiPorts(push, now, which=midi,
-                              api="UNIX_JACK" if engine.backend == "jack" else None,
-                              say=say).start()
-        if console_in:
-            cons.start()
-        if osc_in_at is not None:
-            osc_listener = OscIn(cons.handle, host=osc_in_at[0], port=osc_in_at[1],
-                                 say=say).start()
-            say("osc: listening on {}:{} (/synthlearn/do \"LINE\", /synthlearn/COMMAND ARGS)"
-                .format(*osc_listener.address))
-        if osc_out_at is not None:
-            osc_sender = OscOut(piece.outputs, host=osc_out_at[0], port=osc_out_at[1]).start()
-            say("osc: sending /synthlearn/{} to {}:{}".format(
-                "|".join(piece.outputs()) or "...", *osc_out_at))
-        on_key = bar = None
-        if window:
-            from synthlearn.console_line import ConsoleLine
-            from synthlearn.midi.keyboard import KeyboardPiano
-            from synthlearn.visuals.console_bar import ConsoleBar
-
-            win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {piece.name}",
-                             video_source=video_source)
-            on_key = WindowKeys(KeyboardPiano(), ConsoleLine(language, cons.handle,
-                                                              cons.history), push, now)
-            bar = ConsoleBar(on_key.line, *size)
-
-        say(f"session {session.folder} (autosaved; continue it with --resume {session.folder})")
-        engine.start()
-        say(f"performing {piece.name} on {engine.backend}, block {block}"
-            + (f", recording to {record}" if record else "") + " (Ctrl-C or 'quit' ends"
-            + ("; in the window the keys play and Return opens the console line)" if win
-               else ")"))
-        try:
-            run_main_thread(
-                lambda: stop.is_set() or (duration_s is not None and engine.time_s >= duration_s),
-                win, on_key, bar)
-        except KeyboardInterrupt:
-            say("stopped")
-        engine.stop()
-        figures = timing_figures(engine)
-        if win is not None:
-            figures.update(win.figures())
+        show.open(scheduled, record)
+        figures = show.run(duration_s)
     finally:
-        stop.set()
-        for closing in (ports, osc_listener, osc_sender):
-            if closing is not None:
-                closing.close()
-        if win is not None:
-            win.close()
-        if saver is not None:
-            saver.close()  # the last save, with the audio stopped
-        engine.close()  # also finishes the recording
+        show.close()
     recorded_s = engine.recorder.seconds if engine.recorder is not None else None
     return {"backend": engine.backend, **figures, "recorded_s": recorded_s,
-            "midi_received": ports.received if ports else 0, "midi_scheduled": len(scheduled),
-            "commands": list(cons.history), "session": str(session.folder),
-            "saves": saver.saves}
+            "midi_received": show.ports.received if show.ports else 0,
+            "midi_scheduled": len(scheduled), "commands": list(show.console.history),
+            "session": str(session.folder), "saves": show.saver.saves,
+            "piece": show.piece.name, "switches": show.switches}

@@ -76,7 +76,8 @@ def test_ldd_resume_restores_every_learned_value(engine_run, tmp_path):
     saver = Autosaver(Session(tmp_path / "s"), a, history=history, now_s=lambda: 1.2)
     saver.start()
     saver.close()
-    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["history.txt", "state.npz"]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "history.txt", "ldd.npz", "session.json"]
 
     b, session, restored_history = open_session(None, seed=0, faithful=False,
                                                 resume=tmp_path / "s", session_dir=None)
@@ -104,9 +105,9 @@ def test_autosave_writes_only_on_change_and_says_a_failure_once(engine_run, tmp_
     assert saver.save_now() == 0  # nothing changed
     history.append("gain 2")
     assert saver.save_now() == 1
-    (tmp_path / "s" / "state.npz").unlink()
+    (tmp_path / "s" / "ldd.npz").unlink()
     engine_run(piece, [events.note_on(0, 70, 90), events.note_off(300, 70)], 0.05)
-    assert saver.save_now() == 1 and (tmp_path / "s" / "state.npz").exists()
+    assert saver.save_now() == 1 and (tmp_path / "s" / "ldd.npz").exists()
     # A folder that vanished (a pulled USB stick): one line, the performance goes on.
     for p in (tmp_path / "s").iterdir():
         p.unlink()
@@ -124,25 +125,45 @@ def test_resume_refuses_bad_folders_in_one_line(tmp_path, engine_run):
     with pytest.raises(UserError, match="no such session folder"):
         resume(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="state.npz: missing"):
+    with pytest.raises(UserError, match="session.json: missing"):
         resume(tmp_path / "empty")
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "state.npz").write_bytes(b"not a zip")
-    with pytest.raises(UserError, match="not a synthlearn session state"):
+    (tmp_path / "bad" / "session.json").write_text('{"format": 1, "piece": 3}')
+    with pytest.raises(UserError, match="is not a format-1 session"):
         resume(tmp_path / "bad")
     piece = Ldd(seed=2)
-    Session(tmp_path / "ok").make()
-    Session(tmp_path / "ok").save_state("ldd", 2, piece.learned_state())
-    with pytest.raises(UserError, match="holds piece 'ldd', not 'additive'"):
+    ok = Session(tmp_path / "ok")
+    ok.make()
+    ok.save_current("ldd", 2)
+    ok.save_state("ldd", 2, piece.learned_state())
+    with pytest.raises(UserError, match="was playing 'ldd', not 'additive'"):
         resume(tmp_path / "ok", "additive")
     with pytest.raises(UserError, match="already holds a session"):
         open_session("ldd", seed=0, faithful=False, resume=None, session_dir=tmp_path / "ok")
+    (tmp_path / "ok" / "ldd.npz").write_bytes(b"not a zip")
+    with pytest.raises(UserError, match="ldd.npz: not a synthlearn piece state"):
+        resume(tmp_path / "ok")
     broken = piece.learned_state()
     broken["part"] = np.array([9.0])
-    Session(tmp_path / "odd").make()
-    Session(tmp_path / "odd").save_state("ldd", 2, broken)
+    ok.save_state("ldd", 2, broken)
     with pytest.raises(UserError, match="cannot restore ldd"):
-        resume(tmp_path / "odd")
+        resume(tmp_path / "ok")
+    (tmp_path / "ok" / "ldd.npz").unlink()  # it never learned anything here: a fresh piece
+    assert resume(tmp_path / "ok")[0].learned_state().keys() == piece.learned_state().keys()
+
+
+def test_switching_pieces_saves_each_and_a_switch_back_restores_it(engine_run, tmp_path):
+    from synthlearn.pieces.additive import Additive
+    from synthlearn.session import restored_piece
+
+    ldd = played_ldd(engine_run, seed=6)
+    session = Session(tmp_path / "s")
+    saver = Autosaver(session, ldd, history=[]).start()
+    saver.switch(Additive(seed=6))  # ldd's last state saved, then the additive piece's
+    assert Session(tmp_path / "s").load()[0]["piece"] == "additive"
+    saver.close()
+    back = restored_piece(session, "ldd", seed=6, faithful=False)
+    assert same_state(back.learned_state(), ldd.learned_state())
 
 
 CRASHER = textwrap.dedent("""
@@ -155,6 +176,7 @@ CRASHER = textwrap.dedent("""
     snap = Snapshot(**learner.state_layout("cubic"))
     session = Session(sys.argv[1])
     session.make()
+    session.save_current("cubic", 3)
     while True:  # save as fast as it can until killed
         learner.step()
         learner.capture(snap.back(), "cubic")
@@ -178,9 +200,9 @@ def test_kill_9_while_saving_leaves_the_last_complete_state(tmp_path):
     finally:
         if child.poll() is None:
             child.kill()
-    meta, state, _ = Session(tmp_path / "s").load()
+    state = Session(tmp_path / "s").load_state("cubic")
     steps = int(state["cubic_steps"][0])
-    assert meta["piece"] == "cubic" and steps >= last  # complete, and no older than reported
+    assert steps >= last  # complete, and no older than reported
     fresh = Cubic().reset(seed=3)
     for _ in range(steps):
         fresh.step()

@@ -185,3 +185,42 @@ def test_attack_release_and_steal_do_not_click():
     assert steps[SR // 2 - 1000: SR].max() <= 1.05 * steady  # the release
     # while notes are stolen and started, nothing jumps beyond three voices' steady slope
     assert steps[SR:].max() <= 3 * steady
+
+
+def test_switching_pieces_crossfades_and_frees_the_old_graph():
+    from synthlearn.pieces.ldd import Ldd
+
+    engine = Engine("manual", sr=SR, block=64)
+    out = np.zeros((64, 2), np.float32)
+
+    def run(seconds):
+        n = round(seconds * SR / 64)
+        buf = np.zeros((n * 64, 2), np.float32)
+        for b in range(n):
+            engine.process(out)
+            buf[b * 64:(b + 1) * 64] = out
+        return buf[:, 0]
+
+    try:
+        engine.play(Additive(voices=4, partials=4), [events.control(0, 64, 127)])
+        engine.push(events.note_on(0, 69, 100))  # held by the pedal
+        before = run(0.5)
+        streams, tables = engine._server.getNumberOfStreams(), len(engine.tables)
+        ldd = Ldd(seed=1)
+        engine.switch(ldd)
+        engine.push(events.note_on(engine.now_smp(), 76, 100))  # the new piece gets events
+        after = run(1.0)[SR // 4:]  # past the 50 ms crossfade
+        assert not engine._retiring  # freed once the fade was over
+        ldd_streams = engine._server.getNumberOfStreams()
+        engine.switch(Additive(voices=4, partials=4))
+        run(0.2)
+        back_streams, back_tables = engine._server.getNumberOfStreams(), len(engine.tables)
+        leaked = engine.close()
+    finally:
+        engine.close()
+    assert peak_hz(before, SR, 440.0)[1] > 0.05
+    assert peak_hz(after, SR, 440.0)[1] < 1e-4  # the old piece's note is gone with its graph
+    assert peak_hz(after, SR, 659.26, 5.0)[0] == pytest.approx(659.26, abs=0.5)
+    assert ldd.cubic.steps_ >= 1 and ldd_streams > streams  # ldd is the bigger graph
+    # Back where it began: the same streams and tables, nothing kept alive by a stray view.
+    assert (back_streams, back_tables) == (streams, tables) and leaked == []

@@ -115,12 +115,14 @@ def test_perform_plays_a_midi_file_on_jack_and_records_it(jack_server, tmp_path,
     second = audio[SR:2 * SR]
     assert np.sqrt(np.mean(second ** 2)) > 1e-3  # the notes were heard and recorded
 
-    meta, learned, _ = Session(folder).load()  # autosaved: the notes stepped the cubic
+    meta, _ = Session(folder).load()
+    learned = Session(folder).load_state("ldd")  # autosaved: the notes stepped the cubic
     assert meta["piece"] == "ldd" and meta["seed"] == 4 and learned["cubic_steps"][0] > 10
     # Resumed with nothing played, the session ends exactly as it began, bit for bit.
     assert main(["perform", "--resume", str(folder), "--audio", "jack", "--midi", "none",
                  "--duration", "0.5", "--no-window", "--no-console"]) == 0
-    meta2, learned2, _ = Session(folder).load()
+    meta2, _ = Session(folder).load()
+    learned2 = Session(folder).load_state("ldd")
     assert meta2["piece"] == "ldd" and meta2["seed"] == 4 and same_state(learned2, learned)
 
 
@@ -207,6 +209,65 @@ def test_perform_takes_osc_commands_sends_signals_and_autosaves_them(jack_server
     assert child.returncode == 0, err
     assert ("/synthlearn/part", pytest.approx(1.0)) in got  # the first send: everything
     assert "? lr: rate 'fast' is not a number" in err
-    _, state, history = Session(folder).load()
+    _, history = Session(folder).load()
+    state = Session(folder).load_state("ldd")
     assert state["part"][0] == 2 and state["gain"][0] == 3.0
     assert history == ["part 2", "gain 3"]
+
+
+@pytest.mark.jack
+def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
+        jack_server, tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from pythonosc import udp_client
+
+    from synthlearn.autosave import Session
+
+    folder = tmp_path / "s"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
+         "none", "--no-console", "--duration", "8", "--session", str(folder), "--size",
+         "320x180", "--osc-in", "127.0.0.1:0"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1", SDL_VIDEODRIVER="dummy"))
+
+    seen = []
+
+    def wait_for(prefix):
+        line = ""
+        while not line.startswith(prefix):
+            line = child.stderr.readline()
+            assert line, f"perform ended before {prefix!r}: {seen}"
+            seen.append(line)
+        return line
+
+    try:
+        port = int(wait_for("osc: listening on 127.0.0.1:").split(":")[2].split()[0])
+        wait_for("performing ldd")
+        sender = udp_client.SimpleUDPClient("127.0.0.1", port)
+        sender.send_message("/synthlearn/new", [])  # ldd learns something: a new target
+        sender.send_message("/synthlearn/piece", "additive")
+        wait_for("playing additive")
+        sender.send_message("/synthlearn/brightness", 2.0)  # additive's own command now
+        sender.send_message("/synthlearn/piece", "ruler")  # not built yet: one line, play on
+        sender.send_message("/synthlearn/piece", "ldd")
+        back = wait_for("playing ldd")
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, err
+    said = "".join(seen) + err
+    assert "? piece 'ruler' is not built yet; available: additive, ldd" in said
+    late = int(re.search(r"(\d+) late", out)[1])
+    frames = re.search(r"(\d+) frames shown", out)
+    print(f"\nswitch back: {back.strip()}; {late} late blocks; {out.strip()}")
+    assert frames and int(frames[1]) > 100  # the window drew on through both switches
+    meta, history = Session(folder).load()
+    assert meta["piece"] == "ldd" and history == ["new", "piece additive", "brightness 2",
+                                                  "piece ldd"]
+    assert Session(folder).load_state("ldd")["cubic_targets"][0] == 2  # kept over the switch

@@ -95,7 +95,7 @@ def test_console_line_in_the_window_runs_commands_and_leaves_the_piano_alone():
     pushed, said = [], []
     cons = Console(lang, pushed.append, lambda: 960, stop=threading.Event(), say=said.append)
     clock = [100.0]
-    line = ConsoleLine(lang, cons.handle, cons.history, clock=lambda: clock[0])
+    line = ConsoleLine(cons.complete, cons.handle, cons.history, clock=lambda: clock[0])
     keys = WindowKeys(KeyboardPiano(), line, pushed.append, lambda: 960)
     win = Window(320, 180)
     bar = ConsoleBar(line, 320, 180)

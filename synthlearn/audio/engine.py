@@ -39,6 +39,7 @@ COST_RING = 1 << 16
 # Python switch interval while audio runs in real time (another thread's bytecode holds the GIL
 # at most this long; measured: 94 late blocks in 4 s at the default 5 ms, 3 at 0.5 ms).
 SWITCH_INTERVAL_S = 0.0005
+SWITCH_FADE_S = 0.05  # crossfade from the old piece to the new one
 
 
 def _noop() -> None:
@@ -81,6 +82,12 @@ class Engine:
         self.pools: list[AdditivePool] = []
         self.queue = EventQueue()
         self.piece = None
+        # What the hook plays, swapped as one tuple so a block never sees half a switch.
+        self._playing: tuple = (None, [])
+        self._hook_piece = None
+        self._building: list[AdditivePool] | None = None
+        self._retiring: list[tuple] = []  # (piece, pools, free after this block, new output)
+        self._output = None  # the playing piece's output, into the master fader
         self.block_index = 0
         self.volume_db = 0.0
         self._server = None
@@ -163,7 +170,7 @@ class Engine:
     def pool(self, name: str, voices: int, partials: int, **params) -> AdditivePool:
         """An additive voice pool whose kernel runs every block after the piece's step."""
         pool = AdditivePool(self, name, voices, partials, **params)
-        self.pools.append(pool)
+        (self.pools if self._building is None else self._building).append(pool)
         return pool
 
     def play(self, piece, events: list[Event] | tuple = ()) -> None:
@@ -181,6 +188,8 @@ class Engine:
             pool.bank.warm()
         self.limiter.warm(self.block)
         self._input.setInput(output, fadetime=0.001)
+        self._output = output
+        self._playing = (piece, self.pools)
         self._server.setCallback(self._hook)
         if not self.realtime:
             self._server.start()  # a manual server computes nothing until started
@@ -193,10 +202,12 @@ class Engine:
             self._intervals_s[self._n_costs % COST_RING] = now - self._last_callback
             self._last_callback = now
             self._n_costs += 1
+        piece, pools = self._playing  # once: a switch lands between blocks, never inside one
+        self._hook_piece = piece
         end = (self.block_index + 1) * self.block
         self.queue.drain(end, self._dispatch)
-        self.piece.step(self.block_index)
-        for pool in self.pools:
+        piece.step(self.block_index)
+        for pool in pools:
             pool.bank.update()
         pre, lim = self._pre_views, self._lim_views
         self.limiter.process(pre[0], pre[1], lim[0], lim[1])
@@ -210,7 +221,7 @@ class Engine:
                 return
         elif event.kind == Kind.CONTROL and event.number == CC_ALL_NOTES_OFF:
             self.panic()
-        self.piece.on_event(event)
+        self._hook_piece.on_event(event)
 
     def _common_command(self, cmd: console.Command) -> bool:
         if cmd.name == "volume":
@@ -243,8 +254,65 @@ class Engine:
         self._volume.value = 10.0 ** (self.volume_db / 20.0)
 
     def panic(self) -> None:
-        for pool in self.pools:
+        for pool in self._playing[1]:
             pool.bank.release_all()
+
+    # -- switching pieces while audio runs (main thread) ----------------------------------
+    def switch(self, piece, *, fade_s: float = SWITCH_FADE_S, timeout_s: float = 2.0) -> None:
+        """Play ``piece`` instead of the current one, without stopping the audio.
+
+        The new graph is built and its kernels warmed first (call ``piece.warm_kernels()``
+        before audio starts so nothing compiles now); then (piece, pools) is swapped for the
+        hook in one assignment, the master input crossfades over ``fade_s``, and once the fade
+        is over and no hook can still touch them, the old piece's views and tables are freed
+        (real time: waited for here; manual: freed by a later ``process``). The new graph
+        comes after the master chain in pyo's order, so a switched-to piece sounds one block
+        later than a piece played from the start.
+        """
+        old_piece, old_pools = self._playing
+        self._building = []
+        try:
+            output = piece.build(self)
+            piece.warm()
+            for pool in self._building:
+                pool.bank.warm()
+        except BaseException:
+            self._retire_now(piece, self._building)
+            raise
+        finally:
+            new_pools, self._building = self._building, None
+        self._playing = (piece, new_pools)
+        self.piece, self.pools = piece, new_pools
+        self._input.setInput(output, fadetime=fade_s)
+        self._output = output
+        fade_blocks = int(np.ceil(fade_s / self.block_s))
+        self._retiring.append((old_piece, old_pools, self.block_index + fade_blocks + 2, output))
+        if self.realtime and self._running:
+            deadline = time.monotonic() + timeout_s
+            while self.block_index < self._retiring[-1][2] and time.monotonic() < deadline:
+                time.sleep(self.block_s)  # waiting on the audio clock, in the main thread
+            self._retire_due()
+
+    def _retire_due(self) -> None:
+        """Free retired pieces whose fade is over (main thread, between blocks)."""
+        keep = []
+        for old_piece, old_pools, after, output in self._retiring:
+            if self.block_index < after:
+                keep.append((old_piece, old_pools, after, output))
+                continue
+            # The fader still holds the old graph in its other slot: give it the new output
+            # there too (identical signals, so no click) and the old graph is let go. (After
+            # a later switch the fader has let go of it already.)
+            if output is self._output:
+                self._input.setInput(output, fadetime=0.001)
+            self._retire_now(old_piece, old_pools)
+        self._retiring = keep
+
+    def _retire_now(self, piece, pools) -> None:
+        piece.release()
+        for pool in pools:
+            pool.release()
+            self.tables.release(prefix=f"{pool.name}.")
 
     # -- clocks ---------------------------------------------------------------------------
     def process(self, out: np.ndarray | None = None) -> None:
@@ -256,6 +324,8 @@ class Engine:
         self._server.process()
         self._costs_s[self._n_costs % COST_RING] = time.perf_counter() - t0
         self._n_costs += 1
+        if self._retiring:
+            self._retire_due()
         if out is not None:
             out[:, 0] = self._tap_views[0]
             out[:, 1] = self._tap_views[1]
@@ -308,6 +378,13 @@ class Engine:
         self.stop()
         if self.recorder is not None:
             self.recorder.close()
+        for old_piece, old_pools, _, _ in self._retiring:
+            old_piece.release()
+            for pool in old_pools:
+                pool.release()
+        self._retiring = []
+        self._playing = (None, [])
+        self._hook_piece = None
         if self.piece is not None:
             self.piece.release()
         self.limiter = None
@@ -319,6 +396,7 @@ class Engine:
         self.pools.clear()
         self.piece = None
         self._input = self._limited = self._out = self._volume = self._silence = None
+        self._output = None
         self._server.shutdown()
         self._server = None
         return leaked

@@ -46,15 +46,16 @@ class Tables:
     def __len__(self) -> int:
         return len(self._tables)
 
-    def release(self) -> list[str]:
-        """Drop every view, then every table. Returns the names kept alive (views leaked)."""
+    def release(self, prefix: str = "") -> list[str]:
+        """Drop every view, then every table (only those named ``prefix...`` if given).
+        Returns the names kept alive (views leaked)."""
         leaked = []
-        for name in list(self._views):
+        for name in [n for n in self._views if n.startswith(prefix)]:
             view = self._views.pop(name)
             # References: the local name and getrefcount's argument. More means a holder.
             if sys.getrefcount(view) > 2:
                 leaked.append(name)
                 _KEPT_ALIVE.append((self._tables[name], view))
             del view
-        self._tables.clear()
+            del self._tables[name]
         return leaked

@@ -34,6 +34,11 @@ class Piece:
     def build(self, engine):
         raise NotImplementedError
 
+    @classmethod
+    def warm_kernels(cls) -> None:
+        """Compile the numba kernels this piece calls in the audio thread, without building it:
+        a performance warms every piece before audio starts, so switching compiles nothing."""
+
     def warm(self) -> None:
         """Compile every kernel the piece calls in the audio thread (pools warm themselves)."""
 

@@ -126,6 +126,11 @@ class Ldd(Piece):
         self._publish()
         return self._lowpass
 
+    @classmethod
+    def warm_kernels(cls) -> None:
+        Cubic().reset().warm()
+        Lissajous().reset().warm()
+
     def warm(self) -> None:
         self.cubic.warm()
         self.knot.warm()

@@ -71,5 +71,8 @@ class Window:
             # The UI thread paces itself with the wall clock; audio runs on its own thread.
             time.sleep(max(0.0, deadline - time.perf_counter()))
 
+    def set_title(self, title: str) -> None:
+        self._pg.display.set_caption(title)
+
     def close(self) -> None:
         self._pg.display.quit()
