@@ -87,3 +87,17 @@ class ConsoleLine:
 def _first_line(text: str) -> str:
     lines = text.splitlines()
     return lines[0] + (" …" if len(lines) > 1 else "") if lines else ""
+
+
+class WindowKeys:
+    """The window's keys: the console line when open (or opened by Return), else the piano.
+    Releases always reach the piano, so a note held while the line opened still ends."""
+
+    def __init__(self, piano, line, push, now_smp):
+        self.piano, self.line, self.push, self.now_smp = piano, line, push, now_smp
+
+    def __call__(self, down: bool, name: str, text: str = "") -> None:
+        if down and self.line.key(name, text):
+            return
+        for event in (self.piano.key_down if down else self.piano.key_up)(name, self.now_smp()):
+            self.push(event)

@@ -10,123 +10,13 @@ pyo graph and a scene belongs there, never in the audio thread.
 from __future__ import annotations
 
 import collections
-import sys
 import threading
 import time
 from pathlib import Path
 
-from synthlearn import console, events
 from synthlearn.errors import UserError
-from synthlearn.pieces import PIECES, PLANNED, piece_class
-
-SESSION = (
-    console.Spec("piece", (console.Param("name", "choice", choices=(*PIECES, *PLANNED)),),
-                 "switch to another piece; each keeps what it learned (live only)"),
-    console.Spec("quit", (), "end the performance (live only)"),
-)
-
-
-def live_language(cls) -> console.Language:
-    """The console language while ``cls`` plays: common, the piece's own, and the session's."""
-    return console.Language.of(console.COMMON, cls.commands, SESSION)
-
-
-class Console:
-    """Lines of the command language (from the terminal, the window's console line or OSC) to
-    commands in the queue; help and quit answered here. With a terminal stream attached, a
-    thread reads it (readline history and completion on a tty)."""
-
-    def __init__(self, language: console.Language, push, now_smp, *, stop, say=print,
-                 stream=None, history: list[str] | None = None, on_piece=None):
-        self.language, self.push, self.now_smp, self.stop, self.say = (
-            language, push, now_smp, stop, say)
-        self.stream = stream if stream is not None else sys.stdin
-        self.history: list[str] = [] if history is None else history
-        self.on_piece = on_piece  # piece NAME: the performance switches (None: not live)
-        self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
-
-    def start(self) -> Console:
-        """Read the terminal (or the given stream) in a thread."""
-        if self.stream is not None and self.stream.isatty():
-            self._setup_readline()
-        self._thread.start()
-        return self
-
-    def _setup_readline(self) -> None:
-        try:
-            import readline
-        except ImportError:  # no readline (Windows): plain lines still work
-            return
-
-        def complete(text, state):
-            options = self.complete(readline.get_line_buffer())
-            return options[state] if state < len(options) else None
-
-        readline.set_completer(complete)
-        readline.parse_and_bind("tab: complete")
-        for line in self.history:  # a resumed session's up-arrow goes back into the last one
-            readline.add_history(line)
-
-    def complete(self, prefix: str) -> list[str]:
-        return self.language.complete(prefix)  # the language of the piece playing now
-
-    def handle(self, line: str) -> str | None:
-        """One line: a command into the queue, or one line saying what was wrong. Returns what
-        was said back (an error or help), if anything."""
-        line = line.strip()
-        if not line or line.startswith("#"):
-            return None
-        try:
-            cmd = self.language.parse(line)
-        except UserError as exc:
-            reply = f"? {exc}"  # the music goes on
-            self.say(reply)
-            return reply
-        if cmd.name == "piece":
-            reply = self.on_piece(cmd.args[0]) if self.on_piece else "? piece: live only"
-            if not (reply and reply.startswith("? ")):  # history: what happened
-                self.history.append(line)
-            if reply:
-                self.say(reply)
-            return reply
-        self.history.append(line)
-        if cmd.name == "help":
-            try:
-                reply = self.language.help(*cmd.args)
-            except UserError as exc:
-                reply = f"? {exc}"
-            self.say(reply)
-            return reply
-        if cmd.name == "quit":
-            self.stop.set()
-        else:
-            self.push(events.command(self.now_smp(), cmd))
-        return None
-
-    def _run(self) -> None:
-        interactive = self.stream.isatty()
-        while not self.stop.is_set():
-            try:
-                line = input("> ") if interactive else self.stream.readline()
-            except (EOFError, OSError, ValueError):
-                return
-            if not line and not interactive:
-                return  # end of piped input
-            self.handle(line)
-
-
-class WindowKeys:
-    """The window's keys: the console line when open (or opened by Return), else the piano.
-    Releases always reach the piano, so a note held while the line opened still ends."""
-
-    def __init__(self, piano, line, push, now_smp):
-        self.piano, self.line, self.push, self.now_smp = piano, line, push, now_smp
-
-    def __call__(self, down: bool, name: str, text: str = "") -> None:
-        if down and self.line.key(name, text):
-            return
-        for event in (self.piano.key_down if down else self.piano.key_up)(name, self.now_smp()):
-            self.push(event)
+from synthlearn.live_console import Console, live_language
+from synthlearn.pieces import PIECES, piece_class
 
 
 def open_session(piece_name: str | None, *, seed: int, faithful: bool,
@@ -230,7 +120,7 @@ class Performance:
             self.say(f"osc: sending /synthlearn/... to {host}:{port}")
 
     def _open_window(self) -> None:
-        from synthlearn.console_line import ConsoleLine
+        from synthlearn.console_line import ConsoleLine, WindowKeys
         from synthlearn.live import LiveWindow
         from synthlearn.midi.keyboard import KeyboardPiano
         from synthlearn.visuals.console_bar import ConsoleBar

@@ -5,8 +5,8 @@ import threading
 
 from synthlearn import console
 from synthlearn.events import Kind
+from synthlearn.live_console import SESSION, Console
 from synthlearn.pieces.ldd import Ldd
-from synthlearn.session import SESSION, Console
 
 LANG = console.Language.of(console.COMMON, Ldd.commands, SESSION)
 

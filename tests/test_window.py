@@ -84,11 +84,11 @@ def test_console_line_in_the_window_runs_commands_and_leaves_the_piano_alone():
     import pygame
 
     from synthlearn import console
-    from synthlearn.console_line import ConsoleLine
+    from synthlearn.console_line import ConsoleLine, WindowKeys
     from synthlearn.events import Kind
+    from synthlearn.live_console import SESSION, Console
     from synthlearn.midi.keyboard import KeyboardPiano
     from synthlearn.pieces.ldd import Ldd
-    from synthlearn.session import SESSION, Console, WindowKeys
     from synthlearn.visuals.console_bar import ConsoleBar
 
     lang = console.Language.of(console.COMMON, Ldd.commands, SESSION)
