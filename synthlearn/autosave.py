@@ -27,6 +27,7 @@ import numpy as np
 
 from synthlearn import __version__
 from synthlearn.errors import UserError
+from synthlearn.snapshot import SnapshotBusy
 
 SESSION_FILE = "session.json"
 HISTORY_FILE = "history.txt"
@@ -211,14 +212,7 @@ class Autosaver:
     def _save(self) -> int:
         written = 0
         try:
-            version = self.piece.state_version()
-            if version != self._version:
-                state = self.piece.learned_state()
-                if self._last_state is None or not same_state(state, self._last_state):
-                    self.session.save_state(self.piece.name, self.piece.seed, state, self.now_s())
-                    self._last_state = state
-                    written += 1
-                self._version = version  # only once saved: a failed save is tried again
+            written += self._save_state()
             n = len(self.history)
             if n != self._history_len:
                 self.session.save_history(self.history[:n])
@@ -231,6 +225,22 @@ class Autosaver:
             self.say(f"autosave: {self.session.folder}: saving again")
         self._failed = False
         self.saves += written
+        return written
+
+    def _save_state(self) -> int:
+        version = self.piece.state_version()
+        if version == self._version:
+            return 0
+        try:
+            state = self.piece.learned_state()
+        except SnapshotBusy:  # the audio thread kept publishing: next time
+            return 0
+        written = 0
+        if self._last_state is None or not same_state(state, self._last_state):
+            self.session.save_state(self.piece.name, self.piece.seed, state, self.now_s())
+            self._last_state = state
+            written = 1
+        self._version = version  # only once saved: a failed save is tried again
         return written
 
     def _run(self) -> None:

@@ -21,6 +21,10 @@ def _field(spec) -> tuple[int, np.dtype]:
     return int(spec), np.dtype(np.float64)
 
 
+class SnapshotBusy(RuntimeError):
+    """No consistent copy this time; try again later."""
+
+
 class Snapshot:
     def __init__(self, **fields):
         self.fields = {name: _field(spec) for name, spec in fields.items()}
@@ -37,14 +41,20 @@ class Snapshot:
     def publish(self) -> None:
         self.published += 1
 
-    def read(self, retries: int = 4, *, arrays: bool = False) -> dict[str, np.ndarray | float]:
+    def read(self, retries: int = 4, *, arrays: bool = False,
+             strict: bool = False) -> dict[str, np.ndarray | float]:
         """A copy of the last published record (reader side): size-1 float64 fields as floats
-        unless ``arrays``, every other field as an array of its own dtype."""
+        unless ``arrays``, every other field as an array of its own dtype. If the writer kept
+        publishing through every retry, the copy may mix two records: fine for a frame, not
+        for a save, so ``strict`` raises :class:`SnapshotBusy` instead."""
         for _ in range(retries):
             seen = self.published
             row = self._buf[seen % 2:seen % 2 + 1].copy()
             if self.published == seen:
                 break
+        else:
+            if strict:
+                raise SnapshotBusy(f"the writer published {retries} times while reading")
         out: dict[str, np.ndarray | float] = {}
         for name, (size, dtype) in self.fields.items():
             value = row[name][0]

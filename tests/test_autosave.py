@@ -207,3 +207,36 @@ def test_kill_9_while_saving_leaves_the_last_complete_state(tmp_path):
     for _ in range(steps):
         fresh.step()
     assert fresh.theta_.tobytes() == state["cubic_theta"].tobytes()  # a whole, consistent save
+
+
+def test_a_busy_snapshot_is_never_saved_half_written(tmp_path):
+    from synthlearn.snapshot import SnapshotBusy
+
+    class Racing(Snapshot):
+        """A writer that publishes between every two looks of the reader."""
+
+        racing = True
+
+        @property
+        def published(self):
+            self._count += self.racing
+            return self._count
+
+        @published.setter
+        def published(self, value):
+            self._count = value
+
+    piece = Ldd(seed=3)
+    racing = Racing(**piece.snapshot.fields)
+    racing.back()["part"][0] = 1  # a record a frame may show, torn or not
+    piece.snapshot = racing
+    assert racing.read()["part"] in (0.0, 1.0)  # visuals: a copy, consistent or not
+    with pytest.raises(SnapshotBusy):
+        racing.read(strict=True)
+    saver = Autosaver(Session(tmp_path / "s"), piece, history=[])
+    saver.start()  # the state could not be read consistently: not written
+    assert not (tmp_path / "s" / "ldd.npz").exists()
+    racing.racing = False  # the writer pauses: the next look saves
+    piece._publish()
+    assert saver.save_now() == 1 and (tmp_path / "s" / "ldd.npz").exists()
+    saver.close()

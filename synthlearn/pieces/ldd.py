@@ -343,7 +343,7 @@ class Ldd(Piece):
         self.snapshot.publish()
 
     def learned_state(self) -> dict[str, np.ndarray]:
-        record = self.snapshot.read(arrays=True)
+        record = self.snapshot.read(arrays=True, strict=True)
         return {name: record[name] for name in self._learned}
 
     def state_version(self) -> int:
