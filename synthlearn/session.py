@@ -240,6 +240,9 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     if window and not display_available():
         say("no display here: performing without a window")
         window = False
+    if not window and midi == "keyboard":
+        say("the computer keyboard plays in the window, and there is none: notes come only "
+            "from the console and OSC (try --midi all)")
     show = Performance(piece, session, history, engine=engine, faithful=faithful, midi=midi,
                        window=window, console_in=console_in, size=size, fps=fps,
                        video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
