@@ -50,7 +50,7 @@ from synthlearn.audio import backends  # noqa: E402
 from synthlearn.audio.engine import Engine  # noqa: E402
 from synthlearn.audio.jackd import start_jackd  # noqa: E402
 from synthlearn.events import Kind  # noqa: E402
-from synthlearn.live import LiveWindow, run_main_thread, timing_figures  # noqa: E402
+from synthlearn.live import LiveWindow, run_main_thread, stop_and_measure  # noqa: E402
 from synthlearn.midi import inputs  # noqa: E402
 from synthlearn.midi.inputs import VIRTUAL_NAME, MidiPorts  # noqa: E402
 from synthlearn.pieces.ldd import Ldd  # noqa: E402
@@ -191,10 +191,7 @@ def run_once(block: int, window: bool, watcher: bool, pitches, waits,
 
         run_main_thread(until, win)
         sender.join()
-        engine.stop()
-        figures = timing_figures(engine)
-        if win is not None:
-            figures.update(win.figures())
+        figures = stop_and_measure(engine, win)
     finally:
         if ports is not None:
             ports.close()

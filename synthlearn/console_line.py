@@ -58,8 +58,9 @@ class ConsoleLine:
         options = self.complete(self.text)
         if not options:
             return
-        stem_at = 0 if self.text.endswith(" ") else len(self.text) - len(
-            self.text.split()[-1] if self.text.split() else "")
+        words = self.text.split()
+        stem = "" if self.text.endswith(" ") or not words else words[-1]
+        stem_at = len(self.text) - len(stem)
         common = os.path.commonprefix(options)
         if len(options) == 1:
             self.text = self.text[:stem_at] + options[0] + " "

@@ -101,13 +101,18 @@ def run_main_thread(until, window: LiveWindow | None = None, on_key=None,
         time.sleep(0.05)  # the main thread only waits; the audio thread does the work
 
 
-def timing_figures(engine) -> dict:
-    """Blocks, late blocks (an interval over two blocks) and the callback interval p99."""
+def stop_and_measure(engine, window: LiveWindow | None = None) -> dict:
+    """Stop real-time audio; blocks, late blocks (an interval over two blocks), the callback
+    interval p99 and, with a window, its frame figures."""
+    engine.stop()
     intervals = engine.callback_intervals_s()
-    return {"blocks": len(intervals) + 1,
-            "late_blocks": int((intervals > 2 * engine.block_s).sum()),
-            "interval_p99_ms": round(float(np.percentile(intervals, 99)) * 1e3, 2)
-            if len(intervals) else None}
+    figures = {"blocks": len(intervals) + 1,
+               "late_blocks": int((intervals > 2 * engine.block_s).sum()),
+               "interval_p99_ms": round(float(np.percentile(intervals, 99)) * 1e3, 2)
+               if len(intervals) else None}
+    if window is not None:
+        figures.update(window.figures())
+    return figures
 
 
 def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int = 48000,
@@ -135,10 +140,7 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
                              video_source=video_source)
         engine.start()
         run_main_thread(lambda: engine.time_s >= duration_s, win)
-        engine.stop()
-        figures = timing_figures(engine)
-        if win is not None:
-            figures.update(win.figures())
+        figures = stop_and_measure(engine, win)
     finally:
         if win is not None:
             win.close()

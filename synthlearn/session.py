@@ -62,12 +62,12 @@ class Performance:
     """One live performance; :func:`perform` runs it. Owns the engine, inputs, console,
     autosave, OSC and window, and switches pieces in the main thread."""
 
-    def __init__(self, piece, session, history, *, engine, faithful: bool, midi: str,
+    def __init__(self, piece, session, history, *, engine, faithful: bool, midi_ports: str | None,
                  window: bool, console_in: bool, size, fps: float, video_source, osc_in,
                  osc_out, say):
         self.piece, self.session, self.engine, self.faithful, self.say = (
             piece, session, engine, faithful, say)
-        self.midi, self.window, self.console_in = midi, window, console_in
+        self.midi_ports, self.window, self.console_in = midi_ports, window, console_in
         self.size, self.fps, self.video_source = size, fps, video_source
         self.osc_in_at, self.osc_out_at = osc_in, osc_out
         self.stop = threading.Event()
@@ -91,11 +91,10 @@ class Performance:
             engine.record(record)
         self.saver = Autosaver(self.session, self.piece, history=self.console.history,
                                now_s=lambda: engine.time_s, say=say).start()
-        if self.midi not in ("keyboard", "none") and not self.midi.lower().endswith(
-                (".mid", ".midi")):
+        if self.midi_ports is not None:
             from synthlearn.midi.inputs import MidiPorts
 
-            self.ports = MidiPorts(engine.push, engine.now_smp, which=self.midi,
+            self.ports = MidiPorts(engine.push, engine.now_smp, which=self.midi_ports,
                                    api="UNIX_JACK" if engine.backend == "jack" else None,
                                    say=say).start()
         if self.console_in:
@@ -171,7 +170,7 @@ class Performance:
 
     # -- running ---------------------------------------------------------------------------
     def run(self, duration_s: float | None) -> dict:
-        from synthlearn.live import run_main_thread, timing_figures
+        from synthlearn.live import run_main_thread, stop_and_measure
 
         engine = self.engine
 
@@ -191,11 +190,7 @@ class Performance:
             run_main_thread(until, self.win, self.on_key, self.bar)
         except KeyboardInterrupt:
             self.say("stopped")
-        engine.stop()
-        figures = timing_figures(engine)
-        if self.win is not None:
-            figures.update(self.win.figures())
-        return figures
+        return stop_and_measure(engine, self.win)
 
     def close(self) -> None:
         self.stop.set()
@@ -222,11 +217,13 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     from synthlearn.live import display_available
     from synthlearn.osc import parse_address
 
-    scheduled = []
+    scheduled, ports = [], None  # ports: which MIDI inputs to open, if any
     if midi.lower().endswith((".mid", ".midi")):
         from synthlearn.midi.files import read_midi
 
         scheduled, _ = read_midi(midi, sr)  # played as if performed live
+    elif midi not in ("keyboard", "none"):
+        ports = midi
     osc_in_at = parse_address(osc_in, what="--osc-in") if osc_in else None
     osc_out_at = parse_address(osc_out, what="--osc-out") if osc_out else None
     if session_dir is not None and resume is not None:
@@ -243,7 +240,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     if not window and midi == "keyboard":
         say("the computer keyboard plays in the window, and there is none: notes come only "
             "from the console and OSC (try --midi all)")
-    show = Performance(piece, session, history, engine=engine, faithful=faithful, midi=midi,
+    show = Performance(piece, session, history, engine=engine, faithful=faithful, midi_ports=ports,
                        window=window, console_in=console_in, size=size, fps=fps,
                        video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
                        say=say)

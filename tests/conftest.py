@@ -7,6 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 SR = 48000
+JACK_PERIOD = 256  # the jack_server fixture's period: blocks of 256 in the JACK tests
 
 
 def run_engine(piece, events, seconds, *, block=64, sr=SR, commands=()):
@@ -44,6 +45,30 @@ def peak_hz(x, sr, near_hz, width_hz=20.0):
     hz = (i + p) * sr / n
     amp = np.exp(b - 0.25 * (a - c) * p) * 2 / w.sum()
     return hz, amp
+
+
+@pytest.fixture(scope="module")
+def jack_server():
+    """A JACK server on its dummy driver (block 256 at 48 kHz) for a module's real-time tests:
+    one already running is used; without jackd the tests skip, saying why. Module scope: the
+    server stops before later modules, which check that no audio device exists."""
+    import shutil
+
+    from synthlearn.audio import backends
+    from synthlearn.audio.jackd import start_jackd
+    from synthlearn.errors import AudioUnavailable
+
+    if backends.jack_running():
+        yield "already running"
+        return
+    if shutil.which("jackd") is None:
+        pytest.skip("jackd is not installed (apt-get install jackd2)")
+    try:
+        server = start_jackd("dummy", sr=SR, period=JACK_PERIOD)
+    except AudioUnavailable as exc:
+        pytest.skip(f"jackd could not start here: {exc}")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -1,35 +1,17 @@
 """Real time on a real JACK server (dummy driver, no sound card): callbacks and late blocks."""
 
-import shutil
 import time
 
 import numpy as np
 import pytest
+from conftest import JACK_PERIOD as PERIOD
+from conftest import SR
 
 from synthlearn import events
-from synthlearn.audio import backends
 from synthlearn.audio.engine import Engine
 from synthlearn.audio.jackd import start_jackd
 from synthlearn.errors import AudioUnavailable
 from synthlearn.pieces.additive import Additive
-
-PERIOD = 256
-SR = 48000
-
-
-@pytest.fixture(scope="module")
-def jack_server():
-    if backends.jack_running():
-        yield "already running"
-        return
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
-    try:
-        server = start_jackd("dummy", sr=SR, period=PERIOD)
-    except AudioUnavailable as exc:
-        pytest.skip(f"jackd could not start here: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.mark.jack

@@ -22,14 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SR
 
-from synthlearn.audio import backends
-from synthlearn.audio.jackd import start_jackd
-from synthlearn.errors import AudioUnavailable
 from synthlearn.wavfile import read_wav
 
-PERIOD = 256
-SR = 48000
 REPO = Path(__file__).resolve().parents[1]
 READY = "performing ldd on jack"
 SUMMARY = re.compile(r"performed on jack: (\d+) blocks, (\d+) late, (\d+) MIDI events received"
@@ -40,21 +36,6 @@ REST_S = 0.4  # audio before the first note: the recording must be silent there
 BASS, UPPER = 40, (62, 66, 69)  # 294, 370, 440 Hz: clear of 40's harmonics (82.4 Hz · k)
 BASS_HOLD_S, UPPER_HOLD_S, GAP_S = 0.25, 0.35, 0.05
 SILENT = 1e-4
-
-
-@pytest.fixture(scope="module")
-def jack_server():
-    if backends.jack_running():
-        yield "already running"
-        return
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
-    try:
-        server = start_jackd("dummy", sr=SR, period=PERIOD)
-    except AudioUnavailable as exc:
-        pytest.skip(f"jackd could not start here: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +99,14 @@ class Perform:
         out = self.proc.stdout.read()
         self._reader.join(timeout=5)
         return rc, out
+
+    def summary(self, timeout_s: float) -> re.Match:
+        """Wait for the end; it must be clean, with the summary line on stdout."""
+        rc, stdout = self.finish(timeout_s)
+        assert rc == 0, self.log
+        summary = SUMMARY.search(stdout)
+        assert summary, stdout + self.log
+        return summary
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -189,14 +178,11 @@ def test_notes_from_a_jack_midi_port_are_heard_and_counted(jack_midi, tmp_path):
         subprocess.run(["jack_connect", source[0], target], check=True, timeout=10)
         steps = phrase()
         sent = play(out, steps)
-        rc, stdout = child.finish(timeout_s=duration_s + START_DEADLINE_S)
+        summary = child.summary(timeout_s=duration_s + START_DEADLINE_S)
     finally:
         if out is not None:
             out.close()
         child.kill()
-    assert rc == 0, child.log
-    summary = SUMMARY.search(stdout)
-    assert summary, stdout + child.log
     blocks, late, received, recorded_s = (int(summary[1]), int(summary[2]), int(summary[3]),
                                           float(summary[4]))
     assert "midi: opened" not in child.log  # nothing else was connected to perform
@@ -245,14 +231,11 @@ def test_a_sender_connected_by_name_is_counted_once(jack_midi, tmp_path):
         assert child.wait_for("midi: opened", time.monotonic() + 2.2, fail=False) is None
         out.send(mido.Message("note_on", note=64, velocity=90))
         out.send(mido.Message("note_off", note=64))
-        rc, stdout = child.finish(timeout_s=4.0 + START_DEADLINE_S)
+        summary = child.summary(timeout_s=4.0 + START_DEADLINE_S)
     finally:
         if out is not None:
             out.close()
         child.kill()
-    assert rc == 0, child.log
-    summary = SUMMARY.search(stdout)
-    assert summary, stdout + child.log
     assert int(summary[3]) == 2, f"{summary[0]}\n{child.log}"
 
 

@@ -135,3 +135,17 @@ def test_console_line_in_the_window_runs_commands_and_leaves_the_piano_alone():
     assert cons.history == ["part 2"]
     clock[0] += 10  # the reply fades: the picture is clear again
     assert line.shown() == "" and not line.open
+
+
+def test_console_line_completes_the_word_being_typed_and_keeps_the_rest():
+    from synthlearn.console_line import ConsoleLine
+    from synthlearn.live_console import live_language
+    from synthlearn.pieces.ldd import Ldd
+
+    line = ConsoleLine(live_language(Ldd).complete, lambda text: None, [], clock=lambda: 0.0)
+    for name, text in (("return", ""), *((None, c) for c in "detune "), ("tab", "")):
+        line.key(name or text, text)
+    assert line.text == "detune " and line.reply == "loss residual mae"  # choices offered
+    line.key("r", "r")
+    line.key("tab", "")
+    assert line.text == "detune residual "

@@ -31,6 +31,7 @@ class Learner:
         self.converged_ = False
         self.targets_ = 0  # targets drawn since reset
         self._rng_state = np.zeros(1, np.uint64)  # splitmix64: targets and minibatches
+        self._keys: dict[str, tuple[tuple, tuple]] = {}  # prefix -> snapshot field names
 
     def reset(self, *, seed: int = 0):
         """Seed the learner and draw a first target and approximant."""
@@ -73,33 +74,44 @@ class Learner:
     # -- state: what an autosave keeps ------------------------------------------------------
     def state_layout(self, prefix: str) -> dict[str, int | tuple[int, np.dtype]]:
         """Snapshot fields that hold this learner's state, named ``prefix_attr``."""
-        layout: dict[str, int | tuple[int, np.dtype]] = {
-            _field(prefix, name): 1 for name in self.STATE_NUMBERS}
-        for name in self.STATE_ARRAYS:
+        numbers, arrays = self._state_keys(prefix)
+        layout: dict[str, int | tuple[int, np.dtype]] = {key: 1 for _, key in numbers}
+        for name, key in arrays:
             a = getattr(self, name)
-            layout[_field(prefix, name)] = (a.size, a.dtype)
+            layout[key] = (a.size, a.dtype)
         return layout
+
+    def _state_keys(self, prefix: str) -> tuple[tuple, tuple]:
+        """((attr, field), ...) for the numbers and the arrays, made once per prefix: capture
+        runs in the audio hook and must not build field names there."""
+        keys = self._keys.get(prefix)
+        if keys is None:
+            keys = self._keys[prefix] = (
+                tuple((name, _field(prefix, name)) for name in self.STATE_NUMBERS),
+                tuple((name, _field(prefix, name)) for name in self.STATE_ARRAYS))
+        return keys
 
     def capture(self, record: dict[str, np.ndarray], prefix: str) -> None:
         """Copy the state into ``record``'s fields (audio thread: allocates nothing)."""
-        for name in self.STATE_NUMBERS:
-            record[_field(prefix, name)][0] = getattr(self, name)
-        for name in self.STATE_ARRAYS:
-            record[_field(prefix, name)][:] = getattr(self, name)
+        numbers, arrays = self._state_keys(prefix)
+        for name, key in numbers:
+            record[key][0] = getattr(self, name)
+        for name, key in arrays:
+            record[key][:] = getattr(self, name)
 
     def restore(self, record: dict[str, np.ndarray], prefix: str) -> None:
         """Take back a state written by :meth:`capture`, exactly."""
-        for name in self.STATE_NUMBERS:
-            value = float(np.asarray(record[_field(prefix, name)]).reshape(-1)[0])
+        numbers, arrays = self._state_keys(prefix)
+        for name, key in numbers:
+            value = float(np.asarray(record[key]).reshape(-1)[0])
             kind = type(getattr(self, name))
             setattr(self, name, bool(value) if kind is bool else
                     int(value) if kind is int else value)
-        for name in self.STATE_ARRAYS:
+        for name, key in arrays:
             target = getattr(self, name)
-            source = np.asarray(record[_field(prefix, name)])
+            source = np.asarray(record[key])
             if source.size != target.size:
-                raise ValueError(f"{_field(prefix, name)}: {source.size} values saved, "
-                                 f"{target.size} expected")
+                raise ValueError(f"{key}: {source.size} values saved, {target.size} expected")
             target[:] = source.reshape(target.shape).astype(target.dtype, copy=False)
 
     def _new_target(self) -> None:

@@ -88,10 +88,9 @@ class Ldd(Piece):
         self.signal = "residual" if faithful else "loss"
         self.gain = 1.0
         self.detune_ratio = 1.0
-        self.snapshot = Snapshot(**SNAPSHOT_LAYOUT, **self.cubic.state_layout("cubic"),
-                                 **self.knot.state_layout("knot"))
-        self._learned = (*LEARNED_SETTINGS, *self.cubic.state_layout("cubic"),
-                         *self.knot.state_layout("knot"))
+        learners = {**self.cubic.state_layout("cubic"), **self.knot.state_layout("knot")}
+        self.snapshot = Snapshot(**SNAPSHOT_LAYOUT, **learners)
+        self._learned = (*LEARNED_SETTINGS, *learners)
         self.pool = None
         self._held = np.zeros(128, np.bool_)
         self._onset_smp = np.zeros(128, np.int64)
