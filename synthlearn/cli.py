@@ -51,6 +51,12 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _add_voices_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--voices", choices=("numba", "pyo"), default="numba",
+                   help="how partials are rendered: numba (one kernel per voice pool, default) "
+                        "or pyo (a pyo Sine per partial: the reference, about 10x the cost)")
+
+
 def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="random seed (default: the score's, else 0)")
     p.add_argument("--sr", type=int, default=48000, help="sample rate in Hz (default 48000)")
@@ -58,6 +64,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-video", action="store_true", help="write no video")
     p.add_argument("--size", type=_size, default=(640, 360), help="video size (default 640x360)")
     p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+    _add_voices_option(p)
     p.add_argument("--video", metavar="SOURCE",
                    help="video under the visuals (pieces that use it, e.g. ldd parts 3-4): a "
                         "video FILE, 'camera' or 'test' (default: a camera if one exists, else "
@@ -69,7 +76,8 @@ def _render_options(args, **extra):
 
     return RenderOptions(
         seed=args.seed, sr=args.sr, block=args.block, video=not args.no_video,
-        width=args.size[0], height=args.size[1], fps=args.fps, video_source=args.video, **extra,
+        width=args.size[0], height=args.size[1], fps=args.fps, video_source=args.video,
+        voices=args.voices, **extra,
     )
 
 
@@ -126,7 +134,10 @@ def cmd_demo(args) -> int:
                 print(f"playing the demo live on {backend}"
                       + (" with a window" if window else "") + " (Ctrl-C stops)", file=sys.stderr)
                 result = play(score, backend, duration_s=args.duration, window=window,
-                              video_source=args.video)
+                              video_source=args.video, voices=args.voices,
+                              say=lambda line: print(line, file=sys.stderr, flush=True))
+                if result["audio_lost"]:
+                    return 1
                 print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
                       f"{result['late_blocks']} late blocks"
                       + (f"; {result['frames_shown']} frames, frame p50 "
@@ -188,7 +199,7 @@ def cmd_perform(args) -> int:
         record=args.record, duration_s=args.duration, window=not args.no_window,
         console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
         size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
-        osc_in=args.osc_in, osc_out=args.osc_out,
+        osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices,
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
@@ -199,7 +210,7 @@ def cmd_perform(args) -> int:
              if "frames_shown" in result else "")
           + (f"; recorded {result['recorded_s']:.1f} s to {args.record}"
              if args.record else ""))
-    return 0
+    return 1 if result["audio_lost"] else 0  # the show ended because the audio died
 
 
 def cmd_later(args) -> int:
@@ -251,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--midi", default="all",
                    help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
                         "contains it), FILE.mid (played as if live), keyboard, none")
-    f.add_argument("--block", type=int, default=256, help="block size (default 256)")
+    f.add_argument("--block", type=int, default=256,
+                   help="block size (default 256; on JACK the server's period is used)")
     f.add_argument("--sr", type=int, default=48000, help="sample rate in Hz (default 48000)")
     f.add_argument("--record", metavar="FILE.wav", help="record the master output")
     f.add_argument("--duration", type=float, help="stop after this many seconds")
@@ -261,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--faithful", action="store_true", help="the original's behaviour")
     f.add_argument("--size", type=_size, default=(1280, 720), help="window size (1280x720)")
     f.add_argument("--video", metavar="SOURCE", help="video FILE, 'camera' or 'test'")
+    _add_voices_option(f)
     f.add_argument("--session", metavar="DIR",
                    help="autosave what is learned here (default: a new folder under "
                         "$XDG_DATA_HOME/synthlearn/sessions, i.e. ~/.local/share/...)")

@@ -91,6 +91,30 @@ class LiveWindow:
         self.view.close()
 
 
+WATCHDOG_S = 1.0  # no audio callback for this long: the server or the device is gone
+
+
+class Watchdog:
+    """Called by the main thread as it waits: True (and one line said, once) when the audio
+    thread has not run for ``after_s`` (jackd killed, the device unplugged). pyo's own
+    shutdown on a dead JACK server is silent and leaves the process running forever."""
+
+    def __init__(self, engine, say=None, after_s: float = WATCHDOG_S):
+        self.engine, self.say, self.after_s = engine, say, after_s
+        self.lost: str | None = None
+
+    def __call__(self) -> bool:
+        if self.lost is None:
+            silent_s = self.engine.silent_for_s()
+            if silent_s < self.after_s:
+                return False
+            self.lost = (f"no audio for {silent_s:.1f} s: the {self.engine.backend} server "
+                         "stopped or the audio device was lost; ending")
+            if self.say is not None:
+                self.say(self.lost)
+        return True
+
+
 def run_main_thread(until, window: LiveWindow | None = None, on_key=None,
                     overlay=None) -> None:
     """The main thread of a live run: the window, or just waiting, until ``until()``."""
@@ -118,7 +142,7 @@ def stop_and_measure(engine, window: LiveWindow | None = None) -> dict:
 def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int = 48000,
          piece: str | None = None, duration_s: float | None = None, window: bool = False,
          size: tuple[int, int] = (1280, 720), fps: float = 60.0,
-         video_source: str | None = None) -> dict:
+         video_source: str | None = None, voices: str = "numba", say=None) -> dict:
     """Play ``path`` live until its end; return late-block counts, the backend used and, with a
     window, frame figures."""
     from synthlearn.audio.engine import Engine
@@ -128,9 +152,12 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     if name is None:
         raise UserError("which piece plays this? give --piece NAME", source=str(path))
     cls = piece_class(name)
-    events, score_s = schedule(score, cls.language(), sr)
+    schedule(score, cls.language(), sr)  # every line checked before any audio is asked for
+    engine = Engine(backend, sr=sr, block=block, seed=score.seed, voices=voices)
+    if engine.format_note and say is not None:
+        say(engine.format_note)
+    events, score_s = schedule(score, cls.language(), engine.sr)  # stamped at the server's rate
     duration_s = score_s if duration_s is None else duration_s
-    engine = Engine(backend, sr=sr, block=block, seed=score.seed)
     win = None
     try:
         engine.boot()
@@ -138,11 +165,13 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
         if window:
             win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {name}",
                              video_source=video_source)
+        watchdog = Watchdog(engine, say)
         engine.start()
-        run_main_thread(lambda: engine.time_s >= duration_s, win)
+        run_main_thread(lambda: watchdog() or engine.time_s >= duration_s, win)
         figures = stop_and_measure(engine, win)
     finally:
         if win is not None:
             win.close()
         engine.close()
-    return {"backend": engine.backend, "duration_s": duration_s, **figures}
+    return {"backend": engine.backend, "duration_s": duration_s, "audio_lost": watchdog.lost,
+            **figures}

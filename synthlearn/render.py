@@ -37,6 +37,7 @@ class RenderOptions:
     height: int = 360
     fps: float = 30.0
     video_source: str | None = None  # a video file, "test" or "camera" (pieces that use video)
+    voices: str = "numba"  # the voice path: numba (one kernel per pool) or pyo (the reference)
 
 
 def _stats_us(costs_s: np.ndarray, block_s: float) -> dict:
@@ -101,7 +102,7 @@ def render(
 
     n_frames_total = round(duration_s * opt.sr)
     n_blocks = -(-n_frames_total // opt.block)
-    engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed)
+    engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed, voices=opt.voices)
     piece = cls(seed=seed, faithful=faithful)
     writer = video = scene = None
     try:
@@ -175,6 +176,7 @@ def render(
         "input": str(input_path),
         "sr": opt.sr,
         "block": opt.block,
+        "voices": opt.voices,
         "duration_s": duration_s,
         "blocks": n_blocks,
         "frames_written": written,

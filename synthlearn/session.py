@@ -73,6 +73,7 @@ class Performance:
         self.stop = threading.Event()
         self.ports = self.win = self.saver = self.osc_listener = self.osc_sender = None
         self.on_key = self.bar = None
+        self.watchdog = None
         self.switches = 0
         self._asked: collections.deque[str] = collections.deque()  # piece names, to the main
         self.console = Console(live_language(type(piece)), engine.push, engine.now_smp,
@@ -170,11 +171,14 @@ class Performance:
 
     # -- running ---------------------------------------------------------------------------
     def run(self, duration_s: float | None) -> dict:
-        from synthlearn.live import run_main_thread, stop_and_measure
+        from synthlearn.live import Watchdog, run_main_thread, stop_and_measure
 
         engine = self.engine
+        self.watchdog = Watchdog(engine, self.say)
 
         def until() -> bool:
+            if self.watchdog():
+                return True  # close() then finishes the recording and the autosave
             self.switch_if_asked()
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
 
@@ -210,17 +214,16 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
             seed: int = 0, faithful: bool = False, size=(1280, 720), fps: float = 60.0,
             video_source: str | None = None, session_dir: str | Path | None = None,
             resume: str | Path | None = None, osc_in: str | None = None,
-            osc_out: str | None = None, say=print) -> dict:
+            osc_out: str | None = None, voices: str = "numba", say=print) -> dict:
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
     or the window closing; what it learns is autosaved to the session folder."""
     from synthlearn.audio.engine import Engine
     from synthlearn.live import display_available
+    from synthlearn.midi.files import read_midi
     from synthlearn.osc import parse_address
 
     scheduled, ports = [], None  # ports: which MIDI inputs to open, if any
     if midi.lower().endswith((".mid", ".midi")):
-        from synthlearn.midi.files import read_midi
-
         scheduled, _ = read_midi(midi, sr)  # played as if performed live
     elif midi not in ("keyboard", "none"):
         ports = midi
@@ -230,7 +233,12 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
         raise UserError("--session starts a new session and --resume continues one; give one")
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
                                            resume=resume, session_dir=session_dir)
-    engine = Engine(audio, sr=sr, block=block, seed=piece.seed)  # a resumed session's seed
+    # A resumed session's seed; the running server's rate and period, if they differ.
+    engine = Engine(audio, sr=sr, block=block, seed=piece.seed, voices=voices)
+    if engine.format_note:
+        say(engine.format_note)
+    if scheduled and engine.sr != sr:  # stamped again at the rate the server runs
+        scheduled, _ = read_midi(midi, engine.sr)
     if not engine.realtime:
         raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
                         "'synthlearn render' plays scores offline")
@@ -254,4 +262,5 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
             "midi_received": show.ports.received if show.ports else 0,
             "midi_scheduled": len(scheduled), "commands": list(show.console.history),
             "session": str(session.folder), "saves": show.saver.saves,
-            "piece": show.piece.name, "switches": show.switches}
+            "piece": show.piece.name, "switches": show.switches,
+            "audio_lost": show.watchdog.lost if show.watchdog else None}

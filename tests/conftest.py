@@ -1,3 +1,5 @@
+import contextlib
+import itertools
 import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -10,11 +12,11 @@ SR = 48000
 JACK_PERIOD = 256  # the jack_server fixture's period: blocks of 256 in the JACK tests
 
 
-def run_engine(piece, events, seconds, *, block=64, sr=SR, commands=()):
+def run_engine(piece, events, seconds, *, block=64, sr=SR, commands=(), voices="numba"):
     """Run ``piece`` on a manual engine; return (float32 frames (n, 2), engine facts)."""
     from synthlearn.audio.engine import Engine
 
-    engine = Engine("manual", sr=sr, block=block)
+    engine = Engine("manual", sr=sr, block=block, voices=voices)
     n_blocks = round(seconds * sr / block)
     out = np.zeros((n_blocks * block, 2), np.float32)
     try:
@@ -47,28 +49,40 @@ def peak_hz(x, sr, near_hz, width_hz=20.0):
     return hz, amp
 
 
-@pytest.fixture(scope="module")
-def jack_server():
-    """A JACK server on its dummy driver (block 256 at 48 kHz) for a module's real-time tests:
-    one already running is used; without jackd the tests skip, saying why. Module scope: the
-    server stops before later modules, which check that no audio device exists."""
+@contextlib.contextmanager
+def own_jackd(*, sr=SR, period=JACK_PERIOD):
+    """A JACK server of the tests' own (dummy driver, a name no other server has), made the
+    default server for this process and its children while it runs; skips without jackd."""
     import shutil
 
-    from synthlearn.audio import backends
     from synthlearn.audio.jackd import start_jackd
     from synthlearn.errors import AudioUnavailable
 
-    if backends.jack_running():
-        yield "already running"
-        return
     if shutil.which("jackd") is None:
         pytest.skip("jackd is not installed (apt-get install jackd2)")
-    try:
-        server = start_jackd("dummy", sr=SR, period=JACK_PERIOD)
-    except AudioUnavailable as exc:
-        pytest.skip(f"jackd could not start here: {exc}")
-    yield server
-    server.stop()
+    name = f"synthlearn-test-{os.getpid()}-{next(_JACK_NAMES)}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JACK_DEFAULT_SERVER", name)  # libjack, pyo and our probe all read it
+        try:
+            server = start_jackd("dummy", sr=sr, period=period, name=name)
+        except AudioUnavailable as exc:
+            pytest.skip(f"jackd could not start here: {exc}")
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+_JACK_NAMES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def jack_server():
+    """A JACK server on its dummy driver (block 256 at 48 kHz) for a module's real-time tests;
+    without jackd the tests skip, saying why. Module scope: the server stops before later
+    modules, which check that no audio device exists."""
+    with own_jackd() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

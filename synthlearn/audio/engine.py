@@ -18,15 +18,16 @@ master chain (volume, limiter, -1 dBFS ceiling) into the outputs and the master 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import numpy as np
 
 from synthlearn import console
-from synthlearn.audio import backends
+from synthlearn.audio import backends, denormals
 from synthlearn.audio.tables import Tables
-from synthlearn.audio.voices import AdditivePool
-from synthlearn.errors import UserError
+from synthlearn.audio.voices import POOLS, VOICE_PATHS, PartialPool
+from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.events import CC_ALL_NOTES_OFF, Event, EventQueue, Kind
 from synthlearn.limiter import Limiter
 
@@ -44,6 +45,43 @@ SWITCH_FADE_S = 0.05  # crossfade from the old piece to the new one
 
 def _noop() -> None:
     pass
+
+
+# What a running audio server may impose (any rate or period in these ranges plays right).
+SERVER_SR_RANGE = (8000, 384000)
+SERVER_PERIOD_RANGE = (16, 4096)
+
+
+def server_format(backend: str, sr: int, block: int,
+                  fmt: backends.ServerFormat | None) -> tuple[int, int, str | None]:
+    """(sample rate, block size, a one-line note or None): what the engine must run at.
+
+    A JACK server imposes its rate and period on every client, and pyo takes them whatever it
+    was asked, so a graph built for ``sr``/``block`` would play garbled. A portaudio device
+    plays its own default rate. Where these differ from what was asked, the server's win and
+    the note says so.
+    """
+    if fmt is None:
+        return sr, block, None
+    name = "JACK" if backend == "jack" else "the audio device"
+    lo, hi = SERVER_SR_RANGE
+    if not lo <= fmt.sr <= hi:
+        raise UserError(f"{name} runs at {fmt.sr} Hz; synthlearn plays from {lo} to {hi} Hz")
+    new_block = block if fmt.period is None else fmt.period
+    lo, hi = SERVER_PERIOD_RANGE
+    if not lo <= new_block <= hi:
+        raise UserError(f"{name} runs a period of {new_block} frames; synthlearn needs {lo} to "
+                        f"{hi} (e.g. jackd ... -p 256)")
+    changed = []
+    if fmt.sr != sr:
+        changed.append(f"{fmt.sr} Hz (asked {sr})")
+    if new_block != block:
+        changed.append(f"block {new_block} (asked {block})")
+    if not changed:
+        return sr, block, None
+    runs = f"{fmt.sr} Hz" + (f" with a period of {fmt.period} frames"
+                             if fmt.period is not None else "")
+    return fmt.sr, new_block, f"{name} runs at {runs}: playing at " + ", ".join(changed)
 
 
 def validate_format(sr: int, block: int) -> None:
@@ -70,22 +108,36 @@ class Engine:
         block: int = 64,
         seed: int = 0,
         jack_client: str = "synthlearn",
+        voices: str = "numba",
     ):
         validate_format(sr, block)
+        if voices not in VOICE_PATHS:
+            raise UserError(f"unknown voice path {voices!r}; expected one of "
+                            + ", ".join(VOICE_PATHS))
+        self.voices = voices
         self.backend = backends.resolve(backend)
+        fmt = None
+        if self.backend == "jack":
+            fmt = backends.jack_format(f"{jack_client}-probe")
+        elif self.backend == "portaudio":
+            info = backends.portaudio_info()
+            fmt = backends.ServerFormat(info.default_sr) if info.default_sr else None
+        # A one-line note for the performer when the server's format replaced the asked one.
+        sr, block, self.format_note = server_format(self.backend, sr, block, fmt)
         self.sr = sr
         self.block = block
         self.block_s = block / sr
         self.seed = seed
         self.jack_client = jack_client
         self.tables = Tables()
-        self.pools: list[AdditivePool] = []
+        self.pools: list[PartialPool] = []
         self.queue = EventQueue()
         self.piece = None
         # What the hook plays, swapped as one tuple so a block never sees half a switch.
         self._playing: tuple = (None, [])
         self._hook_piece = None
-        self._building: list[AdditivePool] | None = None
+        self._building: list[PartialPool] | None = None
+        self._counter = None  # 0..block-1 at audio rate, shared by every block-table reader
         self._retiring: list[tuple] = []  # (piece, pools, free after this block, new output)
         self._output = None  # the playing piece's output, into the master fader
         self.block_index = 0
@@ -105,6 +157,12 @@ class Engine:
         self.limiter = None
         self.latency_samples = 0
         self.recorder = None  # a Recorder fed the finished master block by the hook
+        # Flush-to-zero is per thread: set by the hook in whichever thread runs the DSP (pyo's
+        # audio thread; the caller's in manual mode, restored by close()).
+        self._fpu = denormals.FloatControl()
+        self._fpu_thread: int | None = None
+        self._fpu_before = -1
+        self.dsp_control_word = -1  # MXCSR/FPCR as the hook last read it in the DSP thread
 
     # -- set-up -------------------------------------------------------------------------
     @property
@@ -131,6 +189,13 @@ class Engine:
         server.boot()
         if not server.getIsBooted():
             raise UserError(f"the {self.backend} audio backend failed to start")
+        booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
+        if booted != (self.sr, self.block):
+            # The server changed between our question and the boot: never play garbled.
+            server.shutdown()
+            raise AudioUnavailable(
+                f"the {self.backend} server runs at {booted[0]} Hz, block {booted[1]}, not the "
+                f"{self.sr} Hz, block {self.block} it reported a moment ago; start again")
         server.setGlobalSeed(self.seed % 2_000_000_000 + 1)  # 0 would mean "seed from time"
         self._server = server
         return self
@@ -149,7 +214,7 @@ class Engine:
         self.limiter = Limiter(self.sr, ceiling_dbfs=CEILING_DBFS)
         self._pre_views = [self.tables.new(f"master.pre{c}", block) for c in range(2)]
         self._lim_views = [self.tables.new(f"master.limited{c}", block) for c in range(2)]
-        counter = pyo.Count(pyo.Trig(), min=0, max=block - 1)  # 0..block-1, block-aligned
+        counter = self.block_counter()
         limited = pyo.Mix(
             [pyo.TableIndex(self.tables.table(f"master.limited{c}"), counter) for c in range(2)],
             voices=2,
@@ -161,15 +226,25 @@ class Engine:
         # index wraps at the table size, which is the block size).
         self._tap_views = [self.tables.new(f"master.tap{c}", block) for c in range(2)]
         self._master_objects = [
-            pre, counter, limited,
+            pre, limited,
             *(pyo.TableFill(pre[c], self.tables.table(f"master.pre{c}")) for c in range(2)),
             *(pyo.TableFill(self._out[c], self.tables.table(f"master.tap{c}")) for c in range(2)),
         ]
         self.latency_samples = block + self.limiter.latency_samples
 
-    def pool(self, name: str, voices: int, partials: int, **params) -> AdditivePool:
-        """An additive voice pool whose kernel runs every block after the piece's step."""
-        pool = AdditivePool(self, name, voices, partials, **params)
+    def block_counter(self):
+        """pyo's sample index within the block, 0..block-1 (made once, before its readers: pyo
+        computes objects in the order they were made)."""
+        if self._counter is None:
+            import pyo
+
+            self._counter = pyo.Count(pyo.Trig(), min=0, max=self.block - 1)
+        return self._counter
+
+    def pool(self, name: str, voices: int, partials: int, **params) -> PartialPool:
+        """An additive voice pool (on this engine's voice path) processed every block after
+        the piece's step."""
+        pool = POOLS[self.voices](self, name, voices, partials, **params)
         (self.pools if self._building is None else self._building).append(pool)
         return pool
 
@@ -185,7 +260,7 @@ class Engine:
         self._build_master()
         piece.warm()
         for pool in self.pools:
-            pool.bank.warm()
+            pool.warm()
         self.limiter.warm(self.block)
         self._input.setInput(output, fadetime=0.001)
         self._output = output
@@ -197,6 +272,10 @@ class Engine:
 
     # -- the block hook (audio thread) ----------------------------------------------------
     def _hook(self) -> None:
+        if self._fpu_thread != threading.get_ident():
+            self._enter_dsp_thread()
+        elif self.block_index & 1023 == 0:  # proof that the bits stay set in this thread
+            self.dsp_control_word = self._fpu.word()
         if self.realtime:
             now = time.perf_counter()
             self._intervals_s[self._n_costs % COST_RING] = now - self._last_callback
@@ -208,12 +287,21 @@ class Engine:
         self.queue.drain(end, self._dispatch)
         piece.step(self.block_index)
         for pool in pools:
-            pool.bank.update()
+            pool.process()
         pre, lim = self._pre_views, self._lim_views
         self.limiter.process(pre[0], pre[1], lim[0], lim[1])
         if self.recorder is not None:  # the tap still holds the block pyo finished last
             self.recorder.capture(self._tap_views[0], self._tap_views[1])
         self.block_index += 1
+
+    def _enter_dsp_thread(self) -> None:
+        """First block in this thread: subnormal numbers flushed to zero from now on here (the
+        callback and pyo's DSP run in the same thread, the callback first)."""
+        before = self._fpu.flush_to_zero()
+        if self._fpu_thread is None:
+            self._fpu_before = before
+        self._fpu_thread = threading.get_ident()
+        self.dsp_control_word = self._fpu.word()
 
     def _dispatch(self, event: Event) -> None:
         if event.kind == Kind.COMMAND:
@@ -275,7 +363,7 @@ class Engine:
             output = piece.build(self)
             piece.warm()
             for pool in self._building:
-                pool.bank.warm()
+                pool.warm()
         except BaseException:
             self._retire_now(piece, self._building)
             raise
@@ -342,11 +430,21 @@ class Engine:
 
     def stop(self) -> None:
         if self._running:
-            self._server.stop()
+            # A JACK server that died took pyo's server down with it (pyo shuts it down from
+            # JACK's thread): stopping it again would only print pyo's "must be booted" error.
+            if self._server.getIsBooted():
+                self._server.stop()
             self._running = False
         if self._saved_switch is not None:
             sys.setswitchinterval(self._saved_switch)
             self._saved_switch = None
+
+    def silent_for_s(self) -> float:
+        """Seconds since the last block hook ran in real time (0 when not running): the audio
+        server has died or the device is gone when this grows past a few periods."""
+        if not (self.realtime and self._running):
+            return 0.0
+        return time.perf_counter() - self._last_callback
 
     def block_costs_s(self) -> np.ndarray:
         """Per-block compute times (offline/manual), oldest first, at most COST_RING."""
@@ -395,10 +493,13 @@ class Engine:
         leaked = self.tables.release()
         self.pools.clear()
         self.piece = None
-        self._input = self._limited = self._out = self._volume = self._silence = None
+        self._input = self._out = self._volume = self._silence = self._counter = None
         self._output = None
-        self._server.shutdown()
+        if self._server.getIsBooted():
+            self._server.shutdown()
         self._server = None
+        if self._fpu_thread == threading.get_ident():  # manual mode: the caller's thread back
+            self._fpu.restore(self._fpu_before)
         return leaked
 
     def __enter__(self) -> Engine:

@@ -41,10 +41,12 @@ class JackServer:
 
 
 def start_jackd(driver: str = "alsa", *, sr: int = 48000, period: int = 256,
-                timeout_s: float = 10.0) -> JackServer:
+                name: str | None = None, timeout_s: float = 10.0) -> JackServer:
+    """Start ``jackd`` (named ``name``, else the default server, which JACK_DEFAULT_SERVER
+    names) and wait until it answers."""
     if driver not in DRIVERS:
         raise AudioUnavailable(f"jack driver {driver!r}: expected one of {', '.join(DRIVERS)}")
-    if jack_running():
+    if jack_running(name):
         raise AudioUnavailable("a JACK server is already running; use --audio jack without "
                                "--start-jack")
     jackd = shutil.which("jackd")
@@ -53,12 +55,13 @@ def start_jackd(driver: str = "alsa", *, sr: int = 48000, period: int = 256,
     env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
     last_err = ""
     for realtime, flags in ((True, ["-R", "-P", "80"]), (False, ["--no-realtime"])):
-        cmd = [jackd, *flags, "-d", driver, "-r", str(sr), "-p", str(period)]
+        named = ["-n", name] if name else []
+        cmd = [jackd, *named, *flags, "-d", driver, "-r", str(sr), "-p", str(period)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         # Waiting for an external server to come up is a wall-clock matter by nature.
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and proc.poll() is None:
-            if jack_running():
+            if jack_running(name):
                 return JackServer(proc, realtime)
             time.sleep(0.05)
         proc.kill()

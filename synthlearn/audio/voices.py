@@ -1,20 +1,29 @@
-"""The additive voice pool as a fixed pyo graph reading a :class:`VoiceBank`'s tables.
+"""Additive voice pools: a :class:`VoiceBank` (envelopes, allocation, glide at block rate) whose
+partials are made audible one of two ways, chosen per engine (``voices="numba"|"pyo"``).
 
-One ``Sine`` per partial. Its frequency comes from ``TableIndex(freq_table, i)`` and its
-amplitude from ``TableIndex(amp_table, i)``, each through a one-pole ``Port`` of about one block:
-the kernel's block-rate values become per-sample curves, so envelopes never click and a
-frequency a learner moves every block reaches the oscillator without a per-block staircase
-(measured: block-rate zipper images -70 dB without the frequency Port, -91 dB with it, for a
-detune moving every block). Partials are spread across the stereo field with constant-power
-gains: the fundamental in the centre, higher partials alternating left and right, wider as
-they rise.
+- ``numba`` (default): one kernel renders every partial of the pool into two block-sized
+  DataTables (see ``synthlearn.dsp.oscbank``), which pyo plays with ``TableIndex(table,
+  block counter)`` in the same block (the hook runs before pyo computes it: no added latency).
+  Measured 11-16x cheaper than the pyo graph, and cost follows what sounds.
+- ``pyo``: the reference graph, one ``Sine`` per partial. Its frequency and amplitude come from
+  ``TableIndex`` reads of the bank's tables, each through a one-pole ``Port`` of about one block
+  (measured: block-rate zipper images -70 dB without the frequency Port, -91 dB with it).
+
+Both smooth per sample with the same recursion, so envelopes never click and a frequency a
+learner moves every block reaches the oscillator without a staircase. Partials are spread
+across the stereo field with constant-power gains: the fundamental in the centre, higher
+partials alternating left and right, wider as they rise.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from synthlearn.dsp.oscbank import OscBank
 from synthlearn.voicing import VoiceBank
+
+VOICE_PATHS = ("numba", "pyo")
+MIN_SMOOTH_S = 0.002  # the per-sample smoothers' time: about a block, at least 2 ms
 
 
 def partial_pans(voices: int, partials: int, spread: float) -> np.ndarray:
@@ -29,60 +38,101 @@ def partial_pans(voices: int, partials: int, spread: float) -> np.ndarray:
     return pans.reshape(-1)
 
 
-class AdditivePool:
-    """``voices`` × ``partials`` sines driven by a VoiceBank; ``output`` is a stereo pyo object."""
+class PartialPool:
+    """``voices`` × ``partials`` sines driven by a VoiceBank; ``output`` is a stereo pyo object.
 
-    def __init__(
-        self,
-        engine,
-        name: str,
-        voices: int,
-        partials: int,
-        *,
-        spread: float = 0.6,
-        **bank_params,
-    ):
-        import pyo
+    Subclasses make the bank's block-rate targets audible; ``process()`` runs in the block hook.
+    """
 
+    def __init__(self, engine, name: str, voices: int, partials: int, *, spread: float = 0.6,
+                 **bank_params):
         n = voices * partials
         self.name = name
-        freq_view = engine.tables.new(f"{name}.freq_hz", n, init=100.0)
-        amp_view = engine.tables.new(f"{name}.amp", n, init=0.0)
-        self.bank = VoiceBank(
-            voices,
-            partials,
-            block_s=engine.block_s,
-            max_hz=0.45 * engine.sr,
-            freq_out=freq_view,
-            amp_out=amp_view,
-            **bank_params,
-        )
-        smooth_s = max(0.002, engine.block_s)
-        index = pyo.Sig([float(i) for i in range(n)])
-        freq = pyo.Port(
-            pyo.TableIndex(engine.tables.table(f"{name}.freq_hz"), index),
-            risetime=smooth_s,
-            falltime=smooth_s,
-            init=100.0,
-        )
-        amp = pyo.Port(
-            pyo.TableIndex(engine.tables.table(f"{name}.amp"), index),
-            risetime=smooth_s,
-            falltime=smooth_s,
-        )
-        osc = pyo.Sine(freq=freq, mul=amp)
-        pans = partial_pans(voices, partials, spread)
-        left = pyo.Mix(osc * list(np.cos(pans * np.pi / 2)), voices=1)
-        right = pyo.Mix(osc * list(np.sin(pans * np.pi / 2)), voices=1)
-        self.output = pyo.Mix([left, right], voices=2)
-        self._objects = [index, freq, amp, osc, left, right]
+        self.pans = partial_pans(voices, partials, spread)
+        self.smooth_s = max(MIN_SMOOTH_S, engine.block_s)
+        freq_out, amp_out = self._targets(engine, n)
+        self.bank = VoiceBank(voices, partials, block_s=engine.block_s, max_hz=0.45 * engine.sr,
+                              freq_out=freq_out, amp_out=amp_out, **bank_params)
+        self._objects: list = []
+        self.output = self._graph(engine, n)
 
-    def update(self) -> int:
-        return self.bank.update()
+    def _targets(self, engine, n: int) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _graph(self, engine, n: int):
+        raise NotImplementedError
+
+    def process(self) -> None:
+        """In the audio thread, once per block: envelopes, then the partials' targets."""
+        self.bank.update()
+
+    def warm(self) -> None:
+        self.bank.warm()
 
     def release(self) -> None:
-        """Drop the bank's references to the table views (the engine frees the tables)."""
+        """Drop every reference to table views (the engine frees the tables)."""
         self.bank.freq_out = np.zeros(0, np.float32)
         self.bank.amp_out = np.zeros(0, np.float32)
         self._objects.clear()
         self.output = None
+
+
+class PyoPartials(PartialPool):
+    """The reference path: a pyo ``Sine`` per partial reading the bank's tables."""
+
+    path = "pyo"
+
+    def _targets(self, engine, n):
+        return (engine.tables.new(f"{self.name}.freq_hz", n, init=100.0),
+                engine.tables.new(f"{self.name}.amp", n, init=0.0))
+
+    def _graph(self, engine, n):
+        import pyo
+
+        index = pyo.Sig([float(i) for i in range(n)])
+        t = self.smooth_s
+        freq = pyo.Port(pyo.TableIndex(engine.tables.table(f"{self.name}.freq_hz"), index),
+                        risetime=t, falltime=t, init=100.0)
+        amp = pyo.Port(pyo.TableIndex(engine.tables.table(f"{self.name}.amp"), index),
+                       risetime=t, falltime=t)
+        osc = pyo.Sine(freq=freq, mul=amp)
+        left = pyo.Mix(osc * list(np.cos(self.pans * np.pi / 2)), voices=1)
+        right = pyo.Mix(osc * list(np.sin(self.pans * np.pi / 2)), voices=1)
+        self._objects = [index, freq, amp, osc, left, right]
+        return pyo.Mix([left, right], voices=2)
+
+
+class KernelPartials(PartialPool):
+    """The default path: one numba kernel renders the pool into two block-sized tables."""
+
+    path = "numba"
+
+    def _targets(self, engine, n):
+        # Plain arrays: only the kernel reads the targets, so pyo needs no table of them.
+        return np.full(n, 100.0, np.float32), np.zeros(n, np.float32)
+
+    def _graph(self, engine, n):
+        import pyo
+
+        self.osc = OscBank(self.pans, block=engine.block, sr=engine.sr, smooth_s=self.smooth_s)
+        self._out = [engine.tables.new(f"{self.name}.out{c}", engine.block) for c in range(2)]
+        counter = engine.block_counter()
+        self._objects = [pyo.TableIndex(engine.tables.table(f"{self.name}.out{c}"), counter)
+                         for c in range(2)]
+        return pyo.Mix(self._objects, voices=2)
+
+    def process(self) -> None:
+        bank = self.bank
+        bank.update()
+        self.osc.process(bank.freq_out, bank.amp_out, self._out[0], self._out[1])
+
+    def warm(self) -> None:
+        self.bank.warm()
+        self.osc.warm()
+
+    def release(self) -> None:
+        self._out = []
+        super().release()
+
+
+POOLS = {"numba": KernelPartials, "pyo": PyoPartials}
