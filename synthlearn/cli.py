@@ -6,7 +6,6 @@ Commands: demo, render, devices and bench work now; perform and ruler arrive wit
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from importlib import resources
 from pathlib import Path
@@ -182,12 +181,32 @@ def cmd_devices(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from synthlearn.bench import run_bench
+def _sections(text: str) -> tuple[str, ...]:
+    from synthlearn.bench import SECTIONS
 
-    result = run_bench(quick=args.quick)
+    names = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [s for s in names if s not in SECTIONS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected sections among {', '.join(SECTIONS)}, comma-separated")
+    return names
+
+
+def cmd_bench(args) -> int:
+    from synthlearn.bench import SECTIONS, run_bench
+    from synthlearn.bench.report import plot, write_json
+
+    plot_path = args.plot or (str(Path(args.json).with_suffix(".png")) if args.json else None)
+    for path in (args.json, plot_path):  # a bad place fails now, not after the run
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise UserError(f"{path}: its folder does not exist")
+    figures, samples = run_bench(quick=args.quick, only=args.only or SECTIONS)
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+        write_json(figures, args.json)
+        print(f"\nwrote {args.json}")
+    if plot_path and samples:
+        plot(samples, plot_path)
+        print(f"wrote {plot_path}")
     return 0
 
 
@@ -250,9 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("devices", help="audio and MIDI devices, and why none where none")
     v.set_defaults(func=cmd_devices)
 
-    b = sub.add_parser("bench", help="per-block cost of the engine at several block sizes")
-    b.add_argument("--quick", action="store_true", help="fewer blocks, fewer sizes")
-    b.add_argument("--json", help="also write the results to this JSON file")
+    b = sub.add_parser("bench", help="the engine measured: block costs, start-up, real time, "
+                                     "MIDI latency, and side by side with SuperCollider")
+    b.add_argument("--quick", action="store_true",
+                   help="a smoke run under a minute: fewer sizes, shorter runs")
+    b.add_argument("--json", metavar="FILE", help="write every figure to FILE (JSON)")
+    b.add_argument("--plot", metavar="FILE.png",
+                   help="the block-cost distributions as a PNG (default: next to --json)")
+    b.add_argument("--only", type=_sections, metavar="SECTIONS",
+                   help="run only these, e.g. blocks,scsynth (blocks, costs, startup, "
+                        "scsynth, realtime, midi_latency)")
     b.set_defaults(func=cmd_bench)
 
     f = sub.add_parser("perform", help="perform live: MIDI in, keyboard, console, window")

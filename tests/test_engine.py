@@ -13,16 +13,19 @@ from synthlearn.console import Command
 from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.pieces.additive import Additive
 
+VOICE_PATHS = ("numba", "pyo")
 
-def held_note(note=69, partials=6, seconds=2.0, block=64, brightness=0.0):
+
+def held_note(note=69, partials=6, seconds=2.0, block=64, brightness=0.0, voices="numba"):
     piece = Additive(voices=4, partials=partials, brightness=brightness)
     evs = [events.command(0, Command("sustain", (1.0,))), events.note_on(0, note, 127)]
-    return run_engine(piece, evs, seconds, block=block)
+    return run_engine(piece, evs, seconds, block=block, voices=voices)
 
 
+@pytest.mark.parametrize("voices", VOICE_PATHS)
 @pytest.mark.parametrize("block", [64, 256])
-def test_spectral_peaks_and_levels_of_a_held_note(block):
-    out, facts = held_note(block=block)
+def test_spectral_peaks_and_levels_of_a_held_note(block, voices):
+    out, facts = held_note(block=block, voices=voices)
     x = out[SR // 2:, :].astype(np.float64)  # after the attack
     pans = partial_pans(4, 6, 0.6)[:6]  # voice 0
     for k in range(1, 7):
@@ -140,11 +143,11 @@ def test_tables_kept_alive_when_a_view_escapes():
     assert float(view[0]) == 0.5
 
 
-def _moving_detune_images_db(block=64):
+def _moving_detune_images_db(block=64, voices="numba"):
     """Energy at block-rate images around a partial whose detune a learner moves every block."""
     from synthlearn.audio.engine import Engine
 
-    engine = Engine("manual", block=block)
+    engine = Engine("manual", block=block, voices=voices)
     piece = Additive(voices=1, partials=1, brightness=0.0)
     n = round(1.5 * SR / block)
     out = np.zeros((n * block, 2), np.float32)
@@ -166,18 +169,21 @@ def _moving_detune_images_db(block=64):
     return 10 * np.log10(images / main)
 
 
-def test_detune_moving_every_block_makes_no_zipper():
-    assert _moving_detune_images_db() < -85  # -70 dB without per-sample frequency smoothing
+@pytest.mark.parametrize("voices", VOICE_PATHS)
+def test_detune_moving_every_block_makes_no_zipper(voices):
+    # -70 dB without per-sample frequency smoothing
+    assert _moving_detune_images_db(voices=voices) < -90
 
 
-def test_attack_release_and_steal_do_not_click():
+@pytest.mark.parametrize("voices", VOICE_PATHS)
+def test_attack_release_and_steal_do_not_click(voices):
     # The largest sample-to-sample step anywhere is no larger than in the steady tone.
     piece = Additive(voices=2, partials=4, brightness=0.0)
     evs = [events.command(0, Command("sustain", (1.0,))), events.command(0, Command(
         "attack", (0.001,))), events.note_on(0, 69, 127), events.note_on(SR // 2, 69, 0),
         events.note_on(SR, 57, 127), events.note_on(SR + 100, 64, 127),
         events.note_on(SR + 4000, 76, 127)]  # a third note steals a sounding voice
-    out, _ = run_engine(piece, evs, 1.6)
+    out, _ = run_engine(piece, evs, 1.6, voices=voices)
     x = out[:, 0].astype(np.float64)
     steps = np.abs(np.diff(x))
     steady = steps[SR // 4: SR // 2 - 1000].max()

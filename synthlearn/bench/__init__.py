@@ -1,139 +1,143 @@
-"""Benchmarks: per-block cost of the whole engine (hook + pyo graph + limiter) on a manual
-server, with every voice sounding, at several block sizes; the ldd learners' step costs, the ldd
-piece's block cost and its frame time at 1280x720. Compare ratios within one run: the machine is
-shared and noisy. Audio with the window running, on a real-time clock: bench/ldd_live.py."""
+"""``synthlearn bench``: the engine measured, and side by side with SuperCollider.
+
+Sections (each a module with ``run(quick=..., say=...) -> dict`` and ``table(...)``):
+
+- ``blocks``: per-block cost on a manual server, block 64..512 x workloads x both voice paths,
+  held and after release (``synthlearn.bench.blocks``);
+- ``costs``: the per-block kernels, the ldd learners, an ldd frame at 1280x720;
+- ``startup``: a new process to its first block, numba cache cold and warm;
+- ``scsynth``: the same additive workload rendered by scsynth in NRT mode, compute CPU ratio
+  (skipped, with the reason, where scsynth is absent: it is a peer, never a dependency);
+- ``realtime``: late blocks and callback jitter on JACK's dummy driver, with and without the
+  window at 60 fps;
+- ``midi_latency``: MIDI -> sound through JACK MIDI into perform's virtual port.
+
+``run_bench`` runs them in that order and returns every figure plus a description of the
+machine; ``targets`` checks the engine's goals against the figures. Compare ratios measured in
+one run: the machine is shared and noisy.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import importlib
+import os
+import platform
+import sys
+
+SECTIONS = ("blocks", "costs", "startup", "scsynth", "realtime", "midi_latency")
+_MODULES = {"scsynth": "peer"}  # the scsynth section lives in peer.py (scsynth.py drives it)
 
 
-def block_costs_us(piece, notes, *, block: int, seconds: float, sr: int = 48000) -> np.ndarray:
-    """Per-block cost (µs) of ``piece`` on a manual server with ``notes`` held from the start."""
-    from synthlearn import events
-    from synthlearn.audio.engine import Engine
+def section(name: str):
+    return importlib.import_module(f"synthlearn.bench.{_MODULES.get(name, name)}")
 
-    engine = Engine("manual", sr=sr, block=block)
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    import numba
+    import numpy
+    import pyo
+
+    cpu = platform.processor()
     try:
-        engine.play(piece, [events.note_on(0, n, 100) for n in notes])
-        for _ in range(round(seconds * sr / block)):
-            engine.process()
-        return engine.block_costs_s() * 1e6
-    finally:
-        engine.close()
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    from synthlearn.audio import denormals
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "machine": platform.machine(),
+            "system": platform.platform(), "python": platform.python_version(),
+            "pyo": ".".join(str(v) for v in pyo.getVersion()), "numba": numba.__version__,
+            "numpy": numpy.__version__, "flush_to_zero": denormals.supported()}
 
 
-def engine_block_cost(*, block: int, voices: int = 8, partials: int = 8, seconds: float = 5.0,
-                      sr: int = 48000) -> dict:
-    """Cost of one block with ``voices`` × ``partials`` partials all sounding."""
-    from synthlearn.pieces.additive import Additive
-
-    costs_us = block_costs_us(Additive(voices=voices, partials=partials),
-                              [40 + 5 * v for v in range(voices)], block=block, seconds=seconds,
-                              sr=sr)
-    block_us = block / sr * 1e6
-    med = float(np.median(costs_us))
-    return {
-        "block": block,
-        "partials": voices * partials,
-        "block_us": round(block_us, 1),
-        "p50_us": round(med, 1),
-        "p99_us": round(float(np.percentile(costs_us, 99)), 1),
-        "max_us": round(float(costs_us.max()), 1),
-        "p50_pct": round(100 * med / block_us, 2),
-        "p99_pct": round(100 * float(np.percentile(costs_us, 99)) / block_us, 2),
-        "first_over_median": round(float(costs_us[0]) / med, 2),
-    }
+def _blocks_run(quick: bool, say) -> tuple[list, dict]:
+    result = section("blocks").run(quick=quick, say=say)
+    return result["records"], result["samples"]
 
 
-def kernel_costs(block: int = 64, repeats: int = 20000) -> dict:
-    """µs per call of the control kernels the hook runs every block."""
-    import time
-
-    from synthlearn.limiter import Limiter
-    from synthlearn.voicing import VoiceBank
-
-    bank = VoiceBank(8, 8, block_s=block / 48000, max_hz=21600.0)
-    bank.warm()
-    for v in range(8):
-        bank.note_on(40 + 5 * v, 100)
-    lim = Limiter(48000)
-    lim.warm(block)
-    x = np.random.default_rng(0).standard_normal((2, block)).astype(np.float32)
-    y = np.zeros_like(x)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        bank.update()
-    t1 = time.perf_counter()
-    for _ in range(repeats):
-        lim.process(x[0], x[1], y[0], y[1])
-    t2 = time.perf_counter()
-    return {"voice_update_us": round((t1 - t0) / repeats * 1e6, 2),
-            "limiter_us": round((t2 - t1) / repeats * 1e6, 2), "block": block}
-
-
-def learner_costs(repeats: int = 20000) -> dict:
-    """µs per call of each ldd learner's step and new target (one numba call each)."""
-    import time
-
-    from synthlearn.learners.cubic import Cubic
-    from synthlearn.learners.lissajous import Lissajous
-
-    result = {}
-    for name, make in (("cubic", Cubic), ("knot", Lissajous)):
-        learner = make(stop_loss=-1.0).reset(seed=1)  # never converges: every call steps
-        learner.warm()
-        t0 = time.perf_counter()
-        for _ in range(repeats):
-            learner.step()
-        t1 = time.perf_counter()
-        for _ in range(repeats):
-            learner.new_target()
-        t2 = time.perf_counter()
-        result[f"{name}_step_us"] = round((t1 - t0) / repeats * 1e6, 2)
-        result[f"{name}_new_target_us"] = round((t2 - t1) / repeats * 1e6, 2)
-    return result
+def run_bench(quick: bool = False, *, only: tuple[str, ...] = SECTIONS, out=print,
+              say=None) -> tuple[dict, dict]:
+    """(figures, block-cost samples for the plot). ``out`` prints the tables, ``say`` the
+    progress lines (default: stderr)."""
+    if say is None:
+        def say(line: str) -> None:
+            print(line, file=sys.stderr, flush=True)
+    figures: dict = {"machine": machine(), "quick": quick, "sections": list(only)}
+    samples: dict = {}
+    for name in SECTIONS:
+        if name not in only:
+            continue
+        say(f"bench: {name} ...")
+        mod = section(name)
+        if name == "blocks":
+            figures["blocks"], samples = _blocks_run(quick, say)
+            lines = mod.table(figures["blocks"])
+        else:
+            figures[name] = mod.run(quick=quick, say=say)
+            lines = mod.table(figures[name])
+        out(f"\n## {name}")
+        for line in lines:
+            out(line)
+    figures["targets"] = targets(figures)
+    out("\n## targets")
+    for line in targets_table(figures["targets"]):
+        out(line)
+    return figures, samples
 
 
-def ldd_block_cost(*, block: int = 64, seconds: float = 5.0, sr: int = 48000) -> dict:
-    """Per-block cost of piece ldd with 8 upper notes held: learner steps at 60 Hz, 80 sines."""
-    from synthlearn.pieces.ldd import Ldd
+# -- the engine's goals, checked against the figures ----------------------------------------
 
-    costs_us = block_costs_us(Ldd(seed=1), [60 + 3 * v for v in range(8)], block=block,
-                              seconds=seconds, sr=sr)
-    block_us = block / sr * 1e6
-    p99 = float(np.percentile(costs_us, 99))
-    return {"block": block, "p50_us": round(float(np.median(costs_us)), 1),
-            "p99_us": round(p99, 1), "p99_pct": round(100 * p99 / block_us, 2)}
+def _record(figures, workload, voices, block):
+    for r in figures.get("blocks", []):
+        if (r["workload"], r["voices"], r["block"]) == (workload, voices, block):
+            return r
+    return None
 
 
-def run_bench(quick: bool = False, out=print) -> dict:
-    sizes = (64, 256) if quick else (64, 128, 256, 512)
-    seconds = 2.0 if quick else 8.0
-    rows = []
-    out("engine block cost, 64 partials sounding (8 voices x 8), 48 kHz, manual server:")
-    out(f"{'block':>6} {'block us':>9} {'p50 us':>8} {'p99 us':>8} {'p50 %':>7} {'p99 %':>7} "
-        f"{'first/median':>13}")
-    for block in sizes:
-        r = engine_block_cost(block=block, seconds=seconds)
-        rows.append(r)
-        out(f"{r['block']:>6} {r['block_us']:>9} {r['p50_us']:>8} {r['p99_us']:>8} "
-            f"{r['p50_pct']:>7} {r['p99_pct']:>7} {r['first_over_median']:>13}")
-    k = kernel_costs()
-    out(f"kernels per 64-sample block: voice update {k['voice_update_us']} us, "
-        f"limiter {k['limiter_us']} us")
-    lc = learner_costs(2000 if quick else 20000)
-    out(f"ldd learners per call: cubic step {lc['cubic_step_us']} us, knot step "
-        f"{lc['knot_step_us']} us; new target {lc['cubic_new_target_us']} / "
-        f"{lc['knot_new_target_us']} us")
-    ldd = [ldd_block_cost(block=b, seconds=seconds / 2) for b in (64, 256)]
-    for r in ldd:
-        out(f"ldd piece, 8 notes held, block {r['block']}: p50 {r['p50_us']} us, p99 "
-            f"{r['p99_us']} us ({r['p99_pct']} % of the block)")
-    from synthlearn.visuals.frame_bench import frame_time
+def targets(figures: dict) -> list[dict]:
+    """Each goal with its figure (None where its section did not run) and whether it is met."""
+    found = []
 
-    ft = frame_time(1280, 720, frames=30 if quick else 120)
-    out("ldd frame at 1280x720 (draw only; 60 fps needs <= 16.7 ms):")
-    for name, case in ft["cases"].items():
-        out(f"  {name:<22} p50 {case['p50_ms']:6.2f} ms  p99 {case['p99_ms']:6.2f} ms")
-    return {"engine": rows, "kernels": k, "learners": lc, "ldd_blocks": ldd, "frames": ft}
+    def add(name, figure, goal, met, unit=""):
+        found.append({"target": name, "figure": figure, "goal": goal, "unit": unit,
+                      "met": None if figure is None else bool(met)})
+
+    r = _record(figures, "ldd-16", "numba", 64)
+    add("ldd-16 held, block 64: p99", r and r["p99_pct"], "<= 3", r and r["p99_pct"] <= 3, "%")
+    r = _record(figures, "additive-256", "numba", 64)
+    add("256 partials held, block 64: p50", r and r["p50_pct"], "<= 2",
+        r and r["p50_pct"] <= 2, "%")
+    rel = [r["released_over_held"] for r in figures.get("blocks", [])
+           if "released_over_held" in r]
+    add("released / held cost (worst, both voice paths)", max(rel) if rel else None, "<= 1.1",
+        rel and max(rel) <= 1.1)
+    firsts = [r["first_over_median"] for r in figures.get("blocks", [])]
+    add("first block / median (worst, both voice paths)", max(firsts) if firsts else None,
+        "<= 3",
+        firsts and max(firsts) <= 3)
+    peer = [r for r in figures.get("scsynth", {}).get("rows", []) if r["partials"] == 128]
+    ratio = peer[0]["ratio"] if peer else None
+    add("synthlearn / scsynth compute CPU, 128 partials", ratio, "<= 1.0 (stretch <= 0.5)",
+        ratio is not None and ratio <= 1.0)
+    rows = figures.get("realtime", {}).get("rows", [])
+    for block, window in ((256, True), (64, False)):
+        row = next((x for x in rows if x.get("block") == block and x.get("window") == window),
+                   None)
+        seconds = row and row.get("seconds")
+        add(f"late blocks on JACK dummy, block {block}, "
+            f"{'with' if window else 'without'} the window"
+            + (f" ({seconds:g} s)" if seconds else ""),
+            row and row["late_blocks"], "0", row and row["late_blocks"] == 0)
+    return found
+
+
+def targets_table(found: list[dict]) -> list[str]:
+    lines = []
+    for t in found:
+        mark = {True: "met", False: "MISSED", None: "not run"}[t["met"]]
+        figure = "-" if t["figure"] is None else f"{t['figure']}{t['unit']}"
+        lines.append(f"{t['target']:<62} {figure:>10}  goal {t['goal']:<24} {mark}")
+    return lines

@@ -1,0 +1,95 @@
+"""``synthlearn bench --quick``: the smoke run CI makes, checked for real figures (not timings:
+benchmarks are not timed tests; only ratios from one run that are far from any noise)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from synthlearn.bench import SECTIONS, blocks, targets
+from synthlearn.cli import main
+
+KEYS = {"workload", "voices", "block", "p50_us", "p99_us", "max_us", "p50_pct", "p99_pct",
+        "max_pct", "first_over_median"}
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")
+    code = main(["bench", "--quick", "--only", "blocks,costs,startup,scsynth", "--json",
+                 str(folder / "bench.json")])
+    assert code == 0
+    return json.loads((folder / "bench.json").read_text()), folder
+
+
+def test_block_records_cover_the_grid_with_both_voice_paths(quick):
+    figures, _ = quick
+    records = figures["blocks"]
+    want = {(w, v, b) for w in blocks.QUICK.workloads for v in ("numba", "pyo")
+            for b in blocks.QUICK.blocks}
+    assert {(r["workload"], r["voices"], r["block"]) for r in records} == want
+    for r in records:
+        assert KEYS <= set(r)
+        assert 0 < r["p50_us"] <= r["p99_us"] <= r["max_us"]
+        assert r["p50_pct"] == pytest.approx(100 * r["p50_us"] / (r["block"] / 48e3 * 1e6),
+                                             rel=1e-2)
+        assert r["blocks_measured"] >= 0.4 * 48000 / r["block"]
+        assert ("released_over_held" in r) == r["workload"].endswith("-released")
+
+
+def test_the_kernel_path_is_the_cheaper_one_and_follows_what_sounds(quick):
+    figures, _ = quick
+    by = {(r["workload"], r["voices"], r["block"]): r for r in figures["blocks"]}
+    for block in blocks.QUICK.blocks:
+        held_n, held_p = by["additive-256", "numba", block], by["additive-256", "pyo", block]
+        assert held_n["p50_us"] < 0.3 * held_p["p50_us"]  # measured 11-16x cheaper
+        # Released, the kernel skips every silent partial; pyo computes them all the same.
+        rel_n = by["additive-256-released", "numba", block]
+        assert rel_n["released_over_held"] < 0.6
+        assert by["additive-256-released", "pyo", block]["released_over_held"] > 0.6
+
+
+def test_machine_costs_startup_and_targets_are_reported(quick):
+    figures, folder = quick
+    m = figures["machine"]
+    assert m["cores"] >= 1 and m["pyo"] and m["numba"] and m["cpu"]
+    assert figures["costs"]["learners"]["cubic_step_us"] > 0
+    assert figures["costs"]["frames"]["cases"]
+    start = figures["startup"]
+    assert 0 < start["warm"]["first_block_s"] < start["cold"]["first_block_s"]
+    assert start["cold"]["kernels_s"] - start["cold"]["import_s"] > \
+        start["warm"]["kernels_s"] - start["warm"]["import_s"]  # compiling costs more
+    named = {t["target"]: t for t in figures["targets"]}
+    assert len(named) == len(targets(figures))
+    assert all(t["met"] is None for t in figures["targets"] if "JACK" in t["target"])
+    png = folder / "bench.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_scsynth_side_by_side_or_the_reason_it_was_skipped(quick):
+    from synthlearn.bench import scsynth
+
+    result = quick[0]["scsynth"]
+    ok, why = scsynth.available()
+    if not ok:
+        assert result == {"skipped": why}
+        return
+    (row,) = result["rows"]
+    assert row["partials"] == 128
+    assert row["synthlearn_compute_cpu_s"] > 0 and row["scsynth_compute_cpu_s"] > 0
+    assert row["ratio"] == pytest.approx(
+        row["synthlearn_compute_cpu_s"] / row["scsynth_compute_cpu_s"], rel=0.01)
+
+
+def test_bench_refuses_unknown_sections_and_missing_folders(tmp_path, capsys):
+    assert main(["bench", "--only", "blocks,nonsense"]) == 2
+    assert "expected sections among " + ", ".join(SECTIONS) in capsys.readouterr().err
+    assert main(["bench", "--quick", "--json", str(tmp_path / "no" / "b.json")]) == 2
+    assert "its folder does not exist" in capsys.readouterr().err
+
+
+def test_released_workload_measures_after_the_tails():
+    run = blocks.run_one("additive-16-released", block=256, voices="numba", held_s=0.3,
+                         released_s=0.3)
+    assert run["released"].size == round(0.3 * 48000 / 256)
+    assert np.median(run["released"]) < np.median(run["held"])
