@@ -161,14 +161,21 @@ def cmd_devices(args) -> int:
 
     print("audio:")
     if backends.jack_running():
-        print(f"  jack: a server is running ({backends.jack_socket_path()})")
+        try:
+            fmt = backends.jack_format()
+            runs = f"{fmt.sr} Hz, period {fmt.period} frames: synthlearn plays at that block"
+        except UserError as exc:
+            runs = str(exc)
+        print(f"  jack: a server is running ({runs})")
     else:
         print("  jack: no server running (start jackd, then use --audio jack)")
     info = backends.portaudio_info()
     if info.outputs:
         for i, name in enumerate(info.outputs):
             mark = "*" if i == info.default_output else " "
-            print(f"  portaudio {mark} {name}")
+            rate = (f" ({info.default_sr} Hz)" if i == info.default_output and info.default_sr
+                    else "")
+            print(f"  portaudio {mark} {name}{rate}")
     else:
         print("  portaudio: no output device (pyo would crash booting it; synthlearn refuses)")
     print("  offline: always (synthlearn render / synthlearn demo --render)")

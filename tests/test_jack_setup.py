@@ -110,3 +110,11 @@ def test_killing_jackd_ends_perform_with_its_recording_and_autosave_complete(tmp
     assert audio.shape[0] >= 2 * sr and np.sqrt(np.mean(audio[sr:2 * sr] ** 2)) > 1e-3
     meta, _ = Session(folder).load()  # the autosave's last write finished too
     assert meta["piece"] == "ldd" and Session(folder).load_state("ldd") is not None
+
+
+def test_devices_says_what_the_jack_server_runs(capsys):
+    from synthlearn.cli import main
+
+    with own_jackd(sr=44100, period=512):
+        assert main(["devices"]) == 0
+    assert "jack: a server is running (44100 Hz, period 512 frames" in capsys.readouterr().out

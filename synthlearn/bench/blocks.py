@@ -42,8 +42,9 @@ class Plan:
 
 
 FULL = Plan(blocks=(64, 128, 256, 512),
-            workloads=("additive-16", "additive-64", "additive-256", "additive-16-released",
-                       "additive-64-released", "additive-256-released", "ldd-16"),
+            workloads=("additive-16", "additive-64", "additive-128", "additive-256",
+                       "additive-16-released", "additive-64-released", "additive-128-released",
+                       "additive-256-released", "ldd-16"),
             held_s=3.0, released_s=2.0, rounds=2)
 QUICK = Plan(blocks=(64, 256), workloads=("additive-64", "additive-256",
                                           "additive-256-released", "ldd-16"),
