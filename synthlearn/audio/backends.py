@@ -8,9 +8,6 @@ first: a JACK server is alive if its socket accepts a connection; portaudio has 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import glob
 import os
 import socket
 from dataclasses import dataclass
@@ -41,38 +38,12 @@ def jack_running(server: str | None = None) -> bool:
         sock.close()
 
 
-JACK_NO_START_SERVER = 0x01  # jack_options_t: never start a server to answer us
-
-
 @dataclass(frozen=True)
 class ServerFormat:
     """What an audio server runs: its sample rate (Hz) and, for JACK, its period (frames)."""
 
     sr: int
     period: int | None = None
-
-
-def _libjack():
-    """The system's libjack (it speaks the running server's protocol), else pyo's bundled one."""
-    import pyo
-
-    names = [ctypes.util.find_library("jack") or "libjack.so.0"]
-    names += glob.glob(os.path.join(os.path.dirname(pyo.__file__), os.pardir, "pyo.libs",
-                                    "libjack*.so*"))
-    for name in names:
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError:
-            continue
-        lib.jack_client_open.restype = ctypes.c_void_p
-        lib.jack_client_open.argtypes = (ctypes.c_char_p, ctypes.c_int,
-                                         ctypes.POINTER(ctypes.c_int))
-        for fn in ("jack_get_buffer_size", "jack_get_sample_rate", "jack_client_close"):
-            getattr(lib, fn).argtypes = (ctypes.c_void_p,)
-        lib.jack_get_buffer_size.restype = ctypes.c_uint32
-        lib.jack_get_sample_rate.restype = ctypes.c_uint32
-        return lib
-    return None
 
 
 def jack_format(client_name: str = "synthlearn-probe") -> ServerFormat:
@@ -82,22 +53,13 @@ def jack_format(client_name: str = "synthlearn-probe") -> ServerFormat:
     graph built for another block size or rate then plays garbled audio with no error: so the
     engine asks first and builds for what the server runs.
     """
-    lib = _libjack()
-    if lib is None:
-        raise AudioUnavailable("no libjack found to ask the JACK server its period and rate "
-                               "(Debian/Ubuntu: apt-get install libjack-jackd2-0)")
-    status = ctypes.c_int(0)
-    with c_stderr_silenced():  # libjack prints its own lines when no server answers
-        client = lib.jack_client_open(client_name.encode(), JACK_NO_START_SERVER,
-                                      ctypes.byref(status))
-    if not client:
-        raise AudioUnavailable(f"the JACK server did not answer (jack status 0x{status.value:x});"
-                               " is jackd running? " + RENDER_HINT)
+    from synthlearn import jacklib
+
     try:
-        return ServerFormat(sr=int(lib.jack_get_sample_rate(client)),
-                            period=int(lib.jack_get_buffer_size(client)))
-    finally:
-        lib.jack_client_close(client)
+        sr, period = jacklib.server_format(client_name)
+    except AudioUnavailable as exc:
+        raise AudioUnavailable(f"{exc}; " + RENDER_HINT) from None
+    return ServerFormat(sr=sr, period=period)
 
 
 @dataclass(frozen=True)

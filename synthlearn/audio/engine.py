@@ -451,6 +451,11 @@ class Engine:
             # JACK's thread): stopping it again would only print pyo's "must be booted" error.
             if self._server.getIsBooted():
                 self._server.stop()
+                if self.realtime:
+                    # Let a block already waiting for the GIL finish now, before the server's
+                    # client can be shut down under it (a thread cancelled inside CPython's GIL
+                    # wait leaves the GIL locked); later periods no longer call Python.
+                    time.sleep(2 * self.block_s)
             self._running = False
         if self._saved_switch is not None:
             sys.setswitchinterval(self._saved_switch)
