@@ -153,6 +153,7 @@ class Engine:
         self._intervals_s = np.zeros(COST_RING, np.float64)
         self._n_costs = 0
         self._last_callback = 0.0
+        self._started_at: float | None = None
         self._saved_switch = None
         self._tap_views: list[np.ndarray] = []
         self._pre_views: list[np.ndarray] = []
@@ -441,7 +442,7 @@ class Engine:
             raise RuntimeError("start() is for real-time backends; call process() instead")
         self._saved_switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self._last_callback = time.perf_counter()
+        self._last_callback = self._started_at = time.perf_counter()
         self._server.start()
         self._running = True
 
@@ -471,6 +472,13 @@ class Engine:
     def block_costs_s(self) -> np.ndarray:
         """Per-block compute times (offline/manual), oldest first, at most COST_RING."""
         return self._ring(self._costs_s)
+
+    def callback_times_s(self) -> np.ndarray | None:
+        """``time.perf_counter()`` of every block hook in real time since ``start`` (None once
+        the ring has wrapped)."""
+        if self._n_costs > COST_RING or self._started_at is None:
+            return None
+        return self._started_at + np.cumsum(self._intervals_s[:self._n_costs])
 
     def callback_intervals_s(self) -> np.ndarray:
         """Times between block hooks in real time (the first one dropped), oldest first."""

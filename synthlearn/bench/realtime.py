@@ -17,10 +17,11 @@ per JACK period) without / with it; 30 s each. Quick: block 256 with the window 
 without, 3 s each. Targets: 0 late blocks at block 256 with the window, and at block 64
 without.
 
-A control per block size tells the machine's own lateness from synthlearn's: a bare thread
-(no JACK, no pyo, nothing else running) on real-time priority waking every period on absolute
-deadlines, counted the same way. On a virtual machine whose host preempts it, that thread is
-late too, and so is JACK's dummy driver, whose timer is such a thread.
+A control runs beside every row and tells the machine's own lateness from synthlearn's: a bare
+thread in a process of its own (no JACK, no pyo) on real-time priority, waking every period on
+absolute deadlines (``synthlearn.bench.timer``). Its late wakes are counted the same way, and
+so are the audio's late blocks that fall within 20 ms of one of them: the same stall of the
+machine (on a virtual machine, its host preempting it), not of synthlearn.
 """
 
 from __future__ import annotations
@@ -213,53 +214,58 @@ def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print)
             return watchdog() or engine.time_s >= seconds
 
         t0 = time.perf_counter()
+        control = _start_control(engine.block_s, seconds, folder=score.parent)
         engine.start()
         run_main_thread(until, win)
         figures = stop_and_measure(engine, win)
         wall_s = time.perf_counter() - t0
         intervals = engine.callback_intervals_s()
+        times = engine.callback_times_s()
     finally:
         if win is not None:
             win.close()
         engine.close()
+    control_figures = _finish_control(control, engine.block_s, intervals, times)
     row = {"block": engine.block, "window": window, "seconds": seconds,
            "wall_s": round(wall_s, 3), "rt_threads": rt_threads[0],
            "audio_lost": watchdog.lost, **figures, "interval_ms": jitter_ms(intervals),
-           "late_at_s": late_times_s(intervals, 2 * engine.block_s)}
+           "late_at_s": late_times_s(intervals, 2 * engine.block_s),
+           "control": control_figures}
     row.pop("interval_p99_ms", None)  # in interval_ms
     return row
 
 
-# -- the machine's own lateness ---------------------------------------------------------------
-def timer_control(period_s: float, seconds: float) -> dict:
-    """A thread on SCHED_FIFO (when allowed) waking every ``period_s`` on absolute deadlines
-    for ``seconds``: ticks, late ticks (an interval over two periods), interval jitter (ms)."""
-    import threading
+def _start_control(period_s: float, seconds: float, *, folder: Path):
+    """The control (see the module docstring), in a process of its own, for ``seconds``."""
+    import subprocess
+    import sys
 
-    n = max(1, round(seconds / period_s))
-    intervals = np.zeros(n, np.float64)
-    realtime = [False]
+    out = folder / f"control-{time.monotonic_ns()}.npy"
+    proc = subprocess.Popen([sys.executable, "-m", "synthlearn.bench.timer", repr(period_s),
+                             repr(seconds), str(out)])
+    return proc, out
 
-    def tick() -> None:
-        with contextlib.suppress(OSError, AttributeError):  # refused: measure without it
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(70))
-            realtime[0] = True
-        last = deadline = time.perf_counter()
-        for i in range(n):
-            deadline += period_s
-            wait = deadline - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            now = time.perf_counter()
-            intervals[i] = now - last
-            last = now
 
-    thread = threading.Thread(target=tick, name="synthlearn-bench-timer")
-    thread.start()
-    thread.join()
-    return {"period_ms": round(period_s * 1e3, 3), "seconds": seconds, "realtime": realtime[0],
-            "ticks": n, "late": int((intervals > 2 * period_s).sum()),
-            "interval_ms": jitter_ms(intervals)}
+def _finish_control(control, period_s: float, intervals: np.ndarray,
+                    times: np.ndarray | None) -> dict | None:
+    from synthlearn.bench.timer import coinciding, late_wakes
+
+    proc, out = control
+    try:
+        proc.wait(timeout=60)
+    except Exception:  # a control that cannot finish says nothing
+        proc.kill()
+        return None
+    if proc.returncode != 0 or not out.exists():
+        return None
+    data = np.load(out)
+    realtime, wakes = bool(data[0]), data[1:]
+    control_late = late_wakes(wakes, period_s)
+    late_blocks = (times[1:][np.diff(times) > 2 * period_s] if times is not None
+                   else np.zeros(0))
+    return {"realtime": realtime, "ticks": int(wakes.size), "late": int(control_late.size),
+            "interval_ms": jitter_ms(np.diff(wakes)),
+            "late_blocks_in_a_control_stall": coinciding(late_blocks, control_late)}
 
 
 # -- the section ----------------------------------------------------------------------------
@@ -274,14 +280,11 @@ def measure(cases: Sequence[Case], *, seconds: float, say: Callable[[str], None]
     if reason is not None:
         return {"skipped": reason}
     cases = [Case(*c) for c in cases]
-    out_rows, jack_rt, failed, controls = [], {}, {}, []
+    out_rows, jack_rt, failed = [], {}, {}
     with tempfile.TemporaryDirectory(prefix="synthlearn-bench-") as folder:
         scores = {part: busy_score(Path(folder), part, seconds + 1.0)
                   for part in dict.fromkeys(c.part for c in cases)}
         for block in dict.fromkeys(c.block for c in cases):
-            say(f"realtime: control, a bare real-time thread every {block} frames, "
-                f"{seconds:g} s")
-            controls.append({"block": block, **timer_control(block / SR, seconds)})
             with contextlib.ExitStack() as stack:
                 try:
                     server = stack.enter_context(bench_jackd(block, jackd=jackd))
@@ -302,7 +305,7 @@ def measure(cases: Sequence[Case], *, seconds: float, say: Callable[[str], None]
         return {"skipped": "jackd did not start: " + "; ".join(failed.values())}
     return {"rows": out_rows, "parts": sorted(scores), "sr": SR, "seconds_per_row": seconds,
             "window": {"size": list(SIZE), "fps": FPS}, "jack_realtime": jack_rt,
-            "failed_blocks": failed, "controls": controls,
+            "failed_blocks": failed,
             "machine": {"python": platform.python_version(), "cores": os.cpu_count()}}
 
 
@@ -355,12 +358,12 @@ def table(result: dict) -> list[str]:
                          + f"{more} s")
         if r.get("audio_lost"):
             lines.append(f"      audio lost: {r['audio_lost']}")
+        c = r.get("control")
+        if c:
+            lines.append(f"      control beside it (a bare {'real-time ' if c['realtime'] else ''}"
+                         f"thread, no audio): {c['late']} late of {c['ticks']}; late blocks in "
+                         f"the same stalls: {c['late_blocks_in_a_control_stall']} of "
+                         f"{r['late_blocks']}")
     for block, reason in result.get("failed_blocks", {}).items():
         lines.append(f"block {block}: skipped ({reason})")
-    for c in result.get("controls", []):
-        iv = c["interval_ms"]
-        lines.append(f"control, block {c['block']}: a bare {'real-time ' if c['realtime'] else ''}"
-                     f"thread waking every {c['period_ms']:.2f} ms, no audio: {c['late']} late of "
-                     f"{c['ticks']}, interval p99/max {iv['p99']:.2f}/{iv['max']:.2f} ms "
-                     "(the machine's own lateness)")
     return lines
