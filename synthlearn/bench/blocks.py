@@ -12,11 +12,12 @@ Workloads (every partial below the alias guard, so both paths compute the same p
   cubic stepping at 60 Hz, the wandering lowpass).
 
 The notes start ``ONSET_S`` into the run, so the first block is the engine's start (a stall
-there would be a compile or a cold graph), reported as ``first_over_median`` against the
-median held block; the block where every note starts at once is reported apart
-(``onset_us``). Voice paths alternate run by run (numba, pyo, numba, pyo, ...) and each
-configuration's blocks are pooled over its rounds: the machine is shared and noisy, so compare
-ratios measured in one run.
+there would be a compile or a cold graph), reported as ``first_over_median``: the median first
+block of several fresh engines (each run's, plus ``FIRST_RUNS`` more of one block each, so one
+run that met a stall of the machine cannot decide it) against the median held block. The block
+where every note starts at once is reported apart (``onset_us``). Voice paths alternate run by
+run (numba, pyo, numba, pyo, ...) and each configuration's blocks are pooled over its rounds:
+the machine is shared and noisy, so compare ratios measured in one run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ SETTLE_S = 0.1  # the attack, left out of the held figures
 RELEASED_AFTER_S = 2.0  # release -> measured: every tail has ended (release 0.6 s to -60 dB)
 PARTIALS_PER_NOTE = 8
 SR = 48000
+FIRST_RUNS = 4  # extra fresh engines per configuration, one block each, for the first block
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,20 @@ def run_one(name: str, *, block: int, voices: str, held_s: float, released_s: fl
             "released": us[end - blocks_of(released_s):end] if released else None}
 
 
+def first_block_us(name: str, *, block: int, voices: str, sr: int = SR) -> float:
+    """The cost (us) of the first block of a fresh engine playing workload ``name``."""
+    from synthlearn.audio.engine import Engine
+
+    piece, _, _ = _workload(name)
+    engine = Engine("manual", sr=sr, block=block, voices=voices)
+    try:
+        engine.play(piece, [])
+        engine.process()
+        return float(engine.block_costs_s()[0] * 1e6)
+    finally:
+        engine.close()
+
+
 def _stats(us: np.ndarray, block_us: float) -> dict:
     p50, p99, top = float(np.median(us)), float(np.percentile(us, 99)), float(us.max())
     return {"p50_us": round(p50, 2), "p99_us": round(p99, 2), "max_us": round(top, 2),
@@ -110,16 +126,21 @@ def run(*, quick: bool, say=print) -> dict:
         block_us = block / SR * 1e6
         for name in plan.workloads:
             runs = {path: [] for path in VOICE_PATHS}
+            firsts = {path: [] for path in VOICE_PATHS}
             for _ in range(plan.rounds):
                 for path in VOICE_PATHS:  # interleaved: A B A B
                     runs[path].append(run_one(name, block=block, voices=path,
                                               held_s=plan.held_s, released_s=plan.released_s))
+                    firsts[path].append(runs[path][-1]["first_us"])
+            for _ in range(FIRST_RUNS if not quick else FIRST_RUNS // 2):
+                for path in VOICE_PATHS:
+                    firsts[path].append(first_block_us(name, block=block, voices=path))
             for path in VOICE_PATHS:
                 held = np.concatenate([r["held"] for r in runs[path]])
                 released = name.endswith("-released")
                 measured = (np.concatenate([r["released"] for r in runs[path]]) if released
                             else held)
-                first = float(np.median([r["first_us"] for r in runs[path]]))
+                first = float(np.median(firsts[path]))
                 record = {"workload": name, "voices": path, "block": block,
                           **_stats(measured, block_us),
                           "first_us": round(first, 2),
