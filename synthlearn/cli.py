@@ -71,7 +71,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
 
 
 def _render_options(args, **extra):
-    from synthlearn.render import RenderOptions
+    from synthlearn.runtime.render import RenderOptions
 
     return RenderOptions(
         seed=args.seed, sr=args.sr, block=args.block, video=not args.no_video,
@@ -95,7 +95,7 @@ def _print_render(summary: dict, out: Path) -> None:
 
 
 def cmd_render(args) -> int:
-    from synthlearn.render import render
+    from synthlearn.runtime.render import render
 
     out = Path(args.out) if args.out else Path("out") / Path(args.input).stem
     options = _render_options(args, piece=args.piece, faithful=args.faithful or None,
@@ -127,7 +127,7 @@ def cmd_demo(args) -> int:
                 print(f"no live audio here ({exc.args[0].split(';')[0]}); rendering the demo "
                       "instead", file=sys.stderr)
             else:
-                from synthlearn.live import display_available, play
+                from synthlearn.runtime.play import display_available, play
 
                 window = not args.no_window and display_available()
                 print(f"playing the demo live on {backend}"
@@ -146,7 +146,7 @@ def cmd_demo(args) -> int:
     finally:
         if jack is not None:
             jack.stop()
-    from synthlearn.render import render
+    from synthlearn.runtime.render import render
 
     out = Path(args.out)
     summary = render(score, out, _render_options(args, duration_s=args.duration),
@@ -218,7 +218,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_perform(args) -> int:
-    from synthlearn.session import perform
+    from synthlearn.runtime.perform import perform
 
     result = perform(
         args.piece, audio=args.audio, midi=args.midi, block=args.block, sr=args.sr,

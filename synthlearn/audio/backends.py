@@ -53,7 +53,7 @@ def jack_format(client_name: str = "synthlearn-probe") -> ServerFormat:
     graph built for another block size or rate then plays garbled audio with no error: so the
     engine asks first and builds for what the server runs.
     """
-    from synthlearn import jacklib
+    from synthlearn.audio import jacklib
 
     try:
         sr, period = jacklib.server_format(client_name)

@@ -23,13 +23,13 @@ import time
 
 import numpy as np
 
-from synthlearn import console
 from synthlearn.audio import backends, denormals
 from synthlearn.audio.tables import Tables
 from synthlearn.audio.voices import POOLS, VOICE_PATHS, PartialPool
+from synthlearn.commands import language as console
+from synthlearn.dsp.limiter import Limiter
 from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.events import CC_ALL_NOTES_OFF, Event, EventQueue, Kind
-from synthlearn.limiter import Limiter
 
 SAMPLE_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
 BLOCK_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -340,7 +340,7 @@ class Engine:
 
     def record(self, path) -> None:
         """Record the master output to ``path`` (call before start; see Recorder)."""
-        from synthlearn.recorder import Recorder
+        from synthlearn.audio.recorder import Recorder
 
         self.recorder = Recorder(path, self.sr, self.block)
         self.recorder.warm()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthlearn.dsp.oscbank import OscBank
-from synthlearn.voicing import VoiceBank
+from synthlearn.dsp.voicing import VoiceBank
 
 VOICE_PATHS = ("numba", "pyo")
 MIN_SMOOTH_S = 0.002  # the per-sample smoothers' time: about a block, at least 2 ms

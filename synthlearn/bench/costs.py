@@ -19,9 +19,9 @@ def _per_call_us(fn, repeats: int) -> float:
 def kernel_costs(block: int = 64, repeats: int = 20000, sr: int = 48000) -> dict:
     """us per call of the per-block kernels: voice envelopes (8 x 8 partials sounding), the
     oscillator bank rendering them, and the limiter."""
+    from synthlearn.dsp.limiter import Limiter
     from synthlearn.dsp.oscbank import OscBank
-    from synthlearn.limiter import Limiter
-    from synthlearn.voicing import VoiceBank
+    from synthlearn.dsp.voicing import VoiceBank
 
     bank = VoiceBank(8, 8, block_s=block / sr, max_hz=0.45 * sr)
     bank.warm()
@@ -56,7 +56,7 @@ def learner_costs(repeats: int = 20000) -> dict:
 
 
 def run(*, quick: bool, say=print) -> dict:
-    from synthlearn.visuals.frame_bench import frame_time
+    from synthlearn.bench.frames import frame_time
 
     repeats = 2000 if quick else 20000
     return {"kernels": kernel_costs(repeats=repeats), "learners": learner_costs(repeats),

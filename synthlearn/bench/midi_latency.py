@@ -1,7 +1,7 @@
 """MIDI-to-audio latency on JACK's dummy driver, with and without the ldd window.
 
 One process, as in ``perform``: an Engine on JACK plays ldd (part 1), ``MidiPorts`` opens its
-virtual ``synthlearn`` input on rtmidi/UNIX_JACK, and a mido UNIX_JACK output connected to that
+virtual ``synthlearn`` input on rtmidi/UNIX_JACK, and a JACK MIDI output connected to that
 input sends upper notes (pitch >= 48: voiced and stepping the learner) at random intervals
 around a rate per second from a sender thread, stamping ``perf_counter()`` just before each
 send. Measured per note (ms):
@@ -104,17 +104,6 @@ def jack_playback_latency() -> int | None:
     return int(m[2]) if m else None
 
 
-def jack_midi_missing() -> str | None:
-    """Why python-rtmidi cannot make JACK MIDI ports here, or None."""
-    try:
-        import rtmidi
-    except ImportError as exc:
-        return f"python-rtmidi is not installed ({exc})"
-    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
-        return "python-rtmidi was built without JACK MIDI"
-    return None
-
-
 def note_plan(n: int, rate: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(pitches 48..83, waits in s before each note): intervals uniform in [0.5, 1.5] / rate,
     so sends fall anywhere in a JACK period."""
@@ -126,17 +115,13 @@ def send_notes(port, pitches: np.ndarray, waits: np.ndarray, sent_s: np.ndarray,
                done: threading.Event) -> None:
     """The performer: note on, HOLD_S later note off (velocity 0), then the next wait (s);
     ``sent_s[i]`` = perf_counter() just before note i's send."""
-    import mido
-
     try:
         for i, (note, wait_s) in enumerate(zip(pitches, waits, strict=True)):
             time.sleep(max(wait_s - HOLD_S, 0.0))
-            on = mido.Message("note_on", note=int(note), velocity=100)
-            off = mido.Message("note_on", note=int(note), velocity=0)
             sent_s[i] = time.perf_counter()
-            port.send(on)
+            port.note_on(note, 100)
             time.sleep(HOLD_S)
-            port.send(off)
+            port.note_on(note, 0)
     finally:
         done.set()
 
@@ -156,12 +141,16 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
              playback_frames: int | None, say: Callable[[str], None] = print) -> dict:
     """One row on the running (default) JACK server: send the notes, measure each one's way
     to the hook; latencies in ms, fixed delays in samples and ms."""
-    import mido
-
     from synthlearn.audio.engine import Engine
-    from synthlearn.live import LiveWindow, display_available, run_main_thread, stop_and_measure
     from synthlearn.midi import inputs
     from synthlearn.midi.inputs import VIRTUAL_NAME, MidiPorts
+    from synthlearn.midi.ports import JackOutput
+    from synthlearn.runtime.play import (
+        LiveWindow,
+        display_available,
+        run_main_thread,
+        stop_and_measure,
+    )
 
     if window and not display_available():
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -184,11 +173,10 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
                           say=say).start()
         if not ports.available:
             raise NoJackMidi("no JACK MIDI here (python-rtmidi could not open a JACK port)")
-        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK", load=True)
-        target = [p for p in backend.get_output_names() if p.rsplit(":", 1)[-1] == VIRTUAL_NAME]
-        if len(target) != 1:
-            raise NoJackMidi(f"expected one '{VIRTUAL_NAME}' JACK MIDI input, got {target}")
-        out = backend.open_output(target[0])  # rtmidi creates and connects its own port
+        try:
+            out = JackOutput(VIRTUAL_NAME, client="synthlearn-bench-sender")
+        except OSError as exc:
+            raise NoJackMidi(str(exc)) from None
         if window:
             win = LiveWindow(engine, size=SIZE, fps=FPS, title="synthlearn: bench",
                              video_source=None)
@@ -243,6 +231,7 @@ def measure(blocks: Sequence[int], cases: Sequence[tuple[bool, bool]], *, notes:
     ``notes`` notes at about ``rate_per_s`` a second. ``{"skipped": reason}`` without jackd or
     JACK MIDI."""
     from synthlearn.errors import AudioUnavailable
+    from synthlearn.midi.ports import jack_midi_missing
 
     reason = jackd_missing(jackd) or jack_midi_missing()
     if reason is not None:

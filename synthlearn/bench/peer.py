@@ -28,22 +28,15 @@ def _notes(voices: int) -> list[int]:
 
 
 def _midi(path: Path, notes: list[int], seconds: float) -> Path:
-    import mido
+    from synthlearn.midi.files import write_midi
 
-    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
-    track = mido.MidiTrack()
-    mid.tracks.append(track)
-    for n in notes:
-        track.append(mido.Message("note_on", note=n, velocity=VELOCITY, time=0))
-    for i, n in enumerate(notes):
-        track.append(mido.Message("note_off", note=n, time=round(960 * seconds) if i == 0 else 0))
-    mid.save(path)
-    return path
+    return write_midi(path, [(0.0, n, VELOCITY) for n in notes]
+                      + [(seconds, n, 0) for n in notes])
 
 
 def synthlearn_cpu_s(midi: Path, out: Path, seconds: float) -> float:
     """Process CPU seconds of ``render`` for ``seconds`` of ``midi`` on the additive piece."""
-    from synthlearn.render import RenderOptions, render
+    from synthlearn.runtime.render import RenderOptions, render
 
     options = RenderOptions(piece="additive", duration_s=seconds, sr=SR, block=BLOCK,
                             video=False)
@@ -55,8 +48,8 @@ def synthlearn_cpu_s(midi: Path, out: Path, seconds: float) -> float:
 def _scsynth_partials(voices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The additive piece's partials for ``voices`` notes: Hz, sustained amplitude, pan."""
     from synthlearn.audio.voices import partial_pans
+    from synthlearn.dsp.voicing import midi_hz, velocity_amp
     from synthlearn.pieces.additive import Additive, harmonic_amps
-    from synthlearn.voicing import midi_hz, velocity_amp
 
     pool_voices = Additive().voices
     freqs = np.array([midi_hz(n) * k for n in _notes(voices) for k in range(1, PARTIALS + 1)])

@@ -1,7 +1,8 @@
 """Real time on JACK's dummy driver: late blocks and callback jitter, with and without the window.
 
 Each row plays a busy ldd score live on a JACK server of the bench's own (``jackd -R -P 80 -d
-dummy``, one per period, named after this process so a server the user runs is never touched)
+dummy``, one per period, named ``synthlearn-bench-PERIOD`` so a server the user runs is never
+touched)
 and measures the audio thread's clock: blocks, late blocks ("late" = a callback interval over
 two blocks), and the interval's p50 / p99 / max and standard deviation in ms. With the window
 (1280x720 at 60 fps, ldd's scene over the test video pattern; SDL's dummy driver when there is
@@ -67,11 +68,8 @@ WATCHDOG_S = 2.0  # no callback for this long: the server died; the row ends ear
 def busy_score(folder: Path, part: int, seconds: float) -> Path:
     """Write ``part{part}.toml`` + ``.mid`` into ``folder``: ldd kept busy in ``part`` (3 or 4)
     for ``seconds``; returns the score's path."""
-    import mido
+    from synthlearn.midi.files import write_midi
 
-    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
-    track = mido.MidiTrack()
-    mid.tracks.append(track)
     timeline = []
     t = 0.1
     while t < seconds:
@@ -83,15 +81,9 @@ def busy_score(folder: Path, part: int, seconds: float) -> Path:
             notes = [(40 + int(t) % 5, 0.0), (47 + int(t) % 5, 0.01), (64 + int(t) % 7, 0.3)]
             dur, gap = 2.2, 2.5
         for n, dt in notes:
-            timeline += [(t + dt, mido.Message("note_on", note=n, velocity=80)),
-                         (t + dt + dur, mido.Message("note_on", note=n, velocity=0))]
+            timeline += [(t + dt, n, 80), (t + dt + dur, n, 0)]
         t += gap
-    now = 0
-    for when, msg in sorted(timeline, key=lambda x: x[0]):
-        tick = round(when * 960)
-        track.append(msg.copy(time=tick - now))
-        now = tick
-    mid.save(folder / f"part{part}.mid")
+    write_midi(folder / f"part{part}.mid", timeline)
     score = folder / f"part{part}.toml"
     score.write_text(f'piece = "ldd"\nseed = 3\nmidi = "part{part}.mid"\n'
                      f'[[at]]\ntime = 0.0\ndo = "part {part}"\n')
@@ -134,7 +126,9 @@ def bench_jackd(period: int, *, sr: int = SR, jackd: str = "jackd") -> Iterator[
     """
     from synthlearn.audio.jackd import start_jackd
 
-    name = f"synthlearn-bench-{os.getpid()}-{period}"
+    # The same name every run: JACK keeps a slot per server name until a server of that name
+    # starts again, so names new each run would use JACK's few slots up after a crash.
+    name = f"synthlearn-bench-{period}"
     found = shutil.which(jackd)
     path = os.environ.get("PATH", "")
     if found is not None and os.sep in jackd:
@@ -179,15 +173,15 @@ def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print)
     """Play ``score`` on the running (default) JACK server for ``seconds`` of audio time, with
     or without the window; the row's figures (intervals in ms, frame times in ms)."""
     from synthlearn.audio.engine import Engine
-    from synthlearn.live import (
+    from synthlearn.commands.score import read_score, schedule
+    from synthlearn.pieces import piece_class
+    from synthlearn.runtime.play import (
         LiveWindow,
         Watchdog,
         display_available,
         run_main_thread,
         stop_and_measure,
     )
-    from synthlearn.pieces import piece_class
-    from synthlearn.score import read_score, schedule
 
     if window and not display_available():
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")

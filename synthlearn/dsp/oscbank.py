@@ -1,6 +1,6 @@
 """A bank of sine partials rendered by one numba kernel per block. Pure (numpy + numba).
 
-Every block the voice kernel (``synthlearn.voicing``) gives each partial a target frequency (Hz)
+Every block the voice kernel (``synthlearn.dsp.voicing``) gives each partial a target frequency (Hz)
 and amplitude. Here both reach the oscillator through a one-pole smoother per sample, exactly
 the recursion of pyo's ``Port`` (``y += (x - y) * c`` with ``c = 1 / ((smooth_s + 0.00025) * sr)``),
 so the two voice paths sound the same; each partial is panned with constant power and the bank

@@ -35,3 +35,27 @@ def read_midi(path: str | Path, sr: int) -> tuple[list[events.Event], float]:
         elif msg.type == "control_change":
             out.append(events.control(t, msg.control, msg.value, msg.channel))
     return out, now_s
+
+
+TICKS_PER_BEAT = 480  # at 120 bpm: 960 ticks a second
+
+
+def write_midi(path: str | Path, notes, *, track_name: str | None = None) -> Path:
+    """Write ``notes`` — (time_s, note, velocity) with velocity 0 a note-off, in any order — as
+    a one-track MIDI file at 120 bpm; returns the path. For scores, benchmarks and tests."""
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    if track_name:
+        track.append(mido.MetaMessage("track_name", name=track_name, time=0))
+    now = 0
+    ticks_per_s = 2 * TICKS_PER_BEAT
+    for time_s, note, velocity in sorted(notes, key=lambda n: n[0]):
+        tick = round(time_s * ticks_per_s)
+        track.append(mido.Message("note_on", note=int(note), velocity=int(velocity),
+                                  time=tick - now))
+        now = tick
+    mid.save(str(path))
+    return Path(path)

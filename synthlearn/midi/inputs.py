@@ -159,7 +159,7 @@ class MidiPorts:
         """Unplug, drain, delete (see the module docstring)."""
         names = [i.full_name for i in inputs if i.full_name]
         if names:
-            from synthlearn import jacklib
+            from synthlearn.audio import jacklib
             from synthlearn.errors import AudioUnavailable
 
             try:

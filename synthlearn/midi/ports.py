@@ -1,4 +1,5 @@
-"""MIDI ports through mido + python-rtmidi (listing now; live input with the live shell)."""
+"""MIDI ports through mido + python-rtmidi: listing them, and a JACK MIDI output that sends
+to a named input (the benchmark's performer, playing into perform's virtual port)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,35 @@ def list_inputs() -> tuple[list[str], str | None]:
     if not names:
         return [], "the MIDI system lists no input ports"
     return list(names), None
+
+
+def jack_midi_missing() -> str | None:
+    """Why python-rtmidi cannot make JACK MIDI ports here, or None."""
+    try:
+        import rtmidi
+    except ImportError as exc:
+        return f"python-rtmidi is not installed ({exc})"
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        return "python-rtmidi was built without JACK MIDI"
+    return None
+
+
+class JackOutput:
+    """A JACK MIDI output connected to the one input port whose name ends in ``:{port}``."""
+
+    def __init__(self, port: str, client: str = "synthlearn-sender"):
+        import rtmidi
+
+        self._rt = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=client)
+        targets = [i for i, name in enumerate(self._rt.get_ports())
+                   if name.rsplit(":", 1)[-1] == port]
+        if len(targets) != 1:
+            self._rt.delete()
+            raise OSError(f"expected one JACK MIDI input named '{port}', found {len(targets)}")
+        self._rt.open_port(targets[0], name="out")
+
+    def note_on(self, note: int, velocity: int, channel: int = 0) -> None:
+        self._rt.send_message([0x90 | channel, int(note), int(velocity)])
+
+    def close(self) -> None:
+        self._rt.delete()

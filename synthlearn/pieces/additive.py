@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthlearn.console import Param, Spec
+from synthlearn.commands.language import Param, Spec
+from synthlearn.dsp.voicing import P_ATTACK_S, P_SUSTAIN
 from synthlearn.events import CC_SUSTAIN, Event, Kind
 from synthlearn.pieces.base import Piece
-from synthlearn.voicing import P_ATTACK_S, P_SUSTAIN
 
 
 def harmonic_amps(partials: int, brightness: float) -> np.ndarray:

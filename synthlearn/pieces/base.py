@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthlearn import console
+from synthlearn.commands import language as console
 from synthlearn.events import Event
 
 
@@ -73,7 +73,7 @@ class Piece:
     def scene(self, engine, width: int, height: int, fps: float, source=None):
         """What the piece looks like: an object whose ``draw()`` returns an (H, W, 3) uint8
         frame of the state now (read between blocks or from the window thread)."""
-        from synthlearn.visuals.partials import PartialsScene
+        from synthlearn.visuals.scenes.partials import PartialsScene
 
         return PartialsScene(width, height, fps=fps, pools=engine.pools)
 

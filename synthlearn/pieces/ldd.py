@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthlearn import mappings
-from synthlearn.console import Param, Spec
+from synthlearn.commands.language import Param, Spec
+from synthlearn.dsp.voicing import P_ATTACK_S, P_SUSTAIN, VI_NOTE, set_overtone_detune
 from synthlearn.events import CC_SOFT, CC_SUSTAIN, Event, Kind
 from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
+from synthlearn.mappings import detune as mappings
 from synthlearn.pieces.base import Piece
 from synthlearn.snapshot import Snapshot
-from synthlearn.voicing import P_ATTACK_S, P_SUSTAIN, VI_NOTE, set_overtone_detune
 
 PARTS = (1, 2, 3, 4)
 CUBIC_PARTS = (1, 4)
@@ -52,7 +52,7 @@ CUTOFF_LOW_HZ, CUTOFF_HIGH_HZ, CUTOFF_WANDER_HZ = 1000.0, 3000.0, 1.0
 SOFT_PEDAL_DOWN = 64
 VOICE_GAIN = 1.0  # 16 voices into the limiter; the demo peaks near -6 dBFS
 
-# What the window and the renderer read (see synthlearn.visuals.ldd_scene), besides both
+# What the window and the renderer read (see synthlearn.visuals.scenes.ldd), besides both
 # learners' state (cubic_theta, knot_phase, ...: Learner.state_layout).
 SNAPSHOT_LAYOUT = dict(
     time_s=1, part=1, faithful=1, signal=1, gain=1, grad=4, loss=1, bubbles_added=1,
@@ -92,6 +92,7 @@ class Ldd(Piece):
         self.snapshot = Snapshot(**SNAPSHOT_LAYOUT, **learners)
         self._learned = (*LEARNED_SETTINGS, *learners)
         self.pool = None
+        self._lowpass = None
         self._held = np.zeros(128, np.bool_)
         self._onset_smp = np.zeros(128, np.int64)
         self._in_chord = np.zeros(128, np.bool_)
@@ -109,7 +110,7 @@ class Ldd(Piece):
 
     # -- set-up ---------------------------------------------------------------------------
     def build(self, engine):
-        import pyo
+        from synthlearn.audio.filters import WanderingLowpass
 
         self._sr = engine.sr
         self._block = engine.block
@@ -119,11 +120,11 @@ class Ldd(Piece):
             sustain=self._sustain(), release_s=RELEASE_S, gain=VOICE_GAIN,
         )
         self.pool.bank.partial_amp[:] = 1.0 / PARTIALS  # five sines at equal amplitude
-        self._cutoff = pyo.Randi(min=CUTOFF_LOW_HZ, max=CUTOFF_HIGH_HZ, freq=CUTOFF_WANDER_HZ)
-        self._lowpass = pyo.ButLP(self.pool.output, freq=self._cutoff)
+        self._lowpass = WanderingLowpass(self.pool.output, low_hz=CUTOFF_LOW_HZ,
+                                         high_hz=CUTOFF_HIGH_HZ, wander_hz=CUTOFF_WANDER_HZ)
         self.detune_ratio = mappings.detune(self.signal, self.learner, self.gain)  # if resumed
         self._publish()
-        return self._lowpass
+        return self._lowpass.output
 
     @classmethod
     def warm_kernels(cls) -> None:
@@ -374,18 +375,20 @@ class Ldd(Piece):
             "detune_cents": mappings.ratio_to_cents(self.detune_ratio),
             "steps": float(learner.steps_),
             "voices": float(self.pool.bank.active),
-            "cutoff_hz": float(self._cutoff.get()),
+            "cutoff_hz": self._lowpass.cutoff_hz,
         }
 
     def scene(self, engine, width: int, height: int, fps: float, source=None):
-        from synthlearn.visuals.ldd_scene import LddScene
+        from synthlearn.visuals.scenes.ldd import LddScene
 
         return SnapshotView(self.snapshot, LddScene(width, height, fps, seed=self.seed,
                                                     source=source))
 
     def release(self) -> None:
         self.pool = None
-        self._cutoff = self._lowpass = None
+        if self._lowpass is not None:
+            self._lowpass.release()
+        self._lowpass = None
 
 
 class SnapshotView:

@@ -1,4 +1,4 @@
-"""Draws the window's console line (see synthlearn.console_line) along the bottom edge.
+"""Draws the window's console line (see synthlearn.commands.window_line) along the bottom edge.
 
 A dark strip with one line of text over the picture, on the screen surface only: the scene's
 frame is never touched. Nothing is drawn while the line has nothing to show; the rendered text

@@ -1,0 +1,266 @@
+"""A live performance: engine + inputs + console + window + recorder, in one process.
+
+Threads: pyo's audio thread runs the block hook; rtmidi's threads, the console thread and the
+OSC thread only push stamped events onto the engine's lock-free queue (short Python, then back
+to waiting); the autosave thread writes what was learned; the recorder's thread writes the WAV.
+The main thread runs the window (or just waits) and switches pieces (``piece NAME``): building a
+pyo graph and a scene belongs there, never in the audio thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from pathlib import Path
+
+from synthlearn.commands.console import Console, live_language
+from synthlearn.errors import UserError
+from synthlearn.pieces import PIECES, piece_class
+
+
+def open_session(piece_name: str | None, *, seed: int, faithful: bool,
+                 resume: str | Path | None, session_dir: str | Path | None):
+    """(piece, Session, history): a fresh piece and a new folder, or the resumed ones."""
+    from synthlearn.runtime.sessions import Session, new_folder
+
+    if resume is not None:
+        session = Session(resume)
+        meta, history = session.load()
+        saved = meta["piece"]
+        if piece_name is not None and piece_name != saved:
+            raise UserError(f"{session.session_path}: was playing {saved!r}, not "
+                            f"{piece_name!r}; leave the piece out to resume it")
+        piece = restored_piece(session, saved, seed=meta["seed"], faithful=faithful)
+        return piece, session, history
+    name = piece_name or "ldd"
+    cls = piece_class(name)
+    if session_dir is not None:
+        session = Session(session_dir)
+        if session.exists():
+            raise UserError(f"{session_dir}: already holds a session; continue it with "
+                            f"--resume {session_dir}, or choose another --session")
+    else:
+        session = Session(new_folder(name))
+    return cls(seed=seed, faithful=faithful), session, []
+
+
+def restored_piece(session, name: str, *, seed: int, faithful: bool):
+    """Piece ``name``, with what it learned in ``session`` if it played there before."""
+    piece = piece_class(name)(seed=seed, faithful=faithful)
+    state = session.load_state(name)
+    if state is not None:
+        try:
+            piece.restore(state)
+        except (KeyError, ValueError, IndexError, TypeError) as exc:
+            raise UserError(f"{session.state_path(name)}: cannot restore {name} ({exc!s}); "
+                            "expected a state saved by this version") from None
+    return piece
+
+
+class Performance:
+    """One live performance; :func:`perform` runs it. Owns the engine, inputs, console,
+    autosave, OSC and window, and switches pieces in the main thread."""
+
+    def __init__(self, piece, session, history, *, engine, faithful: bool, midi_ports: str | None,
+                 window: bool, console_in: bool, size, fps: float, video_source, osc_in,
+                 osc_out, say):
+        self.piece, self.session, self.engine, self.faithful, self.say = (
+            piece, session, engine, faithful, say)
+        self.midi_ports, self.window, self.console_in = midi_ports, window, console_in
+        self.size, self.fps, self.video_source = size, fps, video_source
+        self.osc_in_at, self.osc_out_at = osc_in, osc_out
+        self.stop = threading.Event()
+        self.ports = self.win = self.saver = self.osc_listener = self.osc_sender = None
+        self.on_key = self.bar = None
+        self.watchdog = None
+        self.switches = 0
+        self._asked: collections.deque[str] = collections.deque()  # piece names, to the main
+        self.console = Console(live_language(type(piece)), engine.push, engine.now_smp,
+                               stop=self.stop, say=say, history=history, on_piece=self.ask)
+
+    # -- set-up (main thread, before audio starts) --------------------------------------------
+    def open(self, scheduled, record) -> None:
+        from synthlearn.runtime.sessions import Autosaver
+
+        engine, say = self.engine, self.say
+        engine.boot()
+        for name in PIECES:  # compile every piece's kernels now: a switch compiles nothing
+            piece_class(name).warm_kernels()
+        engine.play(self.piece, scheduled)
+        if record is not None:
+            engine.record(record)
+        self.saver = Autosaver(self.session, self.piece, history=self.console.history,
+                               now_s=lambda: engine.time_s, say=say).start()
+        if self.midi_ports is not None:
+            from synthlearn.midi.inputs import MidiPorts
+
+            self.ports = MidiPorts(engine.push, engine.now_smp, which=self.midi_ports,
+                                   api="UNIX_JACK" if engine.backend == "jack" else None,
+                                   say=say).start()
+        if self.console_in:
+            self.console.start()
+        self._open_osc()
+        if self.window:
+            self._open_window()
+
+    def _open_osc(self) -> None:
+        from synthlearn.commands.osc import OscIn, OscOut
+
+        if self.osc_in_at is not None:
+            host, port = self.osc_in_at
+            self.osc_listener = OscIn(self.console.handle, host=host, port=port,
+                                      say=self.say).start()
+            self.say("osc: listening on {}:{} (/synthlearn/do \"LINE\", "
+                     "/synthlearn/COMMAND ARGS)".format(*self.osc_listener.address))
+        if self.osc_out_at is not None:
+            host, port = self.osc_out_at
+            # Reads whichever piece plays now: a switch needs no new sender.
+            self.osc_sender = OscOut(lambda: self.piece.outputs(), host=host, port=port).start()
+            self.say(f"osc: sending /synthlearn/... to {host}:{port}")
+
+    def _open_window(self) -> None:
+        from synthlearn.commands.window_line import ConsoleLine, WindowKeys
+        from synthlearn.midi.keyboard import KeyboardPiano
+        from synthlearn.runtime.play import LiveWindow
+        from synthlearn.visuals.console_bar import ConsoleBar
+
+        self.win = LiveWindow(self.engine, size=self.size, fps=self.fps,
+                              title=f"synthlearn: {self.piece.name}",
+                              video_source=self.video_source)
+        line = ConsoleLine(self.console.complete, self.console.handle, self.console.history)
+        self.on_key = WindowKeys(KeyboardPiano(), line, self.engine.push, self.engine.now_smp)
+        self.bar = ConsoleBar(line, *self.size)
+
+    # -- piece switching -------------------------------------------------------------------
+    def ask(self, name: str) -> str | None:
+        """``piece NAME`` from any thread: checked here, carried out by the main thread."""
+        try:
+            piece_class(name)
+        except UserError as exc:
+            return f"? {exc}"
+        if name == self.piece.name and not self._asked:
+            return f"{name} is playing"
+        self._asked.append(name)
+        return None
+
+    def switch_if_asked(self) -> None:
+        """Main thread: carry out the last piece switch asked for, if any."""
+        if not self._asked:
+            return
+        name = self._asked.pop()
+        self._asked.clear()  # several asks before the main thread looked: the last one wins
+        if name == self.piece.name:
+            return
+        self.saver.save_now()  # the old piece's learning, saved before it goes
+        t0 = time.perf_counter()
+        try:
+            piece = restored_piece(self.session, name, seed=self.piece.seed,
+                                   faithful=self.faithful)
+            self.engine.switch(piece)
+        except Exception as exc:  # a damaged state file, a graph that failed: play on
+            self.say(f"? piece {name}: {exc}; {self.piece.name} plays on")
+            return
+        self.piece = piece
+        self.console.language = live_language(type(piece))
+        self.saver.switch(piece)
+        if self.win is not None:
+            self.win.switch(piece)
+        self.switches += 1
+        self.say(f"playing {name} (switched in {1e3 * (time.perf_counter() - t0):.0f} ms)")
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, duration_s: float | None) -> dict:
+        from synthlearn.runtime.play import Watchdog, run_main_thread, stop_and_measure
+
+        engine = self.engine
+        self.watchdog = Watchdog(engine, self.say)
+
+        def until() -> bool:
+            if self.watchdog():
+                return True  # close() then finishes the recording and the autosave
+            self.switch_if_asked()
+            return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
+
+        self.say(f"session {self.session.folder} (autosaved; continue it with --resume "
+                 f"{self.session.folder})")
+        engine.start()
+        self.say(f"performing {self.piece.name} on {engine.backend}, block {engine.block}"
+                 + (f", recording to {engine.recorder.path}" if engine.recorder else "")
+                 + " (Ctrl-C or 'quit' ends"
+                 + ("; in the window the keys play and Return opens the console line)"
+                    if self.win else ")"))
+        try:
+            run_main_thread(until, self.win, self.on_key, self.bar)
+        except KeyboardInterrupt:
+            self.say("stopped")
+        return stop_and_measure(engine, self.win)
+
+    def close(self) -> None:
+        self.stop.set()
+        for closing in (self.ports, self.osc_listener, self.osc_sender):
+            if closing is not None:
+                closing.close()
+        if self.win is not None:
+            self.win.close()
+        if self.saver is not None:
+            self.saver.close()  # the last save, with the audio stopped
+        self.engine.close()  # also finishes the recording
+
+
+def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "all",
+            block: int = 256, sr: int = 48000, record: str | Path | None = None,
+            duration_s: float | None = None, window: bool = True, console_in: bool = True,
+            seed: int = 0, faithful: bool = False, size=(1280, 720), fps: float = 60.0,
+            video_source: str | None = None, session_dir: str | Path | None = None,
+            resume: str | Path | None = None, osc_in: str | None = None,
+            osc_out: str | None = None, voices: str = "numba", say=print) -> dict:
+    """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
+    or the window closing; what it learns is autosaved to the session folder."""
+    from synthlearn.audio.engine import Engine
+    from synthlearn.commands.osc import parse_address
+    from synthlearn.midi.files import read_midi
+    from synthlearn.runtime.play import display_available
+
+    scheduled, ports = [], None  # ports: which MIDI inputs to open, if any
+    if midi.lower().endswith((".mid", ".midi")):
+        scheduled, _ = read_midi(midi, sr)  # played as if performed live
+    elif midi not in ("keyboard", "none"):
+        ports = midi
+    osc_in_at = parse_address(osc_in, what="--osc-in") if osc_in else None
+    osc_out_at = parse_address(osc_out, what="--osc-out") if osc_out else None
+    if session_dir is not None and resume is not None:
+        raise UserError("--session starts a new session and --resume continues one; give one")
+    piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
+                                           resume=resume, session_dir=session_dir)
+    # A resumed session's seed; the running server's rate and period, if they differ.
+    engine = Engine(audio, sr=sr, block=block, seed=piece.seed, voices=voices)
+    if engine.format_note:
+        say(engine.format_note)
+    if scheduled and engine.sr != sr:  # stamped again at the rate the server runs
+        scheduled, _ = read_midi(midi, engine.sr)
+    if not engine.realtime:
+        raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
+                        "'synthlearn render' plays scores offline")
+    if window and not display_available():
+        say("no display here: performing without a window")
+        window = False
+    if not window and midi == "keyboard":
+        say("the computer keyboard plays in the window, and there is none: notes come only "
+            "from the console and OSC (try --midi all)")
+    show = Performance(piece, session, history, engine=engine, faithful=faithful, midi_ports=ports,
+                       window=window, console_in=console_in, size=size, fps=fps,
+                       video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
+                       say=say)
+    try:
+        show.open(scheduled, record)
+        figures = show.run(duration_s)
+    finally:
+        show.close()
+    recorded_s = engine.recorder.seconds if engine.recorder is not None else None
+    return {"backend": engine.backend, **figures, "recorded_s": recorded_s,
+            "midi_received": show.ports.received if show.ports else 0,
+            "midi_scheduled": len(scheduled), "commands": list(show.console.history),
+            "session": str(session.folder), "saves": show.saver.saves,
+            "piece": show.piece.name, "switches": show.switches,
+            "audio_lost": show.watchdog.lost if show.watchdog else None}

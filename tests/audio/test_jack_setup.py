@@ -1,0 +1,120 @@
+"""perform on any JACK setup: the server's period and rate are used whatever was asked, the
+recording's header matches its data, and a JACK server killed mid-show ends the performance
+by itself with its recording and autosave complete."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from helpers import own_jackd, peak_hz
+
+from synthlearn.audio import backends
+from synthlearn.audio.engine import server_format
+from synthlearn.audio.wavfile import read_wav
+from synthlearn.errors import UserError
+
+pytestmark = pytest.mark.jack
+
+
+def _a440(path, seconds):
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    track.append(mido.Message("note_on", note=69, velocity=100, time=96))
+    track.append(mido.Message("note_on", note=69, velocity=0, time=round(960 * seconds)))
+    mid.save(path)
+    return path
+
+
+@pytest.mark.parametrize("sr, period", [(48000, 1024), (48000, 64), (44100, 256)])
+def test_perform_plays_at_the_servers_period_and_rate(sr, period, tmp_path, capsys):
+    from synthlearn.cli import main
+
+    wav = tmp_path / "a440.wav"
+    with own_jackd(sr=sr, period=period):
+        assert backends.jack_format() == backends.ServerFormat(sr, period)
+        # perform's defaults: block 256 at 48 kHz, whatever the server runs.
+        code = main(["perform", "additive", "--audio", "jack", "--midi",
+                     str(_a440(tmp_path / "a.mid", 2.0)), "--record", str(wav), "--duration",
+                     "2.5", "--no-window", "--no-console", "--session", str(tmp_path / "s")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    if (sr, period) != (48000, 256):  # one line says what the server runs and what is used
+        assert f"JACK runs at {sr} Hz with a period of {period} frames: playing at" in err
+    assert f"performing additive on jack, block {period}" in err
+    blocks = int(out.split(": ")[1].split(" blocks")[0])
+    late = int(out.split(" blocks, ")[1].split(" late")[0])
+    assert late <= 0.02 * blocks, out
+    got_sr, audio = read_wav(wav)
+    assert got_sr == sr  # the header says the rate its data was made at
+    assert audio.shape[0] >= 2.4 * sr
+    hz, amp = peak_hz(audio[round(0.5 * sr):round(2.0 * sr), 0], sr, 440.0, width_hz=30.0)
+    assert abs(hz - 440.0) < 1.0 and amp > 0.01  # garbled audio played A440 at 393-448 Hz
+
+
+def test_server_format_decides_once_and_says_why():
+    assert server_format("manual", 48000, 64, None) == (48000, 64, None)
+    fmt = backends.ServerFormat(48000, 256)
+    assert server_format("jack", 48000, 256, fmt) == (48000, 256, None)
+    sr, block, note = server_format("jack", 44100, 64, backends.ServerFormat(96000, 128))
+    assert (sr, block) == (96000, 128)
+    assert note == ("JACK runs at 96000 Hz with a period of 128 frames: playing at 96000 Hz "
+                    "(asked 44100), block 128 (asked 64)")
+    sr, block, note = server_format("portaudio", 48000, 256, backends.ServerFormat(44100))
+    assert (sr, block) == (44100, 256) and note.startswith("the audio device runs at 44100 Hz")
+    with pytest.raises(UserError, match="period of 8 frames"):
+        server_format("jack", 48000, 256, backends.ServerFormat(48000, 8))
+    with pytest.raises(UserError, match="runs at 4000 Hz"):
+        server_format("jack", 48000, 256, backends.ServerFormat(4000, 256))
+
+
+def test_killing_jackd_ends_perform_with_its_recording_and_autosave_complete(tmp_path):
+    from synthlearn.runtime.sessions import Session
+
+    wav, folder = tmp_path / "k.wav", tmp_path / "session"
+    with own_jackd() as server:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
+             str(_a440(tmp_path / "a.mid", 60.0)), "--record", str(wav), "--no-window",
+             "--no-console", "--session", str(folder)],
+            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        try:
+            line = ""
+            while "performing" not in line:
+                line = child.stderr.readline()
+                assert line, "perform ended before it started"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and (not wav.exists() or
+                                                   wav.stat().st_size < 2 * 48000 * 6):
+                time.sleep(0.05)  # waiting on another process's real-time clock
+            server.proc.send_signal(signal.SIGKILL)
+            killed = time.monotonic()
+            out, err = child.communicate(timeout=30)
+            ended_s = time.monotonic() - killed
+        finally:
+            if child.poll() is None:
+                child.kill()
+    assert child.returncode != 0 and ended_s < 5.0, (child.returncode, ended_s, err)
+    said = [x for x in err.splitlines() if x.startswith("no audio for")]
+    assert len(said) == 1 and "server stopped or the audio device was lost" in said[0]
+    assert "Traceback" not in err and "Pyo error" not in err
+    sr, audio = read_wav(wav)  # complete: the header counts every frame the file holds
+    assert wav.stat().st_size == 44 + audio.shape[0] * 6
+    assert audio.shape[0] >= 2 * sr and np.sqrt(np.mean(audio[sr:2 * sr] ** 2)) > 1e-3
+    meta, _ = Session(folder).load()  # the autosave's last write finished too
+    assert meta["piece"] == "ldd" and Session(folder).load_state("ldd") is not None
+
+
+def test_devices_says_what_the_jack_server_runs(capsys):
+    from synthlearn.cli import main
+
+    with own_jackd(sr=44100, period=512):
+        assert main(["devices"]) == 0
+    assert "jack: a server is running (44100 Hz, period 512 frames" in capsys.readouterr().out

@@ -1,0 +1,94 @@
+import numpy as np
+
+from synthlearn.dsp import voicing as V
+from synthlearn.dsp.voicing import VoiceBank
+
+BLOCK_S = 64 / 48000
+
+
+def bank(**kw):
+    b = VoiceBank(4, 3, block_s=BLOCK_S, max_hz=21600.0, **kw)
+    b.warm()
+    return b
+
+
+def run(b, seconds):
+    for _ in range(round(seconds / BLOCK_S)):
+        b.update()
+
+
+def test_note_sounds_harmonics_at_equal_temperament():
+    b = bank(sustain=1.0)
+    v = b.note_on(69, 127)
+    run(b, 0.1)
+    np.testing.assert_allclose(b.freq_out[v * 3:(v + 1) * 3], [440, 880, 1320], rtol=1e-6)
+    np.testing.assert_allclose(b.amp_out[v * 3:(v + 1) * 3], 1 / 3, rtol=1e-6)
+
+
+def test_velocity_follows_dls_curve():
+    assert V.velocity_amp(127) == 1.0
+    assert np.isclose(20 * np.log10(V.velocity_amp(64)), 40 * np.log10(64 / 127))
+
+
+def test_release_reaches_minus_60_db_in_release_time():
+    b = bank(sustain=1.0, release_s=0.5)
+    v = b.note_on(60, 127)
+    run(b, 0.05)
+    b.note_off(60)
+    run(b, 0.5)
+    level = b.vf[v, V.VF_LEVEL]
+    assert 10 ** (-61 / 20) < level < 10 ** (-59 / 20)
+    run(b, 0.2)
+    assert b.vi[v, V.VI_STAGE] == V.IDLE and b.active == 0
+
+
+def test_sustain_pedal_holds_released_notes():
+    b = bank(sustain=1.0)
+    b.pedal(True)
+    v = b.note_on(60, 100)
+    b.note_off(60)
+    run(b, 0.3)
+    assert b.vi[v, V.VI_STAGE] == V.DECAY
+    b.pedal(False)
+    b.update()
+    assert b.vi[v, V.VI_STAGE] == V.RELEASE
+
+
+def test_stealing_fades_the_oldest_then_starts_the_new_note():
+    b = bank(sustain=1.0)
+    for n in (60, 62, 64, 65):
+        b.note_on(n, 100)
+    run(b, 0.05)
+    v = b.note_on(67, 100)  # fifth note, four voices
+    assert v == 0 and b.vi[0, V.VI_STAGE] == V.STEAL
+    levels = []
+    for _ in range(6):
+        b.update()
+        levels.append(b.vf[0, V.VF_LEVEL])
+    assert b.vi[0, V.VI_NOTE] == 67 and b.vi[0, V.VI_STAGE] == V.ATTACK
+    assert min(levels) == 0.0  # it went through silence, no jump in pitch while sounding
+    b.note_off(60)  # the stolen note's own note-off must not release the new owner
+    assert b.vi[0, V.VI_STAGE] == V.ATTACK
+
+
+def test_learner_nan_and_aliasing_partials_are_silenced():
+    b = bank(sustain=1.0)
+    v = b.note_on(100, 127)  # 2637 Hz: partial 3 = 7.9 kHz, fine
+    b.detune[v, 1] = np.nan
+    b.ratio[v, 2] = 10.0  # 26 kHz: above the top frequency
+    run(b, 0.05)
+    amps = b.amp_out[v * 3:(v + 1) * 3]
+    assert amps[0] > 0 and amps[1] == 0 and amps[2] == 0
+    assert np.all(np.isfinite(b.freq_out))
+
+
+def test_glide_smooths_detune_changes():
+    b = bank(sustain=1.0, glide_s=0.01)
+    v = b.note_on(69, 127)
+    run(b, 0.05)
+    b.detune[v, 1] = 2 ** (50 / 1200)  # +50 cents
+    b.update()
+    first = b.freq_out[v * 3 + 1]
+    assert 880 < first < 880 * 2 ** (50 / 1200) * 0.999  # one block: part of the way
+    run(b, 0.1)
+    np.testing.assert_allclose(b.freq_out[v * 3 + 1], 880 * 2 ** (50 / 1200), rtol=1e-5)

@@ -1,0 +1,77 @@
+"""Helpers the tests share: a manual-server run, spectral peaks, a JACK server of their own."""
+
+import contextlib
+import itertools
+
+import numpy as np
+import pytest
+
+SR = 48000
+JACK_PERIOD = 256  # the jack_server fixture's period: blocks of 256 in the JACK tests
+
+
+def run_engine(piece, events, seconds, *, block=64, sr=SR, commands=(), voices="numba"):
+    """Run ``piece`` on a manual engine; return (float32 frames (n, 2), engine facts)."""
+    from synthlearn.audio.engine import Engine
+
+    engine = Engine("manual", sr=sr, block=block, voices=voices)
+    n_blocks = round(seconds * sr / block)
+    out = np.zeros((n_blocks * block, 2), np.float32)
+    try:
+        engine.play(piece, list(events))
+        for b in range(n_blocks):
+            engine.process(out[b * block:(b + 1) * block])
+        facts = {"latency": engine.latency_samples, "costs": engine.block_costs_s(),
+                 "block_index": engine.block_index}
+    finally:
+        facts_leaked = engine.close()
+    facts["leaked"] = facts_leaked
+    return out, facts
+
+
+def peak_hz(x, sr, near_hz, width_hz=20.0):
+    """Frequency (Hz) and amplitude of the strongest FFT peak near ``near_hz``.
+
+    Hann window, parabolic interpolation on log magnitude; amplitude corrected for the window.
+    """
+    n = len(x)
+    w = np.hanning(n)
+    spec = np.abs(np.fft.rfft(x * w))
+    freqs = np.fft.rfftfreq(n, 1 / sr)
+    band = np.flatnonzero(np.abs(freqs - near_hz) < width_hz)
+    i = band[np.argmax(spec[band])]
+    a, b, c = np.log(spec[i - 1:i + 2] + 1e-30)
+    p = 0.5 * (a - c) / (a - 2 * b + c)
+    hz = (i + p) * sr / n
+    amp = np.exp(b - 0.25 * (a - c) * p) * 2 / w.sum()
+    return hz, amp
+
+
+@contextlib.contextmanager
+def own_jackd(*, sr=SR, period=JACK_PERIOD):
+    """A JACK server of the tests' own (dummy driver, a name no other server has), made the
+    default server for this process and its children while it runs; skips without jackd."""
+    import shutil
+
+    from synthlearn.audio.jackd import start_jackd
+    from synthlearn.errors import AudioUnavailable
+
+    if shutil.which("jackd") is None:
+        pytest.skip("jackd is not installed (apt-get install jackd2)")
+    # The same names every run: JACK keeps a slot per server name in its shared memory, and a
+    # server killed with SIGKILL (one test does that) leaves its slot taken until a server of
+    # the same name starts again; new names each run would use up JACK's slots for good.
+    name = f"synthlearn-test-{next(_JACK_NAMES)}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JACK_DEFAULT_SERVER", name)  # libjack, pyo and our probe all read it
+        try:
+            server = start_jackd("dummy", sr=sr, period=period, name=name)
+        except AudioUnavailable as exc:
+            pytest.skip(f"jackd could not start here: {exc}")
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+_JACK_NAMES = itertools.count()

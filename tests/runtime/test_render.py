@@ -1,0 +1,110 @@
+import json
+
+import mido
+import numpy as np
+import pytest
+
+from synthlearn.audio.wavfile import read_wav
+from synthlearn.cli import main
+from synthlearn.runtime.render import RenderOptions, render
+from synthlearn.visuals.video import count_frames
+
+
+@pytest.fixture
+def score(tmp_path):
+    mid = mido.MidiFile(ticks_per_beat=480)
+    tr = mido.MidiTrack()
+    mid.tracks.append(tr)
+    for i, note in enumerate((60, 64, 67, 72)):
+        tr.append(mido.Message("note_on", note=note, velocity=90, time=0 if i == 0 else 240))
+    tr.append(mido.Message("control_change", control=64, value=127, time=0))
+    for note in (60, 64, 67, 72):
+        tr.append(mido.Message("note_off", note=note, time=120))
+    tr.append(mido.Message("control_change", control=64, value=0, time=480))
+    mid.save(tmp_path / "perf.mid")
+    path = tmp_path / "s.toml"
+    path.write_text('piece = "additive"\nseed = 3\nduration = 3.0\nmidi = "perf.mid"\n'
+                    '[[at]]\ntime = 0.5\ndo = "brightness 0.3"\n')
+    return path
+
+
+def test_render_writes_wav_summary_and_video(score, tmp_path):
+    out = tmp_path / "out"
+    summary = render(score, out, RenderOptions(width=320, height=184, fps=20))
+    sr, audio = read_wav(out / "audio.wav")
+    assert sr == 48000 and audio.shape == (3 * 48000, 2)
+    assert np.abs(audio).max() > 0.05  # not silent
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == summary
+    assert summary["blocks"] == 2250 and summary["seed"] == 3
+    assert set(summary["block_cost"]) >= {"p50_us", "p99_us", "max_us", "first_over_median"}
+    assert summary["block_cost"]["p99_us"] >= summary["block_cost"]["p50_us"] > 0
+    assert summary["sections"][0] == {"time_s": 0.0, "name": "play"}
+    sig = summary["signals"]
+    assert len(sig["t_s"]) == len(sig["voices"]) == 150  # 50 Hz for 3 s
+    assert max(sig["voices"]) == 4
+    frames, size = count_frames(out / "video.mp4")
+    assert (frames, size) == (60, (320, 184))
+
+
+def test_same_score_and_seed_give_identical_bytes(score, tmp_path):
+    opts = RenderOptions(video=False)
+    render(score, tmp_path / "a", opts)
+    render(score, tmp_path / "b", opts)
+    assert (tmp_path / "a/audio.wav").read_bytes() == (tmp_path / "b/audio.wav").read_bytes()
+
+
+def test_bare_midi_needs_a_piece(score, tmp_path, capsys):
+    code = main(["render", str(score.parent / "perf.mid"), "--out", str(tmp_path / "m"),
+                 "--no-video"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--piece" in err
+    code = main(["render", str(score.parent / "perf.mid"), "--piece", "additive", "--out",
+                 str(tmp_path / "m"), "--no-video", "--block", "256"])
+    assert code == 0
+    assert json.loads((tmp_path / "m/summary.json").read_text())["block"] == 256
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["render", "missing.toml"], "missing.toml: no such score"),
+    (["render", "{score}", "--block", "100"], "block size 100"),
+    (["render", "{score}", "--sr", "1000"], "sample rate 1000"),
+    (["render", "{mid}", "--piece", "nope"], "unknown piece 'nope'"),
+    (["render", "{score}", "--piece", "ldd"], "differs from the score's piece"),
+    (["render", "{bad}"], ":5: unknown command 'brightnes'"),
+    (["render", "{score}", "--size", "big"], "WIDTHxHEIGHT"),
+    (["perform", "ldd", "--audio", "alsa"], "unknown audio backend 'alsa'"),
+    (["perform", "ldd", "--midi", "nope.mid", "--audio", "manual"], "nope.mid: no such MIDI"),
+    (["perform", "ruler"], "piece 'ruler' is not built yet"),
+    (["demo", "--audio", "alsa"], "unknown audio backend 'alsa'"),
+])
+def test_cli_user_errors_are_one_line_exit_2(score, tmp_path, capsys, args, fragment):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('piece = "additive"\nduration = 1\n[[at]]\ntime = 0\ndo = "brightnes 1"\n')
+    out = tmp_path / "never"
+    argv = [a.format(score=score, bad=bad, mid=score.parent / 'perf.mid') for a in args] + (
+        ["--out", str(out)] if args[0] == "render" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()  # nothing written for bad input
+
+
+def test_demo_renders_non_silent_wav_without_audio_device(tmp_path, capsys):
+    from synthlearn.audio import backends
+
+    if backends.jack_running():
+        pytest.skip("a JACK server runs: demo would play live")
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--no-video"]) == 0
+    sr, audio = read_wav(tmp_path / "demo" / "audio.wav")
+    assert audio.shape[0] > 20 * sr
+    assert 20 * np.log10(np.sqrt(np.mean(audio ** 2))) > -40
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_devices_lists_what_it_finds(capsys):
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    assert "audio:" in out and "midi inputs:" in out and "offline: always" in out
