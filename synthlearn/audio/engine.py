@@ -26,7 +26,6 @@ import numpy as np
 from synthlearn.audio import backends, denormals
 from synthlearn.audio.tables import Tables
 from synthlearn.audio.voices import POOLS, VOICE_PATHS, PartialPool
-from synthlearn.commands import language as console
 from synthlearn.dsp.limiter import Limiter
 from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.events import CC_ALL_NOTES_OFF, Event, EventQueue, Kind
@@ -323,20 +322,19 @@ class Engine:
 
     def _dispatch(self, event: Event) -> None:
         if event.kind == Kind.COMMAND:
-            if self._common_command(event.command):
+            if event.command.spec.owner == "engine":  # its spec names the handler
+                event.command.run(self)
                 return
         elif event.kind == Kind.CONTROL and event.number == CC_ALL_NOTES_OFF:
             self.panic()
         self._hook_piece.on_event(event)
 
-    def _common_command(self, cmd: console.Command) -> bool:
-        if cmd.name == "volume":
-            self.set_volume(cmd.args[0])
-            return True
-        if cmd.name == "panic":
-            self.panic()
-            return True
-        return False
+    # -- the engine's commands (synthlearn.commands.language.ENGINE), in the hook --------------
+    def cmd_volume(self, db: float) -> None:
+        self.set_volume(db)
+
+    def cmd_panic(self) -> None:
+        self.panic()
 
     def record(self, path) -> None:
         """Record the master output to ``path`` (call before start; see Recorder)."""

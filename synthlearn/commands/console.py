@@ -10,33 +10,71 @@ import threading
 
 from synthlearn import events
 from synthlearn.commands import language as console
+from synthlearn.commands.language import Where
 from synthlearn.errors import UserError
 from synthlearn.pieces import PIECES, PLANNED
 
 SESSION = (
+    console.Spec("help", (console.Param("command", "word", optional=True),),
+                 "list commands, or explain one", owner="session", where=Where.NOW),
     console.Spec("piece", (console.Param("name", "choice", choices=(*PIECES, *PLANNED)),),
-                 "switch to another piece; each keeps what it learned (live only)"),
-    console.Spec("quit", (), "end the performance (live only)"),
+                 "switch to another piece; each keeps what it learned (live only)",
+                 owner="session", where=Where.MAIN),
+    console.Spec("quit", (), "end the performance (live only)", owner="session",
+                 where=Where.MAIN),
 )
 
 
 def live_language(cls) -> console.Language:
-    """The console language while ``cls`` plays: common, the piece's own, and the session's."""
-    return console.Language.of(console.COMMON, cls.commands, SESSION)
+    """The console language while ``cls`` plays: the engine's, the piece's own, the session's."""
+    return console.Language.of(console.ENGINE, cls.commands, SESSION)
+
+
+class Names:
+    """What assignments (``r = ruler ...``) keep: names to JSON-able values, with a version
+    that changes on every assignment (the autosaver writes them when it does)."""
+
+    def __init__(self, values: dict | None = None):
+        self.values: dict[str, object] = dict(values or {})
+        self.version = 0
+
+    def assign(self, name: str, value) -> None:
+        import json
+
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise UserError(f"{name}: a {type(value).__name__} cannot be kept as a name") \
+                from None
+        self.values[name] = value
+        self.version += 1
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def __getitem__(self, name: str):
+        return self.values[name]
 
 
 class Console:
-    """Lines of the command language (from the terminal, the window's console line or OSC) to
-    commands in the queue; help and quit answered here. With a terminal stream attached, a
-    thread reads it (readline history and completion on a tty)."""
+    """The one dispatcher of command lines, from the terminal, the window's console line and
+    OSC: each line is parsed against the language of the piece playing now, then run where its
+    spec says — pushed to the block hook (audio), answered here (help), handed to the main
+    thread (piece, quit) or to the worker — and its result kept when it is assigned. With a
+    terminal stream attached, a thread reads it (readline history and completion on a tty)."""
 
     def __init__(self, language: console.Language, push, now_smp, *, stop, say=print,
-                 stream=None, history: list[str] | None = None, on_piece=None):
+                 stream=None, history: list[str] | None = None, on_piece=None,
+                 piece=None, main=None, worker=None, names: Names | None = None):
         self.language, self.push, self.now_smp, self.stop, self.say = (
             language, push, now_smp, stop, say)
         self.stream = stream if stream is not None else sys.stdin
         self.history: list[str] = [] if history is None else history
         self.on_piece = on_piece  # piece NAME: the performance switches (None: not live)
+        self.piece = piece  # () -> the piece playing now (its main/worker commands)
+        self.main = main  # (job) -> None: run job in the main thread (None: run here)
+        self.worker = worker  # .submit(job): a background thread (None: run here)
+        self.names = Names() if names is None else names
         self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
 
     def start(self) -> Console:
@@ -65,37 +103,60 @@ class Console:
         return self.language.complete(prefix)  # the language of the piece playing now
 
     def handle(self, line: str) -> str | None:
-        """One line: a command into the queue, or one line saying what was wrong. Returns what
-        was said back (an error or help), if anything."""
+        """One line, run where its spec says. Returns what was said back (an error, help or a
+        result), if anything; a bad line is one line starting with ``?``, the music goes on."""
         line = line.strip()
         if not line or line.startswith("#"):
             return None
         try:
             cmd = self.language.parse(line)
         except UserError as exc:
-            reply = f"? {exc}"  # the music goes on
-            self.say(reply)
-            return reply
-        if cmd.name == "piece":
-            reply = self.on_piece(cmd.args[0]) if self.on_piece else "? piece: live only"
-            if not (reply and reply.startswith("? ")):  # history: what happened
-                self.history.append(line)
-            if reply:
-                self.say(reply)
-            return reply
-        self.history.append(line)
-        if cmd.name == "help":
-            try:
-                reply = self.language.help(*cmd.args)
-            except UserError as exc:
-                reply = f"? {exc}"
-            self.say(reply)
-            return reply
-        if cmd.name == "quit":
-            self.stop.set()
-        else:
+            return self._reply(f"? {exc}")
+        where = cmd.spec.where
+        if where is Where.AUDIO:
+            self.history.append(line)
             self.push(events.command(self.now_smp(), cmd))
+            return None
+        owner = self if cmd.spec.owner == "session" else self.piece()
+        if where is Where.NOW:
+            return self._run_now(cmd, owner, line)
+        runner = self.main if where is Where.MAIN else self.worker.submit if self.worker else None
+        job = lambda: self._run_now(cmd, owner, line)  # noqa: E731
+        if runner is None:
+            return job()
+        runner(job)
         return None
+
+    def _run_now(self, cmd, owner, line: str) -> str | None:
+        try:
+            result = cmd.run(owner)
+            if cmd.target is not None:
+                self.names.assign(cmd.target, result)
+        except UserError as exc:
+            return self._reply(f"? {exc}")
+        self.history.append(line)
+        if cmd.target is not None:
+            return self._reply(f"{cmd.target} = {cmd.name}: kept")
+        return self._reply(result) if isinstance(result, str) else None
+
+    def _reply(self, text: str) -> str:
+        self.say(text)
+        return text
+
+    # -- the session's commands ---------------------------------------------------------------
+    def cmd_help(self, command: str | None = None) -> str:
+        return self.language.help(*(() if command is None else (command,)))
+
+    def cmd_piece(self, name: str) -> str | None:
+        if self.on_piece is None:
+            raise UserError("piece: live only")
+        reply = self.on_piece(name)
+        if reply and reply.startswith("? "):
+            raise UserError(reply[2:])
+        return reply
+
+    def cmd_quit(self) -> None:
+        self.stop.set()
 
     def _run(self) -> None:
         interactive = self.stream.isatty()

@@ -4,11 +4,19 @@ A line is ``[target =] name arg arg key:value ...``. Each command has a :class:`
 and types its parameters, so a line is checked completely before it reaches the audio thread:
 ``parse`` either returns a :class:`Command` with typed values or raises :class:`UserError` with one
 line that says what was wrong and what was expected. Pure: no pyo, pygame or rtmidi.
+
+A spec is bound to the code that runs it: ``owner`` says whose method (the engine's, the
+piece's or the session's), ``handler`` its name (``cmd_<name>`` unless given), and ``where``
+which thread runs it (:class:`Where`). A parsed :class:`Command` carries its spec, so whatever
+receives it (the block hook, the console, a worker) calls ``getattr(owner, spec.handler)(*args)``
+and nothing routes by name. :func:`check_handlers` fails on a spec without a handler and on a
+handler without a spec; pieces run it when they are defined.
 """
 
 from __future__ import annotations
 
 import difflib
+import enum
 import math
 import shlex
 from collections.abc import Iterable
@@ -73,14 +81,46 @@ class Param:
         return token
 
 
+class Where(enum.Enum):
+    """The thread a command runs in."""
+
+    AUDIO = "audio"  # the block hook, at the command's sample stamp (scores, live events)
+    MAIN = "main"  # the main thread, between frames (building a graph: switching pieces)
+    NOW = "now"  # the front-end's own thread, answered at once (help)
+    WORKER = "worker"  # a background worker; its result may be assigned (``r = ruler ...``)
+
+
+OWNERS = ("engine", "piece", "session")
+HANDLER_PREFIX = "cmd_"
+
+
 @dataclass(frozen=True)
 class Spec:
-    """A command: its name, parameters (positional, or ``name:value``) and one line of help."""
+    """A command: its name, parameters (positional, or ``name:value``), one line of help, and
+    the code that runs it (``owner``'s method ``handler``, in the thread ``where``).
+
+    ``takes_target``: ``x = name ...`` keeps the handler's result as ``x`` in the performance's
+    names; only commands outside the audio thread may (the audio thread keeps nothing new).
+    """
 
     name: str
     params: tuple[Param, ...] = ()
     help: str = ""
-    takes_target: bool = False  # ``x = name ...`` assigns the result to ``x``
+    takes_target: bool = False
+    owner: str = "piece"
+    where: Where = Where.AUDIO
+    handler_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.owner not in OWNERS:
+            raise ValueError(f"{self.name}: owner {self.owner!r} is not one of {OWNERS}")
+        if self.takes_target and self.where is Where.AUDIO:
+            raise ValueError(f"{self.name}: a command run in the audio thread cannot be "
+                             "assigned")
+
+    @property
+    def handler(self) -> str:
+        return self.handler_name or HANDLER_PREFIX + self.name
 
     def usage(self) -> str:
         parts = [self.name]
@@ -92,18 +132,41 @@ class Spec:
 
 @dataclass(frozen=True)
 class Command:
-    """A parsed, typed command. ``args`` follow the spec's parameter order."""
+    """A parsed, typed command. ``args`` follow the spec's parameter order; ``spec`` says who
+    runs it, where."""
 
     name: str
     args: tuple = ()
     text: str = ""
     target: str | None = None
+    spec: Spec | None = field(default=None, compare=False, repr=False)
 
-    def arg(self, spec: Spec, name: str) -> object:
-        for p, v in zip(spec.params, self.args, strict=False):
-            if p.name == name:
-                return v
-        raise KeyError(name)
+    def run(self, owner) -> object:
+        """Call the handler on ``owner`` (the spec's owner) with the typed arguments."""
+        return getattr(owner, self.spec.handler)(*self.args)
+
+
+def check_handlers(owner, specs: Iterable[Spec], owner_name: str = "piece") -> list[str]:
+    """What is wrong between ``owner`` (an object or a class) and the specs it owns: a spec
+    whose handler is missing or not callable, a ``cmd_*`` method no spec names, a spec owned
+    by someone else, a name given twice. Empty when every command has its code."""
+    problems, seen = [], set()
+    mine = [s for s in specs if s.owner == owner_name]
+    for spec in specs:
+        if spec.name in seen:
+            problems.append(f"command {spec.name!r} is declared twice")
+        seen.add(spec.name)
+        if spec.owner != owner_name:
+            problems.append(f"command {spec.name!r} is owned by the {spec.owner}, not the "
+                            f"{owner_name}")
+    for spec in mine:
+        if not callable(getattr(owner, spec.handler, None)):
+            problems.append(f"command {spec.name!r} has no handler {spec.handler}()")
+    named = {s.handler for s in mine}
+    for attr in dir(owner):
+        if attr.startswith(HANDLER_PREFIX) and attr not in named:
+            problems.append(f"{attr}() handles no declared command")
+    return problems
 
 
 @dataclass
@@ -150,7 +213,7 @@ class Language:
             raise UserError(f"unknown command {name!r}{hint}")
         if target is not None and not spec.takes_target:
             raise UserError(f"{name}: its result cannot be assigned ('{target} = ...')")
-        return Command(name, self._bind(spec, rest), text.strip(), target)
+        return Command(name, self._bind(spec, rest), text.strip(), target, spec)
 
     def _bind(self, spec: Spec, tokens: list[str]) -> tuple:
         values: dict[str, object] = {}
@@ -213,9 +276,9 @@ class Language:
         return [o for o in options if o.startswith(stem)]
 
 
-# Commands every piece understands; the engine carries them out.
-COMMON = (
-    Spec("volume", (Param("db", "float", -60.0, 6.0),), "master volume in dB (0 = unity)"),
-    Spec("panic", (), "release every sounding voice at once"),
-    Spec("help", (Param("command", "word", optional=True),), "list commands, or explain one"),
+# Commands every piece understands; the engine carries them out in the block hook.
+ENGINE = (
+    Spec("volume", (Param("db", "float", -60.0, 6.0),), "master volume in dB (0 = unity)",
+         owner="engine"),
+    Spec("panic", (), "release every sounding voice at once", owner="engine"),
 )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthlearn import events
-from synthlearn.commands.language import Language
+from synthlearn.commands.language import Language, Where
 from synthlearn.errors import UserError
 
 KEYS = ("piece", "seed", "duration", "midi", "at", "faithful")
@@ -164,6 +164,10 @@ def schedule(score: Score, language: Language, sr: int) -> tuple[list[events.Eve
     Commands are parsed against the piece's ``language`` here, so a typo is reported with its
     line before a single block is computed.
     """
+    from synthlearn.commands.console import SESSION
+
+    # The live console's own commands are known too, so they get the reason they cannot run.
+    language = Language.of(language.specs.values(), SESSION)
     out: list[events.Event] = []
     end_s = 0.0
     if score.midi is not None:
@@ -175,9 +179,9 @@ def schedule(score: Score, language: Language, sr: int) -> tuple[list[events.Eve
             cmd = language.parse(cue.text)
         except UserError as exc:
             raise UserError(str(exc), source=score.source, line=cue.line) from None
-        if cmd.name == "help":
-            raise UserError("help is for the live console, not a score", source=score.source,
-                            line=cue.line)
+        if cmd.spec.where is not Where.AUDIO:  # a score plays in the block hook only
+            raise UserError(f"{cmd.name} is for the live console, not a score",
+                            source=score.source, line=cue.line)
         out.append(events.command(round(cue.time_s * sr), cmd))
         end_s = max(end_s, cue.time_s + TAIL_S)
     duration = score.duration_s if score.duration_s is not None else end_s

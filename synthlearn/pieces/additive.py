@@ -65,20 +65,21 @@ class Additive(Piece):
         elif kind == Kind.CONTROL and event.number == CC_SUSTAIN:
             bank.pedal(event.value >= 64)
         elif kind == Kind.COMMAND:
-            self._command(event.command)
+            self.run_command(event.command)
 
-    def _command(self, cmd) -> None:
-        bank = self.pool.bank
-        value = cmd.args[0] if cmd.args else None
-        if cmd.name == "brightness":
-            self.brightness = value
-            bank.partial_amp[:] = harmonic_amps(self.partials, value)
-        elif cmd.name == "attack":
-            bank.p[P_ATTACK_S] = value
-        elif cmd.name == "release":
-            bank.release_s = value
-        elif cmd.name == "sustain":
-            bank.p[P_SUSTAIN] = value
+    # -- commands (audio thread) ------------------------------------------------------------
+    def cmd_brightness(self, exponent: float) -> None:
+        self.brightness = exponent
+        self.pool.bank.partial_amp[:] = harmonic_amps(self.partials, exponent)
+
+    def cmd_attack(self, seconds: float) -> None:
+        self.pool.bank.p[P_ATTACK_S] = seconds
+
+    def cmd_release(self, seconds: float) -> None:
+        self.pool.bank.release_s = seconds
+
+    def cmd_sustain(self, level: float) -> None:
+        self.pool.bank.p[P_SUSTAIN] = level
 
     def signals(self) -> dict[str, float]:
         return {"voices": float(self.pool.bank.active)}

@@ -5,6 +5,10 @@ learner actions and to voice pools. Life cycle: ``__init__`` stores parameters; 
 creates voice pools/synths and returns the stereo pyo output; ``warm()`` compiles kernels;
 then, in the audio thread, ``on_event`` for each event due and ``step`` once per block;
 ``release()`` drops every table view before the engine frees the tables.
+
+Commands: ``commands`` declares a piece's specs; each is run by the piece's method
+``cmd_<name>`` (see ``synthlearn.commands.language``), which the base checks when a piece class
+is defined, so a command without its code (or code without its command) cannot be registered.
 """
 
 from __future__ import annotations
@@ -12,13 +16,19 @@ from __future__ import annotations
 import numpy as np
 
 from synthlearn.commands import language as console
-from synthlearn.events import Event
+from synthlearn.events import Event, Kind
 
 
 class Piece:
     name = "piece"
     summary = ""
     commands: tuple[console.Spec, ...] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        problems = console.check_handlers(cls, cls.commands)
+        if problems:
+            raise TypeError(f"piece {cls.__name__}: " + "; ".join(problems))
 
     def __init__(self, *, seed: int = 0, faithful: bool = False):
         self.seed = seed
@@ -28,8 +38,8 @@ class Piece:
 
     @classmethod
     def language(cls) -> console.Language:
-        """The command language of this piece: the common commands plus its own."""
-        return console.Language.of(console.COMMON, cls.commands)
+        """The command language of this piece: the engine's commands plus its own."""
+        return console.Language.of(console.ENGINE, cls.commands)
 
     def build(self, engine):
         raise NotImplementedError
@@ -43,7 +53,14 @@ class Piece:
         """Compile every kernel the piece calls in the audio thread (pools warm themselves)."""
 
     def on_event(self, event: Event) -> None:
-        """One event, in the audio thread. Commands arrive parsed and checked."""
+        """One event, in the audio thread. Commands arrive parsed and checked; the base runs
+        them (a piece that overrides this calls :meth:`run_command` for them)."""
+        if event.kind == Kind.COMMAND:
+            self.run_command(event.command)
+
+    def run_command(self, cmd) -> None:
+        """Run one of the piece's commands: its handler ``cmd_<name>(*args)``."""
+        cmd.run(self)
 
     def step(self, block_index: int) -> None:
         """Once per block in the audio thread, before the voice pools update."""

@@ -175,7 +175,7 @@ class Ldd(Piece):
             elif event.number == CC_SUSTAIN and not self.faithful:
                 self.pool.bank.pedal(event.value >= 64)
         elif kind == Kind.COMMAND:
-            self._command(event.command)
+            self.run_command(event.command)
         self._dirty = True
 
     def _note_on(self, note: int, velocity: int) -> None:
@@ -299,28 +299,33 @@ class Ldd(Piece):
         self._in_chord[:] = False
         self._apply_detune()
 
-    def _command(self, cmd) -> None:
-        value = cmd.args[0] if cmd.args else None
-        if cmd.name == "part":
-            self._go(int(value))
-        elif cmd.name == "next":
-            self._go(self.part % len(PARTS) + 1)
-        elif cmd.name == "lr":
-            self.learner.lr = value
-        elif cmd.name == "detune":
-            self.signal = value
-            self._apply_detune()
-        elif cmd.name == "gain":
-            self.gain = value
-            self._apply_detune()
-        elif cmd.name == "faithful":
-            self._set_faithful(value)
-            self._apply_detune()
-        elif cmd.name == "new":
-            self.learner.new_target()
-            if self.part not in CUBIC_PARTS:
-                self._last_knot_smp = self._now_smp
-            self._apply_detune()
+    # -- commands (audio thread) ------------------------------------------------------------
+    def cmd_part(self, n: int) -> None:
+        self._go(int(n))
+
+    def cmd_next(self) -> None:
+        self._go(self.part % len(PARTS) + 1)
+
+    def cmd_lr(self, rate: float) -> None:
+        self.learner.lr = rate
+
+    def cmd_detune(self, signal: str) -> None:
+        self.signal = signal
+        self._apply_detune()
+
+    def cmd_gain(self, factor: float) -> None:
+        self.gain = factor
+        self._apply_detune()
+
+    def cmd_faithful(self, mode: bool) -> None:
+        self._set_faithful(mode)
+        self._apply_detune()
+
+    def cmd_new(self) -> None:
+        self.learner.new_target()
+        if self.part not in CUBIC_PARTS:
+            self._last_knot_smp = self._now_smp
+        self._apply_detune()
 
     # -- what others read -------------------------------------------------------------------
     def _publish(self) -> None:

@@ -14,9 +14,10 @@ import threading
 import time
 from pathlib import Path
 
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console, Names, live_language
 from synthlearn.errors import UserError
 from synthlearn.pieces import PIECES, piece_class
+from synthlearn.runtime.worker import Worker
 
 
 def open_session(piece_name: str | None, *, seed: int, faithful: bool,
@@ -75,9 +76,14 @@ class Performance:
         self.on_key = self.bar = None
         self.watchdog = None
         self.switches = 0
-        self._asked: collections.deque[str] = collections.deque()  # piece names, to the main
+        self._main_jobs: collections.deque = collections.deque()  # commands for the main thread
+        self.worker = Worker(say)
+        self.names = Names(session.load_names() if session.exists() else None)
         self.console = Console(live_language(type(piece)), engine.push, engine.now_smp,
-                               stop=self.stop, say=say, history=history, on_piece=self.ask)
+                               stop=self.stop, say=say, history=history,
+                               on_piece=self.switch_to, piece=lambda: self.piece,
+                               main=self._main_jobs.append, worker=self.worker,
+                               names=self.names)
 
     # -- set-up (main thread, before audio starts) --------------------------------------------
     def open(self, scheduled, record) -> None:
@@ -91,7 +97,8 @@ class Performance:
         if record is not None:
             engine.record(record)
         self.saver = Autosaver(self.session, self.piece, history=self.console.history,
-                               now_s=lambda: engine.time_s, say=say).start()
+                               names=self.names, now_s=lambda: engine.time_s, say=say).start()
+        self.worker.start()
         if self.midi_ports is not None:
             from synthlearn.midi.inputs import MidiPorts
 
@@ -132,26 +139,12 @@ class Performance:
         self.on_key = WindowKeys(KeyboardPiano(), line, self.engine.push, self.engine.now_smp)
         self.bar = ConsoleBar(line, *self.size)
 
-    # -- piece switching -------------------------------------------------------------------
-    def ask(self, name: str) -> str | None:
-        """``piece NAME`` from any thread: checked here, carried out by the main thread."""
-        try:
-            piece_class(name)
-        except UserError as exc:
-            return f"? {exc}"
-        if name == self.piece.name and not self._asked:
-            return f"{name} is playing"
-        self._asked.append(name)
-        return None
-
-    def switch_if_asked(self) -> None:
-        """Main thread: carry out the last piece switch asked for, if any."""
-        if not self._asked:
-            return
-        name = self._asked.pop()
-        self._asked.clear()  # several asks before the main thread looked: the last one wins
+    # -- piece switching (main thread: ``piece NAME`` is a main-thread command) ----------------
+    def switch_to(self, name: str) -> str:
+        """Play piece ``name`` instead, keeping what each learned; returns what to say."""
+        piece_class(name)  # an unknown or unbuilt piece: its UserError is the answer
         if name == self.piece.name:
-            return
+            return f"{name} is playing"
         self.saver.save_now()  # the old piece's learning, saved before it goes
         t0 = time.perf_counter()
         try:
@@ -159,15 +152,19 @@ class Performance:
                                    faithful=self.faithful)
             self.engine.switch(piece)
         except Exception as exc:  # a damaged state file, a graph that failed: play on
-            self.say(f"? piece {name}: {exc}; {self.piece.name} plays on")
-            return
+            raise UserError(f"piece {name}: {exc}; {self.piece.name} plays on") from None
         self.piece = piece
         self.console.language = live_language(type(piece))
         self.saver.switch(piece)
         if self.win is not None:
             self.win.switch(piece)
         self.switches += 1
-        self.say(f"playing {name} (switched in {1e3 * (time.perf_counter() - t0):.0f} ms)")
+        return f"playing {name} (switched in {1e3 * (time.perf_counter() - t0):.0f} ms)"
+
+    def run_main_jobs(self) -> None:
+        """Main thread: the commands that run here (piece, quit), in the order they came."""
+        while self._main_jobs:
+            self._main_jobs.popleft()()
 
     # -- running ---------------------------------------------------------------------------
     def run(self, duration_s: float | None) -> dict:
@@ -179,7 +176,7 @@ class Performance:
         def until() -> bool:
             if self.watchdog():
                 return True  # close() then finishes the recording and the autosave
-            self.switch_if_asked()
+            self.run_main_jobs()
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
 
         self.say(f"session {self.session.folder} (autosaved; continue it with --resume "
@@ -203,6 +200,7 @@ class Performance:
                 closing.close()
         if self.win is not None:
             self.win.close()
+        self.worker.close()
         if self.saver is not None:
             self.saver.close()  # the last save, with the audio stopped
         self.engine.close()  # also finishes the recording

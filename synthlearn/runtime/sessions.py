@@ -6,7 +6,8 @@ A performance writes into one folder:
 - ``PIECE.npz`` for every piece played (``ldd.npz``, ...): its learned state (learner
   parameters and random-number state, settings, later rules, presets and Q-tables) as named
   arrays of their own dtypes, plus a ``meta`` entry (JSON: piece, seed, audio time, format);
-- ``history.txt``: the command history, one line each.
+- ``history.txt``: the command history, one line each;
+- ``names.json``: what assignments kept (``r = ruler ...``), name by name.
 
 Every write goes to a temporary file in the same folder, is flushed to disk, then renamed over
 the old one: a crash (or ``kill -9``) leaves the last complete save, never half of one. The
@@ -31,6 +32,7 @@ from synthlearn.snapshot import SnapshotBusy
 
 SESSION_FILE = "session.json"
 HISTORY_FILE = "history.txt"
+NAMES_FILE = "names.json"
 FORMAT = 1
 SAVE_EVERY_S = 0.25  # a crash loses at most this much learning
 
@@ -84,6 +86,7 @@ class Session:
         self.folder = Path(folder)
         self.session_path = self.folder / SESSION_FILE
         self.history_path = self.folder / HISTORY_FILE
+        self.names_path = self.folder / NAMES_FILE
 
     def state_path(self, piece: str) -> Path:
         return self.folder / f"{piece}.npz"
@@ -110,6 +113,22 @@ class Session:
 
     def save_history(self, lines: list[str]) -> None:
         write_atomic(self.history_path, "".join(f"{line}\n" for line in lines).encode())
+
+    def save_names(self, values: dict) -> None:
+        write_atomic(self.names_path, json.dumps(values, sort_keys=True).encode())
+
+    def load_names(self) -> dict:
+        """What assignments kept here (empty when none did); a damaged file: one UserError."""
+        if not self.names_path.is_file():
+            return {}
+        try:
+            values = json.loads(self.names_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{self.names_path}: not a synthlearn names file ({exc})") from None
+        if not isinstance(values, dict):
+            raise UserError(f"{self.names_path}: expected names and their values, got "
+                            f"{type(values).__name__}")
+        return values
 
     def load(self) -> tuple[dict, list[str]]:
         """(session meta: piece, seed; history); a missing or damaged folder: one UserError."""
@@ -163,10 +182,12 @@ class Autosaver:
     length change. ``close()`` stops the thread and makes a last save.
     """
 
-    def __init__(self, session: Session, piece, *, history: list[str], now_s=lambda: 0.0,
-                 say=print, every_s: float = SAVE_EVERY_S):
+    def __init__(self, session: Session, piece, *, history: list[str], names=None,
+                 now_s=lambda: 0.0, say=print, every_s: float = SAVE_EVERY_S):
         self.session, self.piece, self.history, self.now_s, self.say = (
             session, piece, history, now_s, say)
+        self.names = names  # an object with .values and .version (assignments), or None
+        self._names_version = -1
         self.every_s = every_s
         self.saves = 0
         self._version = None
@@ -218,6 +239,12 @@ class Autosaver:
                 self.session.save_history(self.history[:n])
                 self._history_len = n
                 written += 1
+            if self.names is not None and self.names.version != self._names_version:
+                version = self.names.version
+                if version or self.names.values:  # nothing assigned yet: no file
+                    self.session.save_names(dict(self.names.values))
+                    written += 1
+                self._names_version = version
         except OSError as exc:
             self._failure(exc)
             return written

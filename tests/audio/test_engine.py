@@ -9,16 +9,20 @@ from synthlearn import events
 from synthlearn.audio import backends
 from synthlearn.audio.engine import CEILING, Engine
 from synthlearn.audio.voices import partial_pans
-from synthlearn.commands.language import Command
 from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.pieces.additive import Additive
 
 VOICE_PATHS = ("numba", "pyo")
 
 
+def cmd(time_smp, line):
+    """A command event as a score would make it: parsed against the additive piece."""
+    return events.command(time_smp, Additive.language().parse(line))
+
+
 def held_note(note=69, partials=6, seconds=2.0, block=64, brightness=0.0, voices="numba"):
     piece = Additive(voices=4, partials=partials, brightness=brightness)
-    evs = [events.command(0, Command("sustain", (1.0,))), events.note_on(0, note, 127)]
+    evs = [cmd(0, "sustain 1"), events.note_on(0, note, 127)]
     return run_engine(piece, evs, seconds, block=block, voices=voices)
 
 
@@ -97,7 +101,7 @@ def test_limiter_holds_minus_1_dbfs_with_64_loud_voices():
 def test_volume_command_scales_output():
     def level(db):
         piece = Additive(voices=2, partials=2)
-        evs = [events.command(0, Command("volume", (db,))), events.note_on(0, 60, 100)]
+        evs = [cmd(0, f"volume {db}"), events.note_on(0, 60, 100)]
         out, _ = run_engine(piece, evs, 0.6)
         return np.sqrt(np.mean(out[SR // 3:].astype(np.float64) ** 2))
     assert 20 * np.log10(level(-12.0) / level(0.0)) == pytest.approx(-12.0, abs=0.1)
@@ -152,7 +156,7 @@ def _moving_detune_images_db(block=64, voices="numba"):
     n = round(1.5 * SR / block)
     out = np.zeros((n * block, 2), np.float32)
     try:
-        engine.play(piece, [events.command(0, Command("sustain", (1.0,))),
+        engine.play(piece, [cmd(0, "sustain 1"),
                             events.note_on(0, 93, 127)])  # 1760 Hz
         for b in range(n):
             if b > 300:
@@ -179,10 +183,10 @@ def test_detune_moving_every_block_makes_no_zipper(voices):
 def test_attack_release_and_steal_do_not_click(voices):
     # The largest sample-to-sample step anywhere is no larger than in the steady tone.
     piece = Additive(voices=2, partials=4, brightness=0.0)
-    evs = [events.command(0, Command("sustain", (1.0,))), events.command(0, Command(
-        "attack", (0.001,))), events.note_on(0, 69, 127), events.note_on(SR // 2, 69, 0),
-        events.note_on(SR, 57, 127), events.note_on(SR + 100, 64, 127),
-        events.note_on(SR + 4000, 76, 127)]  # a third note steals a sounding voice
+    evs = [cmd(0, "sustain 1"), cmd(0, "attack 0.001"), events.note_on(0, 69, 127),
+           events.note_on(SR // 2, 69, 0), events.note_on(SR, 57, 127),
+           events.note_on(SR + 100, 64, 127),
+           events.note_on(SR + 4000, 76, 127)]  # a third note steals a sounding voice
     out, _ = run_engine(piece, evs, 1.6, voices=voices)
     x = out[:, 0].astype(np.float64)
     steps = np.abs(np.diff(x))

@@ -2,16 +2,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthlearn.commands.language import COMMON, Command, Language, Param, Spec
+from synthlearn.commands.console import SESSION
+from synthlearn.commands.language import ENGINE, Command, Language, Param, Spec, Where
 from synthlearn.errors import UserError
 from synthlearn.pieces.additive import Additive
 
 LANG = Language.of(
-    COMMON,
+    ENGINE,
     Additive.commands,
+    SESSION,
     (
         Spec("ruler", (Param("data", "path"), Param("distance", "int", 0, 64),
-                       Param("consistency", "float", 0, 1)), "rules", takes_target=True),
+                       Param("consistency", "float", 0, 1)), "rules", takes_target=True,
+             where=Where.WORKER),
         Spec("detune", (Param("signal", "choice", choices=("loss", "residual", "mae")),), "d"),
         Spec("faithful", (Param("state", "onoff"),), "f"),
     ),

@@ -8,7 +8,7 @@ from synthlearn.commands.console import SESSION, Console
 from synthlearn.events import Kind
 from synthlearn.pieces.ldd import Ldd
 
-LANG = console.Language.of(console.COMMON, Ldd.commands, SESSION)
+LANG = console.Language.of(console.ENGINE, Ldd.commands, SESSION)
 
 
 def run_console(text):

@@ -91,7 +91,7 @@ def test_console_line_in_the_window_runs_commands_and_leaves_the_piano_alone():
     from synthlearn.pieces.ldd import Ldd
     from synthlearn.visuals.console_bar import ConsoleBar
 
-    lang = console.Language.of(console.COMMON, Ldd.commands, SESSION)
+    lang = console.Language.of(console.ENGINE, Ldd.commands, SESSION)
     pushed, said = [], []
     cons = Console(lang, pushed.append, lambda: 960, stop=threading.Event(), say=said.append)
     clock = [100.0]
