@@ -1,75 +1,63 @@
-"""What every learner offers: parameters in ``__init__``, state from ``reset(seed=...)``, one
-numba call per ``step()`` and per ``new_target()``, and the signals of the last step as
-attributes ending in ``_``. Nothing here allocates after ``__init__``, so a piece may call
-``step`` and ``new_target`` from the audio thread."""
+"""What every learner offers, whatever it learns (gradient descent, rules, Q-tables).
+
+Life cycle, as scikit-learn and Gymnasium do it: ``__init__`` stores parameters verbatim;
+``reset(seed=...)`` validates them (a bad one is a :class:`UserError` a performer can read),
+allocates the learned state and seeds the learner's own splitmix64 generator; then each call the
+learner offers (``step()`` and the like) is one numba call that allocates nothing, so a piece may
+call it from the audio thread. Learned attributes end in ``_``.
+
+State for autosave and resume: ``STATE_NUMBERS`` (kept as float64, exact for integers below
+2**53, bools and ints come back as such) and ``STATE_ARRAYS`` (their own dtypes) name what is
+learned; ``state_layout``/``capture``/``restore`` move it through a snapshot record, bit for bit.
+
+:class:`GradientLearner` adds what gradient descent has: a learning rate, a stopping loss, a new
+target to learn, and the signals of the last step (loss, residual, gradient). Conformance:
+``synthlearn.learners.checks.check_learner``.
+"""
 
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 
+from synthlearn.errors import UserError
+
 
 class Learner:
-    n_grad = 0
     kind = "learner"
-    # Everything learned, for autosave and resume: numbers set by __init__, commands or steps,
-    # and the arrays (subclasses add theirs). Stored as float64 numbers (exact: integers stay
-    # below 2**53) and arrays of their own dtype.
-    STATE_NUMBERS = ("lr", "stop_loss", "loss_", "residual_", "mae_", "steps_", "converged_",
-                     "targets_")
-    STATE_ARRAYS: tuple[str, ...] = ("grad_", "_rng_state")
+    STATE_NUMBERS: tuple[str, ...] = ()
+    STATE_ARRAYS: tuple[str, ...] = ("_rng_state",)
 
-    def __init__(self, *, lr: float, stop_loss: float):
-        self.lr = lr
-        self.stop_loss = stop_loss
-        self.grad_ = np.zeros(self.n_grad, np.float64)
-        self.loss_ = float("nan")
-        self.residual_ = 0.0
-        self.mae_ = 0.0
-        self.steps_ = 0
-        self.converged_ = False
-        self.targets_ = 0  # targets drawn since reset
-        self._rng_state = np.zeros(1, np.uint64)  # splitmix64: targets and minibatches
+    def __init__(self) -> None:
         self._keys: dict[str, tuple[tuple, tuple]] = {}  # prefix -> snapshot field names
+        self._rng_state = np.zeros(1, np.uint64)  # splitmix64, seeded by reset()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def validate(self) -> None:
+        """Raise UserError for a parameter out of range (subclasses check theirs)."""
+
+    def _allocate(self) -> None:
+        """Make the learned state's arrays for the current parameters."""
+
+    def _start(self) -> None:
+        """Begin learning from the freshly seeded generator (after ``_allocate``)."""
 
     def reset(self, *, seed: int = 0):
-        """Seed the learner and draw a first target and approximant."""
-        self._rng_state[0] = np.uint64(seed % (1 << 64))
-        self.targets_ = 0
-        self.new_target()
+        """Validate the parameters, allocate the learned state and seed; returns self."""
+        self.validate()
+        self._allocate()
+        self._rng_state[0] = np.uint64(int(seed) % (1 << 64))
+        self._start()
         return self
 
-    def new_target(self) -> None:
-        """A new random target and a new random approximant; learning starts again."""
-        self._new_target()
-        self.targets_ += 1
-        self.grad_[:] = 0.0
-        self.loss_ = float("nan")
-        self.residual_ = 0.0
-        self.mae_ = 0.0
-        self.steps_ = 0
-        self.converged_ = False
-
-    def step(self) -> float:
-        """One gradient step (none once converged). Returns the loss before the step."""
-        if self.converged_:
-            return self.loss_
-        loss, resid, mae = self._step()
-        self.loss_ = loss
-        self.residual_ = resid
-        self.mae_ = mae
-        self.steps_ += 1
-        if loss < self.stop_loss:
-            self.converged_ = True
-            self.grad_[:] = 0.0  # a converged learner warps nothing
-        return loss
-
     def warm(self) -> None:
-        """Compile both kernels on a copy (same dtypes), leaving this learner as it was."""
-        twin = copy.deepcopy(self)
-        twin.new_target()
-        twin.step()
+        """Compile every kernel on a copy (same dtypes), leaving this learner as it was."""
+        self._exercise(copy.deepcopy(self))
+
+    def _exercise(self, twin) -> None:
+        """Call each kernel the learner offers once, on ``twin``."""
 
     # -- state: what an autosave keeps ------------------------------------------------------
     def state_layout(self, prefix: str) -> dict[str, int | tuple[int, np.dtype]]:
@@ -114,11 +102,98 @@ class Learner:
                 raise ValueError(f"{key}: {source.size} values saved, {target.size} expected")
             target[:] = source.reshape(target.shape).astype(target.dtype, copy=False)
 
+
+class GradientLearner(Learner):
+    """A learner that fits parameters to a random target by gradient descent: ``new_target()``
+    draws one, ``step()`` takes one step and returns the loss before it."""
+
+    n_grad = 0
+    STATE_NUMBERS = ("lr", "stop_loss", "loss_", "residual_", "mae_", "steps_", "converged_",
+                     "targets_")
+    STATE_ARRAYS = (*Learner.STATE_ARRAYS, "grad_")
+
+    def __init__(self, *, lr: float, stop_loss: float):
+        super().__init__()
+        self.lr = lr
+        self.stop_loss = stop_loss
+
+    def validate(self) -> None:
+        positive(self, "lr")
+        finite(self, "stop_loss")
+
+    def _allocate(self) -> None:
+        self.grad_ = np.zeros(self.n_grad, np.float64)
+        self.loss_ = float("nan")
+        self.residual_ = 0.0
+        self.mae_ = 0.0
+        self.steps_ = 0
+        self.converged_ = False
+        self.targets_ = 0  # targets drawn since reset
+
+    def _start(self) -> None:
+        self.targets_ = 0
+        self.new_target()
+
+    def new_target(self) -> None:
+        """A new random target and a new random approximant; learning starts again."""
+        self._new_target()
+        self.targets_ += 1
+        self.grad_[:] = 0.0
+        self.loss_ = float("nan")
+        self.residual_ = 0.0
+        self.mae_ = 0.0
+        self.steps_ = 0
+        self.converged_ = False
+
+    def step(self) -> float:
+        """One gradient step (none once converged). Returns the loss before the step."""
+        if self.converged_:
+            return self.loss_
+        loss, resid, mae = self._step()
+        self.loss_ = loss
+        self.residual_ = resid
+        self.mae_ = mae
+        self.steps_ += 1
+        if loss < self.stop_loss:
+            self.converged_ = True
+            self.grad_[:] = 0.0  # a converged learner warps nothing
+        return loss
+
+    def _exercise(self, twin) -> None:
+        twin.new_target()
+        twin.step()
+
     def _new_target(self) -> None:
         raise NotImplementedError
 
     def _step(self) -> tuple[float, float, float]:
         raise NotImplementedError
+
+
+# -- parameter checks a performer can read ------------------------------------------------------
+
+def finite(learner, name: str) -> float:
+    value = getattr(learner, name)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+            not math.isfinite(value):
+        raise UserError(f"{learner.kind}: {name} {value!r} is not a finite number")
+    return float(value)
+
+
+def positive(learner, name: str) -> float:
+    value = finite(learner, name)
+    if value <= 0:
+        raise UserError(f"{learner.kind}: {name} {value!r} must be above 0")
+    return value
+
+
+def whole(learner, name: str, low: int, high: int | None = None) -> int:
+    value = getattr(learner, name)
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low or \
+            (high is not None and value > high):
+        span = f"{low}..{high}" if high is not None else f"at least {low}"
+        raise UserError(f"{learner.kind}: {name} {value!r} must be a whole number, {span}")
+    return int(value)
 
 
 def _field(prefix: str, attr: str) -> str:

@@ -9,20 +9,29 @@ from __future__ import annotations
 import numpy as np
 
 from synthlearn.learners import _kernels as K
-from synthlearn.learners.base import Learner
+from synthlearn.learners.base import GradientLearner, whole
+
+MAX_POINTS = 100_000  # the fit's cost grows with the points: keep a step well under a block
 
 
-class Cubic(Learner):
+class Cubic(GradientLearner):
     n_grad = 4
     kind = "cubic"
-    STATE_ARRAYS = (*Learner.STATE_ARRAYS, "target_", "theta_", "x_")
+    STATE_ARRAYS = (*GradientLearner.STATE_ARRAYS, "target_", "theta_", "x_")
 
     def __init__(self, *, lr: float = 0.01, n_points: int = 100, stop_loss: float = 1e-3):
         super().__init__(lr=lr, stop_loss=stop_loss)
         self.n_points = n_points
+
+    def validate(self) -> None:
+        super().validate()
+        whole(self, "n_points", 1, MAX_POINTS)
+
+    def _allocate(self) -> None:
+        super()._allocate()
         self.target_ = np.zeros(4, np.float64)
         self.theta_ = np.zeros(4, np.float64)
-        self.x_ = np.zeros(n_points, np.float64)
+        self.x_ = np.zeros(self.n_points, np.float64)
 
     def _new_target(self) -> None:
         K.cubic_new_target(self._rng_state, self.target_, self.theta_, self.x_)

@@ -10,26 +10,45 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthlearn.errors import UserError
 from synthlearn.learners import _kernels as K
-from synthlearn.learners.base import Learner
+from synthlearn.learners.base import GradientLearner, positive, whole
+
+MAX_FREQ = 64  # integer knot frequencies up to this
+MAX_SAMPLES = 1_000_000  # t samples (t_max / t_step) and minibatch size
 
 
-class Lissajous(Learner):
+class Lissajous(GradientLearner):
     n_grad = 3
     kind = "knot"
-    STATE_NUMBERS = (*Learner.STATE_NUMBERS, "min_freq", "max_freq")
-    STATE_ARRAYS = (*Learner.STATE_ARRAYS, "freq_", "target_", "phase_")
+    STATE_NUMBERS = (*GradientLearner.STATE_NUMBERS, "min_freq", "max_freq")
+    STATE_ARRAYS = (*GradientLearner.STATE_ARRAYS, "freq_", "target_", "phase_")
 
     def __init__(self, *, lr: float = 0.025, batch: int = 64, stop_loss: float = 1e-6,
                  min_freq: int = 1, max_freq: int = 8, t_step: float = 0.1, t_max: float = 100.0):
         super().__init__(lr=lr, stop_loss=stop_loss)
         self.batch = batch
         self.min_freq, self.max_freq = min_freq, max_freq
-        self.t_ = np.arange(0.0, t_max, t_step)
+        self.t_step, self.t_max = t_step, t_max
+
+    def validate(self) -> None:
+        super().validate()
+        whole(self, "batch", 1, MAX_SAMPLES)
+        low = whole(self, "min_freq", 0, MAX_FREQ)
+        if whole(self, "max_freq", 0, MAX_FREQ) < low:
+            raise UserError(f"knot: max_freq {self.max_freq} is below min_freq {low}")
+        step, end = positive(self, "t_step"), positive(self, "t_max")
+        if not 1 <= end / step <= MAX_SAMPLES:
+            raise UserError(f"knot: t from 0 to {end:g} in steps of {step:g} must give 1 to "
+                            f"{MAX_SAMPLES} samples")
+
+    def _allocate(self) -> None:
+        super()._allocate()
+        self.t_ = np.arange(0.0, self.t_max, self.t_step)
         self.freq_ = np.zeros(3, np.float64)
         self.target_ = np.zeros(3, np.float64)
         self.phase_ = np.zeros(3, np.float64)
-        self._batch = np.zeros(batch, np.int64)
+        self._batch = np.zeros(self.batch, np.int64)
 
     def _new_target(self) -> None:
         K.knot_new_target(self._rng_state, self.freq_, self.target_, self.phase_,
