@@ -21,9 +21,11 @@ import numpy as np
 
 from synthlearn.dsp.oscbank import OscBank
 from synthlearn.dsp.voicing import VoiceBank
+from synthlearn.snapshot import Snapshot
 
 VOICE_PATHS = ("numba", "pyo")
 MIN_SMOOTH_S = 0.002  # the per-sample smoothers' time: about a block, at least 2 ms
+PUBLISH_HZ = 60.0  # how often a pool publishes its partials for the window
 
 
 def partial_pans(voices: int, partials: int, spread: float) -> np.ndarray:
@@ -42,6 +44,8 @@ class PartialPool:
     """``voices`` × ``partials`` sines driven by a VoiceBank; ``output`` is a stereo pyo object.
 
     Subclasses make the bank's block-rate targets audible; ``process()`` runs in the block hook.
+    About ``PUBLISH_HZ`` times a second it copies every partial's frequency and amplitude into
+    ``snapshot`` (fields ``freq_hz``, ``amp``): what a scene reads, never the pyo tables.
     """
 
     def __init__(self, engine, name: str, voices: int, partials: int, *, spread: float = 0.6,
@@ -55,6 +59,9 @@ class PartialPool:
                               freq_out=freq_out, amp_out=amp_out, **bank_params)
         self._objects: list = []
         self.output = self._graph(engine, n)
+        self.snapshot = Snapshot(freq_hz=(n, np.float32), amp=(n, np.float32))
+        self._publish_every = max(1, round(engine.sr / engine.block / PUBLISH_HZ))
+        self._blocks = 0
 
     def _targets(self, engine, n: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -65,6 +72,15 @@ class PartialPool:
     def process(self) -> None:
         """In the audio thread, once per block: envelopes, then the partials' targets."""
         self.bank.update()
+        self._publish()
+
+    def _publish(self) -> None:
+        self._blocks += 1
+        if self._blocks % self._publish_every == 0:
+            record = self.snapshot.back()
+            record["freq_hz"][:] = self.bank.freq_out
+            record["amp"][:] = self.bank.amp_out
+            self.snapshot.publish()
 
     def warm(self) -> None:
         self.bank.warm()
@@ -125,6 +141,7 @@ class KernelPartials(PartialPool):
         bank = self.bank
         bank.update()
         self.osc.process(bank.freq_out, bank.amp_out, self._out[0], self._out[1])
+        self._publish()
 
     def warm(self) -> None:
         self.bank.warm()

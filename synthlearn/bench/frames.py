@@ -19,9 +19,13 @@ import json
 
 import numpy as np
 
+from synthlearn.pieces.ldd_schema import example
 from synthlearn.visuals.scenes.ldd import LddScene
 
 FPS = 60.0
+
+
+_BASE = example()  # the piece's record, declared once in synthlearn.pieces.ldd_schema
 
 
 def _snapshot(part: float, i: int, *, bubbles: int, split: bool) -> dict:
@@ -29,14 +33,11 @@ def _snapshot(part: float, i: int, *, bubbles: int, split: bool) -> dict:
     knot_target = np.array([0.4, 1.1, 2.0])
     settle = 1.0 - 0.95 ** (i + 1)  # still moving after hundreds of frames
     g = 0.05 * (1.0 + 0.1 * np.sin(0.1 * i))
-    return {
-        "time_s": i / FPS, "part": part, "faithful": 0.0,
-        "cubic_target": target, "cubic_theta": target * settle,
-        "cubic_x": np.sort(np.random.default_rng(1).uniform(-1.0, 1.0, 100)),
-        "knot_freq": np.array([3.0, 4.0, 7.0]), "knot_target": knot_target,
-        "knot_phase": knot_target * settle, "grad": np.full(4, g), "loss": 0.01,
-        "bubbles_added": float(bubbles), "bubbles_cleared": 0.0, "split": float(split),
-    }
+    return {**_BASE, "time_s": i / FPS, "part": part, "faithful": 0.0,
+            "cubic_target": target, "cubic_theta": target * settle,
+            "knot_freq": np.array([3.0, 4.0, 7.0]), "knot_target": knot_target,
+            "knot_phase": knot_target * settle, "grad": np.full(4, g), "loss": 0.01,
+            "bubbles_added": float(bubbles), "bubbles_cleared": 0.0, "split": float(split)}
 
 
 def _run(width: int, height: int, frames: int, part: float, *, bubbles: int, split: bool,

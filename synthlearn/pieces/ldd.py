@@ -30,6 +30,7 @@ from synthlearn.events import CC_SOFT, CC_SUSTAIN, Event, Kind
 from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
 from synthlearn.mappings import detune as mappings
+from synthlearn.pieces import ldd_schema
 from synthlearn.pieces.base import Piece
 from synthlearn.snapshot import Snapshot
 
@@ -52,14 +53,6 @@ CUTOFF_LOW_HZ, CUTOFF_HIGH_HZ, CUTOFF_WANDER_HZ = 1000.0, 3000.0, 1.0
 SOFT_PEDAL_DOWN = 64
 VOICE_GAIN = 1.0  # 16 voices into the limiter; the demo peaks near -6 dBFS
 
-# What the window and the renderer read (see synthlearn.visuals.scenes.ldd), besides both
-# learners' state (cubic_theta, knot_phase, ...: Learner.state_layout).
-SNAPSHOT_LAYOUT = dict(
-    time_s=1, part=1, faithful=1, signal=1, gain=1, grad=4, loss=1, bubbles_added=1,
-    bubbles_cleared=1,
-)
-# The piece's own settings kept by an autosave, besides both learners' state.
-LEARNED_SETTINGS = ("part", "faithful", "signal", "gain")
 
 
 class Ldd(Piece):
@@ -88,9 +81,10 @@ class Ldd(Piece):
         self.signal = "residual" if faithful else "loss"
         self.gain = 1.0
         self.detune_ratio = 1.0
-        learners = {**self.cubic.state_layout("cubic"), **self.knot.state_layout("knot")}
-        self.snapshot = Snapshot(**SNAPSHOT_LAYOUT, **learners)
-        self._learned = (*LEARNED_SETTINGS, *learners)
+        fields = ldd_schema.layout(self.cubic, self.knot)  # what the scene and autosave read
+        self.snapshot = Snapshot(**fields)
+        self._learned = (*ldd_schema.SETTINGS, *(k for k in fields if k not in
+                                                 ldd_schema.FIELDS))
         self.pool = None
         self._lowpass = None
         self._held = np.zeros(128, np.bool_)

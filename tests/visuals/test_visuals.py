@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from synthlearn.errors import UserError
+from synthlearn.pieces.ldd_schema import example
 from synthlearn.visuals import raster, warps
 from synthlearn.visuals.canvas import Canvas
 from synthlearn.visuals.scenes.ldd import LddScene
@@ -30,17 +31,14 @@ def shifted(channel, dx, dy):
 
 
 def snapshot(part, **kw):
-    target = np.array([1.0, -0.5, -1.0, 0.25])
-    snap = {
-        "time_s": 0.5, "part": float(part), "faithful": 0.0,
-        "cubic_target": target, "cubic_theta": np.zeros(4),
-        "cubic_x": np.linspace(-1.0, 1.0, 100), "knot_freq": np.array([3.0, 2.0, 5.0]),
-        "knot_target": np.array([0.3, 1.0, 2.0]), "knot_phase": np.array([0.0, 0.5, 1.0]),
-        "grad": np.zeros(4), "loss": float("nan"), "bubbles_added": 0.0,
-        "bubbles_cleared": 0.0, "split": 0.0,
-    }
-    snap.update(kw)
-    return snap
+    """The piece's record (pieces/ldd_schema.example) with known values for what is drawn."""
+    values = dict(time_s=0.5, cubic_target=np.array([1.0, -0.5, -1.0, 0.25]),
+                  cubic_theta=np.zeros(4), cubic_x=np.linspace(-1.0, 1.0, 100),
+                  knot_freq=np.array([3.0, 2.0, 5.0]), knot_target=np.array([0.3, 1.0, 2.0]),
+                  knot_phase=np.array([0.0, 0.5, 1.0]), grad=np.zeros(4), loss=float("nan"),
+                  bubbles_added=0.0, bubbles_cleared=0.0)
+    values.update(kw)
+    return example(part, **values)
 
 
 def scene(**kw):
@@ -369,3 +367,33 @@ def test_open_source_specs():
     assert isinstance(open_source(None, W, H), TestPattern)
     with pytest.raises(UserError, match="camera"):
         open_source("camera", W, H)
+
+
+@pytest.mark.parametrize("voices", ["numba", "pyo"])
+def test_the_partials_scene_draws_what_the_pools_published(voices):
+    import math
+
+    from synthlearn import events
+    from synthlearn.audio.engine import Engine
+    from synthlearn.pieces.additive import Additive
+    from synthlearn.visuals.scenes.partials import HIGH_HZ, LOW_HZ
+
+    engine = Engine("manual", block=64, voices=voices)
+    try:
+        piece = Additive(voices=2, partials=2, brightness=0.0)
+        engine.play(piece, [events.note_on(0, 69, 127)])  # 440 and 880 Hz
+        scene = piece.scene(engine, 320, 180, 30.0)
+        blank = scene.draw().copy()
+        for _ in range(60):  # published about 60 times a second: a few records by now
+            engine.process()
+        assert piece.pool.snapshot.published >= 3
+        frame = scene.draw()
+    finally:
+        engine.close()
+    assert not blank.any()
+    lit = np.flatnonzero(frame[:, -1].max(axis=1))  # the newest column
+    rows = [round((1 - math.log(hz / LOW_HZ) / math.log(HIGH_HZ / LOW_HZ)) * 179)
+            for hz in (440.0, 880.0)]
+    for row in rows:
+        assert any(abs(r - row) <= 1 for r in lit), (row, lit)
+    assert len(lit) <= 6  # two partials, two pixels thick: nothing else

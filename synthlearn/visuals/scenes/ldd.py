@@ -227,13 +227,9 @@ class LddScene:
         """
         w, h = 64, 36
         scene = LddScene(w, h, self.fps, seed=self.seed, source=TestPattern(w, h))
-        snap = {
-            "time_s": 0.0, "part": 1.0, "faithful": 0.0, "cubic_target": np.array([1.0, 0, -1, 0]),
-            "cubic_theta": np.zeros(4), "cubic_x": np.linspace(-1.0, 1.0, 100),
-            "knot_freq": np.array([3.0, 2.0, 5.0]), "knot_target": np.array([0.1, 0.2, 0.3]),
-            "knot_phase": np.zeros(3), "grad": np.full(4, 0.05), "loss": 1.0,
-            "bubbles_added": 1.0, "bubbles_cleared": 0.0, "split": 0.0,
-        }
+        from synthlearn.pieces.ldd_schema import example
+
+        snap = example()
         for faithful in (0.0, 1.0):
             for part in (1.0, 2.0, 3.0, 4.0, 4.0):
                 snap["cubic_theta"] = snap["cubic_theta"] + 0.1

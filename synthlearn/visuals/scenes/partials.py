@@ -31,9 +31,10 @@ class PartialsScene:
         f[:, :-s] = f[:, s:]
         f[:, -s:] = (f[:, -s:] * 0).astype(np.uint8)
         f[:, :-s] = (f[:, :-s] * 0.993).astype(np.uint8)  # older traces fade
-        for pool in self.pools:
-            hz = pool.bank.freq_out.astype(np.float64)
-            amp = pool.bank.amp_out.astype(np.float64)
+        for pool in self.pools:  # what each pool published: never its live tables
+            record = pool.snapshot.read(arrays=True)
+            hz = record["freq_hz"].astype(np.float64)
+            amp = record["amp"].astype(np.float64)
             live = (amp > 1e-4) & (hz > LOW_HZ) & (hz < HIGH_HZ)
             if not live.any():
                 continue
