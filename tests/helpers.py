@@ -10,19 +10,32 @@ SR = 48000
 JACK_PERIOD = 256  # the jack_server fixture's period: blocks of 256 in the JACK tests
 
 
-def run_engine(piece, events, seconds, *, block=64, sr=SR, commands=(), voices="numba"):
-    """Run ``piece`` on a manual engine; return (float32 frames (n, 2), engine facts)."""
+def run_engine(piece, events, seconds, *, block=64, sr=SR, voices="numba", watch=None,
+               each_block=None, engine_hook=None):
+    """Run ``piece`` on a manual engine: the one manual-server loop of the tests.
+
+    Returns (float32 frames (n, 2), facts): the latency, per-block costs, blocks run, tables
+    leaked at close, and, with ``watch``, ``watch(piece)`` after every block (``seen``).
+    ``each_block(engine, b)`` runs before block ``b``; ``engine_hook(engine)`` before playing.
+    """
     from synthlearn.audio.engine import Engine
 
     engine = Engine("manual", sr=sr, block=block, voices=voices)
     n_blocks = round(seconds * sr / block)
     out = np.zeros((n_blocks * block, 2), np.float32)
+    seen = []
     try:
+        if engine_hook is not None:
+            engine_hook(engine)
         engine.play(piece, list(events))
         for b in range(n_blocks):
+            if each_block is not None:
+                each_block(engine, b)
             engine.process(out[b * block:(b + 1) * block])
+            if watch is not None:
+                seen.append(watch(piece))
         facts = {"latency": engine.latency_samples, "costs": engine.block_costs_s(),
-                 "block_index": engine.block_index}
+                 "block_index": engine.block_index, "seen": seen}
     finally:
         facts_leaked = engine.close()
     facts["leaked"] = facts_leaked

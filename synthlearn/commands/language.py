@@ -29,7 +29,8 @@ KINDS = ("float", "int", "choice", "word", "path", "onoff")
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a command. ``low``/``high`` bound numbers (inclusive)."""
+    """One parameter of a command. ``low``/``high`` bound numbers (inclusive); ``example`` is a
+    value the conformance checks try (needed for words and paths)."""
 
     name: str
     kind: str = "float"
@@ -38,6 +39,7 @@ class Param:
     choices: tuple[str, ...] = ()
     optional: bool = False
     default: object = None
+    example: object = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

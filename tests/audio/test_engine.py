@@ -149,21 +149,14 @@ def test_tables_kept_alive_when_a_view_escapes():
 
 def _moving_detune_images_db(block=64, voices="numba"):
     """Energy at block-rate images around a partial whose detune a learner moves every block."""
-    from synthlearn.audio.engine import Engine
-
-    engine = Engine("manual", block=block, voices=voices)
     piece = Additive(voices=1, partials=1, brightness=0.0)
-    n = round(1.5 * SR / block)
-    out = np.zeros((n * block, 2), np.float32)
-    try:
-        engine.play(piece, [cmd(0, "sustain 1"),
-                            events.note_on(0, 93, 127)])  # 1760 Hz
-        for b in range(n):
-            if b > 300:
-                piece.pool.bank.detune[0, 0] = 1 + 0.05 * np.sin(b / 60)
-            engine.process(out[b * block:(b + 1) * block])
-    finally:
-        engine.close()
+
+    def move(engine, b):  # a learner moving the detune every block
+        if b > 300:
+            piece.pool.bank.detune[0, 0] = 1 + 0.05 * np.sin(b / 60)
+
+    out, _ = run_engine(piece, [cmd(0, "sustain 1"), events.note_on(0, 93, 127)],  # 1760 Hz
+                        1.5, block=block, voices=voices, each_block=move)
     x = out[SR // 2:, 0].astype(np.float64)
     spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
     f = np.fft.rfftfreq(len(x), 1 / SR)

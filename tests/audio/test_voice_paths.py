@@ -148,31 +148,33 @@ def test_subnormal_counter_counts_subnormals():
 
 
 def _released(path: str, *, flush: bool):
-    """An additive chord held, then released for 3 s: (pyo's per-partial smoothers' last
-    values, every table and smoother state of the kernel path, the per-block costs, held
-    and released medians)."""
-    engine = Engine("manual", sr=SR, block=64, voices=path)
-    if not flush:  # what the engine did before: the CPU left to compute on subnormals
-        engine._fpu.flush_to_zero = lambda: -1
+    """An additive chord held, then released for 3 s: (every table and smoother state of the
+    path, pyo's per-partial smoothers' last values, the per-block costs)."""
     ev = [events.note_on(0, 40 + 5 * v, 100) for v in range(16)]
     ev += [events.note_off(round(1.0 * SR), 40 + 5 * v) for v in range(16)]
-    try:
-        engine.play(Additive(voices=16, partials=8), ev)
-        for _ in range(round(4.0 * SR / 64)):
-            engine.process()
-        pool = engine.pools[0]
-        values = [pool.bank.amp_out, pool.bank.freq_out, pool.bank.fcur, pool.bank.vf,
-                  *(engine.tables.view(n) for n in engine.tables._views)]
-        if path == "numba":
-            values.append(pool.osc.state)
-        else:
-            freq_port, amp_port = pool._objects[1], pool._objects[2]
-            values += [np.array(amp_port.get(all=True), np.float32),
-                       np.array(freq_port.get(all=True), np.float32)]
-        costs = engine.block_costs_s()
-    finally:
-        engine.close()
-    return values, costs
+    values = []
+
+    def without_flush(engine):  # what the engine did before: the CPU left on subnormals
+        if not flush:
+            engine._fpu.flush_to_zero = lambda: -1
+
+    def collect(engine, b):
+        if b == n_blocks - 1:  # the last block: everything the path holds, before it closes
+            pool = engine.pools[0]
+            values.extend([pool.bank.amp_out.copy(), pool.bank.freq_out.copy(),
+                           pool.bank.fcur.copy(), pool.bank.vf.copy(),
+                           *(engine.tables.view(n).copy() for n in engine.tables._views)])
+            if path == "numba":
+                values.append(pool.osc.state.copy())
+            else:
+                freq_port, amp_port = pool._objects[1], pool._objects[2]
+                values.extend([np.array(amp_port.get(all=True), np.float32),
+                               np.array(freq_port.get(all=True), np.float32)])
+
+    n_blocks = round(4.0 * SR / 64)
+    _, facts = run_engine(Additive(voices=16, partials=8), ev, 4.0, voices=path,
+                          engine_hook=without_flush, each_block=collect)
+    return values, facts["costs"]
 
 
 @pytest.mark.parametrize("path", ["numba", "pyo"])

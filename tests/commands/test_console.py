@@ -1,3 +1,6 @@
+import math
+import shlex
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,10 +76,41 @@ def test_fuzz_always_a_command_or_a_clean_error(text):
     try:
         cmd = LANG.parse(text)
     except UserError as exc:
-        assert "\n" not in str(exc) or "\n" in text
+        _says_what_was_wrong(str(exc), text)
         return
+    _well_typed(cmd)
+
+
+GENERAL = ("empty command", "cannot read")  # the only answers that need not quote the line
+
+
+def _says_what_was_wrong(message: str, text: str) -> None:
+    """One line that names what was wrong — one of the words the line was read as (shell-like:
+    quotes and comments), as typed or as repr shows it — or says the line was empty or
+    unreadable: a bare ``UserError("x")`` fails here."""
+    assert message and ("\n" not in message or "\n" in text)
+    if message.startswith(GENERAL):
+        return
+    words = shlex.split(text, comments=True)
+    assert any(w and (w in message or repr(w)[1:-1] in message) for w in words), \
+        (message, text)
+
+
+def _well_typed(cmd) -> None:
     spec = LANG.specs[cmd.name]
-    assert len(cmd.args) == len(spec.params)
+    assert cmd.spec is spec and len(cmd.args) == len(spec.params)
+    for param, value in zip(spec.params, cmd.args, strict=True):
+        if value is None and param.optional:
+            continue
+        if param.kind in ("float", "int"):
+            assert isinstance(value, int if param.kind == "int" else float)
+            assert math.isfinite(value) and param.low <= value <= param.high
+        elif param.kind == "choice":
+            assert value in param.choices
+        elif param.kind == "onoff":
+            assert value in (True, False)
+        else:
+            assert isinstance(value, str) and value
 
 
 @settings(max_examples=200, deadline=None)
@@ -86,6 +120,10 @@ def test_fuzz_always_a_command_or_a_clean_error(text):
 def test_fuzz_near_valid_lines(name, args):
     line = " ".join([name, *map(str, args)])
     try:
-        LANG.parse(line)
-    except UserError:
-        pass
+        cmd = LANG.parse(line)
+    except UserError as exc:
+        # a known command with wrong arguments: the answer names the command
+        assert "\n" not in str(exc) and str(exc).startswith(f"{name}: "), (str(exc), line)
+        return
+    assert cmd.name == name
+    _well_typed(cmd)

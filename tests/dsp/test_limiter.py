@@ -50,8 +50,13 @@ def test_gain_ramps_smoothly_and_recovers():
     np.testing.assert_allclose(gain[back][audible[back]], 1.0, atol=1e-4)
 
 
-def test_nan_input_is_silenced():
+def test_nan_input_is_silenced_and_the_signal_beside_it_goes_on():
     x = np.full((2, 256), np.nan, np.float32)
     x[1, :128] = 0.3
-    y = run(Limiter(SR), x)
+    lim = Limiter(SR)
+    y = run(lim, x)
     assert np.all(np.isfinite(y))
+    d = lim.latency_samples
+    assert not y[0].any()  # the NaN channel is silence
+    np.testing.assert_allclose(y[1, d:128 + d], 0.3, rtol=1e-6)  # the other one, untouched
+    assert not y[1, 128 + d:].any()

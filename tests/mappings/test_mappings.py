@@ -38,3 +38,17 @@ def test_residual_mode_is_the_originals_mapping():
     assert M.residual_detune(0.1, "cubic") == pytest.approx(1 + 0.05 * 0.1)
     assert M.residual_detune(-0.02, "knot") == pytest.approx(0.98)
     assert M.loss_detune(0.0, "cubic") == 1.0
+
+
+def test_warp_mappings_are_bounded_and_nan_moves_nothing():
+    from synthlearn.mappings.warp import clipped_gradient, split_shift_px
+
+    grads = np.array([-2.0, -0.05, 0.0, 0.03, 5.0])
+    np.testing.assert_array_equal([split_shift_px(g, 100.0, 160.0) for g in grads],
+                                  np.clip(grads * 100.0, -160.0, 160.0))
+    assert split_shift_px(float("nan"), 100.0, 160.0) == 0.0
+    assert split_shift_px(float("inf"), 100.0, 160.0) == 160.0
+    assert split_shift_px(float("-inf"), 100.0, 160.0) == -160.0
+    np.testing.assert_array_equal([clipped_gradient(g, 0.1) for g in grads],
+                                  np.clip(grads, -0.1, 0.1))
+    assert clipped_gradient(float("nan"), 0.1) == 0.0

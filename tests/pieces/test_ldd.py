@@ -5,9 +5,8 @@ import json
 import mido
 import numpy as np
 import pytest
-from helpers import SR, peak_hz
+from helpers import SR, peak_hz, run_engine
 
-from synthlearn.audio.engine import Engine
 from synthlearn.cli import demo_score
 from synthlearn.dsp.voicing import midi_hz
 from synthlearn.errors import UserError
@@ -29,19 +28,9 @@ def smp(t_s):
 
 def run(piece, events, seconds, *, block=256, watch=None):
     """Run ``piece``; return the audio and, if ``watch`` is given, watch(piece) after each block."""
-    engine = Engine("manual", sr=SR, block=block)
-    n = round(seconds * SR / block)
-    out = np.zeros((n * block, 2), np.float32)
-    seen = []
-    try:
-        engine.play(piece, events)
-        for b in range(n):
-            engine.process(out[b * block:(b + 1) * block])
-            if watch is not None:
-                seen.append(watch(piece))
-    finally:
-        assert engine.close() == []
-    return out, np.array(seen)
+    out, facts = run_engine(piece, events, seconds, block=block, watch=watch)
+    assert facts["leaked"] == []
+    return out, np.array(facts["seen"])
 
 
 def cents(hz, ref_hz):
@@ -199,13 +188,47 @@ def test_commands_gain_zero_puts_overtones_in_tune_and_faithful_envelope_is_perc
     assert level_while_held(faithful=False) > -6  # default: sustains while held
 
 
-@pytest.mark.parametrize("line", ["detune mae", "detune residual", "lr 0.05", "new",
-                                  "faithful on", "faithful off", "part 2", "gain 3"])
-def test_every_command_parses_and_runs_without_stopping_the_music(line):
-    piece = Ldd(seed=8)
-    events = [note_on(smp(0.05), 64, 90), cmd(0.3, line)]
-    out, _ = run(piece, events, 0.8)
-    assert np.sqrt(np.mean(out[smp(0.5):, 0] ** 2)) > 1e-3
+# Each command, and what it must change: (line, what to read off the piece, the value expected
+# after it, and that value without the command).
+def _targets(p):
+    return p.learner.targets_
+
+
+COMMAND_EFFECTS = [
+    ("detune mae", lambda p: p.signal, "mae", "loss"),
+    ("detune residual", lambda p: p.signal, "residual", "loss"),
+    ("lr 0.05", lambda p: p.cubic.lr, 0.05, 0.01),
+    ("new", _targets, 2, 1),
+    ("faithful on", lambda p: (p.faithful, p.knot.min_freq, p.signal), (True, 0, "residual"),
+     (False, 1, "loss")),
+    ("part 2", lambda p: (p.part, p.section), (2, "part 2"), (1, "part 1")),
+    ("next", lambda p: p.part, 2, 1),
+    ("gain 3", lambda p: p.gain, 3.0, 1.0),
+]
+
+
+@pytest.mark.parametrize("line, read, after, without", COMMAND_EFFECTS,
+                         ids=[c[0] for c in COMMAND_EFFECTS])
+def test_every_command_changes_what_it_names_and_the_music_goes_on(line, read, after, without):
+    runs = {}
+    for with_command in (False, True):
+        piece = Ldd(seed=8)
+        events = [note_on(smp(0.05), 64, 90)] + ([cmd(0.3, line)] if with_command else [])
+        out, _ = run(piece, events, 0.8)
+        assert np.sqrt(np.mean(out[smp(0.5):, 0] ** 2)) > 1e-3  # the music goes on
+        runs[with_command] = read(piece)
+    assert runs[False] == without and runs[True] == after
+
+
+def test_gain_moves_the_overtones_it_detunes():
+    def second_partial_cents(gain_line):
+        piece = Ldd(seed=8)
+        out, _ = run(piece, [cmd(0.0, gain_line), note_on(smp(0.05), 64, 90)], 0.6)
+        hz, _ = peak_hz(out[smp(0.2):, 0], SR, 2 * midi_hz(64), width_hz=60)
+        return cents(hz, 2 * midi_hz(64))
+
+    assert abs(second_partial_cents("gain 0")) < 1.0
+    assert second_partial_cents("gain 3") > second_partial_cents("gain 1") + 20
 
 
 def test_bad_command_values_are_one_clear_line():

@@ -99,7 +99,9 @@ def test_ldd_resume_restores_every_learned_value(engine_run, tmp_path):
 def test_autosave_writes_only_on_change_and_says_a_failure_once(engine_run, tmp_path):
     piece = Ldd(seed=1)
     history, said = [], []
-    saver = Autosaver(Session(tmp_path / "s"), piece, history=history, say=said.append)
+    # every_s out of reach: its thread waits, and only this test's save_now() calls save
+    saver = Autosaver(Session(tmp_path / "s"), piece, history=history, say=said.append,
+                      every_s=1e9)
     saver.start()  # the first save: state and (empty) history
     assert saver.saves == 2
     assert saver.save_now() == 0  # nothing changed

@@ -105,6 +105,20 @@ def test_demo_renders_non_silent_wav_without_audio_device(tmp_path, capsys):
 
 
 def test_devices_lists_what_it_finds(capsys):
+    from synthlearn.audio import backends
+    from synthlearn.midi.ports import list_inputs
+
     assert main(["devices"]) == 0
     out = capsys.readouterr().out
-    assert "audio:" in out and "midi inputs:" in out and "offline: always" in out
+    info, (midi_names, why) = backends.portaudio_info(), list_inputs()
+    if backends.jack_running():
+        assert "jack: a server is running (" in out
+    else:
+        assert "jack: no server running" in out
+    for name in info.outputs:  # every output portaudio finds, or why there is none
+        assert f" {name}" in out
+    assert ("portaudio: no output device" in out) == (not info.outputs)
+    for name in midi_names:
+        assert f"  {name}\n" in out
+    if why:
+        assert f"none: {why}" in out

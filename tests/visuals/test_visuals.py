@@ -309,12 +309,29 @@ def test_stress_flag_forces_the_split_in_part_4():
     assert (split != plain).any()
 
 
-def test_diverged_learner_draws_without_error():
-    s = scene()
-    for part in (1, 2, 3, 4):
-        s.draw(snapshot(part, cubic_theta=np.array([np.nan, np.inf, 1e300, -1e300]),
-                        knot_phase=np.array([np.nan, 0.0, np.inf]),
-                        grad=np.array([np.nan, np.inf, -np.inf, 1e300]), bubbles_added=1.0))
+def test_a_diverged_learner_still_draws_what_is_drawable():
+    # Its approximant is NaN and infinite: the target (white) is still drawn where a healthy
+    # learner's frame has it.
+    diverged = dict(cubic_theta=np.array([np.nan, np.inf, 1e300, -1e300]),
+                    knot_phase=np.array([np.nan, 0.0, np.inf]),
+                    grad=np.array([np.nan, np.inf, -np.inf, 1e300]), bubbles_added=1.0)
+    for part in (1, 2):
+        frame = scene().draw(snapshot(part, **diverged)).copy()
+        healthy = scene().draw(snapshot(part, bubbles_added=1.0)).copy()
+        white = np.all(healthy == 255, axis=2)
+        assert frame.shape == (H, W, 3) and white.sum() >= 10, part
+        # the target is there (where the healthy approximant crossed it, a little less bright)
+        assert np.mean(frame[white].min(axis=1) > 200) > 0.8, part
+
+
+@pytest.mark.parametrize("part", [3, 4])
+def test_nan_gradients_warp_nothing_and_infinite_ones_stay_bounded(part):
+    nan = scene().draw(snapshot(part, grad=np.full(4, np.nan), bubbles_added=1.0)).copy()
+    zero = scene().draw(snapshot(part, grad=np.zeros(4), bubbles_added=1.0)).copy()
+    assert np.array_equal(nan, zero)  # no direction to show: the picture as if converged
+    far = scene().draw(snapshot(part, grad=np.array([np.inf, -np.inf, 1e300, 0.0]),
+                                bubbles_added=1.0)).copy()
+    assert far.shape == (H, W, 3) and far.any()
 
 
 # ----- sources

@@ -23,6 +23,7 @@ import time
 import numpy as np
 from numba import njit
 
+from synthlearn.mappings.warp import clipped_gradient, split_shift_px
 from synthlearn.visuals import raster, warps
 from synthlearn.visuals.canvas import Canvas
 from synthlearn.visuals.sources import TestPattern
@@ -298,7 +299,7 @@ class LddScene:
     def _split(self, src: np.ndarray, dst: np.ndarray, grad, faithful: bool) -> None:
         shift = self._shift_px
         for k in range(3):
-            shift[k] = float(grad[k]) * SPLIT_PX_PER_GRAD
+            shift[k] = split_shift_px(float(grad[k]), SPLIT_PX_PER_GRAD, self.width)
         if faithful:
             self._order_rng.shuffle(self._order)  # a new layer order every frame, as originally
             warps.rgb_split_alpha(src, dst, shift, shift, self._order, FAITHFUL_ALPHA)
@@ -333,7 +334,7 @@ class LddScene:
 
     def _warp_bubbles(self, src: np.ndarray, dst: np.ndarray, grad, time_s: float,
                       faithful: bool) -> None:
-        g = [min(max(float(grad[k]), -BUBBLE_GRAD_CLIP), BUBBLE_GRAD_CLIP) for k in (0, 1)]
+        g = [clipped_gradient(float(grad[k]), BUBBLE_GRAD_CLIP) for k in (0, 1)]
         g = [v if math.isfinite(v) else 0.0 for v in g]
         if faithful:  # the original: phase from the clock, full amplitude even at rest
             phx, phy = (BUBBLE_PHASE_RATE * v * time_s for v in g)

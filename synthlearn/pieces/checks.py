@@ -1,0 +1,165 @@
+"""Conformance checks every piece passes (as Gymnasium's ``check_env`` does for environments):
+run over the registry by the tests, and by a new piece's author on the day it is registered.
+
+``check_piece(cls)`` raises AssertionError naming what failed. On a manual server it checks that
+the piece builds, warms and sounds; that every command has its handler and changes something
+observable (the piece's state, its learners', its voices' or the engine's); that what it learns
+round-trips bit for bit through ``learned_state``/``restore``; and that its scene draws frames
+of the size asked for.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from synthlearn import events
+from synthlearn.commands.language import Command, Where, check_handlers
+
+SR, BLOCK = 48000, 64
+NOTES = (48, 60, 64, 67, 72)  # low and high, so every part of a piece has something to do
+WARM_BLOCKS = 40
+
+
+def _candidates(param) -> list:
+    """Values to try for one parameter: its example, the ends and middle of its range, every
+    choice, on and off."""
+    if param.example is not None:
+        return [param.example]
+    if param.kind == "choice":
+        return list(param.choices)
+    if param.kind == "onoff":
+        return [True, False]
+    if param.kind in ("float", "int") and param.low is not None and param.high is not None:
+        mid = (param.low + param.high) / 2
+        values = [param.high, param.low, mid]
+        return [int(v) for v in values] if param.kind == "int" else values
+    raise AssertionError(f"parameter {param.name!r} ({param.kind}) needs an example= to check")
+
+
+def _fingerprint(value, depth: int = 0, seen=None) -> list:
+    """Everything a piece holds that is plain data: numbers, strings, numpy arrays, and the
+    same inside its learners, voice banks, snapshots and lists (pyo objects are left out)."""
+    from synthlearn.audio.voices import PartialPool
+    from synthlearn.dsp.voicing import VoiceBank
+    from synthlearn.learners.base import Learner
+    from synthlearn.snapshot import Snapshot
+
+    seen = set() if seen is None else seen
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return [repr(value)]
+    if isinstance(value, np.ndarray):
+        return [value.dtype.str, value.shape, value.tobytes()]
+    if isinstance(value, (list, tuple)) and depth < 3:
+        return [_fingerprint(v, depth + 1, seen) for v in value]
+    if isinstance(value, (Learner, VoiceBank, PartialPool, Snapshot)) and depth < 4 and \
+            id(value) not in seen:
+        seen.add(id(value))
+        return [(k, _fingerprint(v, depth + 1, seen)) for k, v in sorted(vars(value).items())
+                if not k.startswith("_keys")]
+    return []
+
+
+def _observed(engine, piece) -> list:
+    return [_fingerprint(v) for _, v in sorted(vars(piece).items())] + [engine.volume_db]
+
+
+def _playing(cls, voices: str = "numba"):
+    from synthlearn.audio.engine import Engine
+
+    engine = Engine("manual", sr=SR, block=BLOCK, seed=3, voices=voices)
+    piece = cls(seed=3)
+    engine.play(piece, [events.note_on(0, n, 100) for n in NOTES])
+    return engine, piece
+
+
+def _run(engine, blocks: int) -> np.ndarray:
+    out = np.zeros((blocks * BLOCK, 2), np.float32)
+    for b in range(blocks):
+        engine.process(out[b * BLOCK:(b + 1) * BLOCK])
+    return out
+
+
+def check_piece(cls) -> None:
+    name = cls.name
+    problems = check_handlers(cls, cls.commands)
+    assert not problems, f"{name}: " + "; ".join(problems)
+    _check_sounds(cls, name)
+    for spec in cls.language().specs.values():
+        _check_command_changes_something(cls, name, spec)
+    _check_state_round_trip(cls, name)
+    _check_scene(cls, name)
+
+
+def _check_sounds(cls, name: str) -> None:
+    engine, piece = _playing(cls)
+    try:
+        out = _run(engine, WARM_BLOCKS)
+        assert np.all(np.isfinite(out)), f"{name}: the output is not finite"
+        assert np.abs(out).max() > 1e-3, f"{name}: held notes make no sound"
+        assert engine.tables.release(prefix="nothing.") == []
+    finally:
+        leaked = engine.close()
+    assert leaked == [], f"{name}: table views outlived the engine: {leaked}"
+
+
+def _after(cls, cmd=None) -> list:
+    """What a playing piece (and its engine) holds a few blocks after ``cmd`` (or none)."""
+    engine, piece = _playing(cls)
+    try:
+        _run(engine, WARM_BLOCKS)
+        if cmd is not None:
+            engine.push(events.command(engine.now_smp(), cmd))
+        _run(engine, 2)
+        return _observed(engine, piece)
+    finally:
+        engine.close()
+
+
+def _check_command_changes_something(cls, name: str, spec) -> None:
+    """Some value of the command's parameters leaves the piece (or the engine) holding other
+    values than the same performance without it (everything is seeded: the two runs are the
+    same but for the command)."""
+    if spec.where is not Where.AUDIO:
+        return  # session and worker commands are checked where they run
+    without = _after(cls)
+    assert _after(cls) == without, f"{name}: two identical runs differ (not deterministic)"
+    values = [_candidates(p) for p in spec.params]
+    for args in itertools.islice(itertools.product(*values), 12):
+        if _after(cls, Command(spec.name, tuple(args), spec.name, None, spec)) != without:
+            return
+    raise AssertionError(f"{name}: command {spec.name!r} changes nothing observable")
+
+
+def _check_state_round_trip(cls, name: str) -> None:
+    from synthlearn.runtime.sessions import same_state
+
+    engine, piece = _playing(cls)
+    try:
+        _run(engine, 3 * WARM_BLOCKS)  # held notes: the learners learn something
+        state = piece.learned_state()
+    finally:
+        engine.close()
+    fresh = cls(seed=99)
+    fresh.restore(state)
+    assert same_state(fresh.learned_state(), state), \
+        f"{name}: a restored state does not come back bit for bit"
+
+
+def _check_scene(cls, name: str) -> None:
+    engine, piece = _playing(cls)
+    try:
+        _run(engine, WARM_BLOCKS)
+        scene = piece.scene(engine, 160, 96, 30.0)
+        try:
+            scene.warm()
+            frames = [scene.draw().copy() for _ in range(3)]
+        finally:
+            scene.close()
+    finally:
+        engine.close()
+    for frame in frames:
+        assert frame.shape == (96, 160, 3) and frame.dtype == np.uint8, \
+            f"{name}: the scene drew a {frame.shape} {frame.dtype} frame, not (96, 160, 3) uint8"
+    assert any(f.any() for f in frames), f"{name}: the scene draws nothing while notes sound"
