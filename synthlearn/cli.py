@@ -1,6 +1,6 @@
 """synthlearn: perform machine learning as music.
 
-Commands: demo, render, devices and bench work now; perform and ruler arrive with their pieces.
+Commands: demo, render, perform, devices and bench; ruler arrives with its piece.
 """
 
 from __future__ import annotations
@@ -42,12 +42,70 @@ class _Progress:
             print(line, file=sys.stderr, flush=True)
 
 
+# -- argument types: each turns one string into a checked value, or says why not ------------
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be above 0")
     return w, h
+
+
+def _positive(what: str):
+    def convert(text: str) -> float:
+        import math
+
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a finite number of {what} "
+                                             "above 0")
+        return value
+    convert.__name__ = what  # argparse names the type in its messages
+    return convert
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is 0 or more")
+    return value
+
+
+def _osc_address(text: str) -> tuple[str, int]:
+    from synthlearn.commands.osc import parse_address
+
+    try:
+        return parse_address(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _piece_names(*, planned: bool = False) -> list[str]:
+    """The pieces built (and, for argparse's choices, those planned: naming one gets the
+    piece's own answer, that it is not built yet)."""
+    from synthlearn.pieces import PIECES, PLANNED
+
+    return sorted(PIECES) + (list(PLANNED) if planned else [])
+
+
+def _formats(p: argparse.ArgumentParser, *, block: int, block_help: str = "") -> None:
+    from synthlearn.audio.engine import BLOCK_SIZES, SAMPLE_RATES
+
+    p.add_argument("--sr", type=int, default=48000, choices=SAMPLE_RATES, metavar="HZ",
+                   help="sample rate in Hz (default 48000; " + "|".join(map(str, SAMPLE_RATES))
+                   + ")")
+    p.add_argument("--block", type=int, default=block, choices=BLOCK_SIZES, metavar="N",
+                   help=f"block size in samples (default {block}; powers of two 16..2048)"
+                   + block_help)
 
 
 def _add_voices_option(p: argparse.ArgumentParser) -> None:
@@ -57,17 +115,16 @@ def _add_voices_option(p: argparse.ArgumentParser) -> None:
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, help="random seed (default: the score's, else 0)")
-    p.add_argument("--sr", type=int, default=48000, help="sample rate in Hz (default 48000)")
-    p.add_argument("--block", type=int, default=64, help="block size in samples (default 64)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the score's, else 0)")
+    _formats(p, block=64)
     p.add_argument("--no-video", action="store_true", help="write no video")
     p.add_argument("--size", type=_size, default=(640, 360), help="video size (default 640x360)")
-    p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+    p.add_argument("--fps", type=_positive("frames per second"), default=30.0,
+                   help="video frame rate (default 30)")
     _add_voices_option(p)
     p.add_argument("--video", metavar="SOURCE",
                    help="video under the visuals (pieces that use it, e.g. ldd parts 3-4): a "
-                        "video FILE, 'camera' or 'test' (default: a camera if one exists, else "
-                        "a moving test pattern)")
+                        "video FILE, 'camera' or 'test' (default: a moving test pattern)")
 
 
 def _render_options(args, **extra):
@@ -252,9 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="play the built-in demo live, or render it without audio")
     d.add_argument("--out", default="out", help="where a rendered demo goes (default out/)")
-    d.add_argument("--audio", default="auto", help="auto|jack|portaudio (default auto)")
+    d.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
+                   help="auto|jack|portaudio (default auto)")
     d.add_argument("--render", action="store_true", help="render even if audio could play")
-    d.add_argument("--duration", type=float, help="stop after this many seconds")
+    d.add_argument("--duration", type=_positive("seconds"), help="stop after this many seconds")
     d.add_argument("--start-jack", action="store_true",
                    help="start jackd for this run (synthlearn never starts it otherwise)")
     d.add_argument("--jack-driver", default="alsa", choices=("alsa", "dummy"),
@@ -266,10 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render a score (.toml) or MIDI file (.mid) to WAV + video")
     r.add_argument("input", help="score.toml, or a MIDI file with --piece")
-    r.add_argument("--piece", help="the piece that plays a MIDI file (ldd, additive)")
+    r.add_argument("--piece", choices=_piece_names(planned=True), metavar="PIECE",
+                   help="the piece that plays a MIDI file: " + ", ".join(_piece_names()))
     r.add_argument("--out", help="output folder (default out/<input name>)")
     r.add_argument("--faithful", action="store_true", help="the original's behaviour")
-    r.add_argument("--duration", type=float, help="seconds to render (default: the score's)")
+    r.add_argument("--duration", type=_positive("seconds"),
+                   help="seconds to render (default: the score's)")
     _add_render_options(r)
     r.set_defaults(func=cmd_render)
 
@@ -289,33 +349,35 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
 
     f = sub.add_parser("perform", help="perform live: MIDI in, keyboard, console, window")
-    f.add_argument("piece", nargs="?",
-                   help="the piece (default ldd, or the one --resume continues)")
-    f.add_argument("--audio", default="auto", help="auto|jack|portaudio (default auto)")
+    f.add_argument("piece", nargs="?", choices=_piece_names(planned=True), metavar="PIECE",
+                   help="the piece: " + ", ".join(_piece_names())
+                   + " (default ldd, or the one --resume continues)")
+    f.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
+                   help="auto|jack|portaudio (default auto)")
     f.add_argument("--midi", default="all",
                    help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
                         "contains it), FILE.mid (played as if live), keyboard, none")
-    f.add_argument("--block", type=int, default=256,
-                   help="block size (default 256; on JACK the server's period is used)")
-    f.add_argument("--sr", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    _formats(f, block=256, block_help="; on JACK the server's period and rate rule")
     f.add_argument("--record", metavar="FILE.wav", help="record the master output")
-    f.add_argument("--duration", type=float, help="stop after this many seconds")
+    f.add_argument("--duration", type=_positive("seconds"), help="stop after this many seconds")
     f.add_argument("--no-window", action="store_true", help="no window (no keyboard piano)")
     f.add_argument("--no-console", action="store_true", help="do not read commands from stdin")
-    f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    f.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     f.add_argument("--faithful", action="store_true", help="the original's behaviour")
     f.add_argument("--size", type=_size, default=(1280, 720), help="window size (1280x720)")
     f.add_argument("--video", metavar="SOURCE", help="video FILE, 'camera' or 'test'")
     _add_voices_option(f)
-    f.add_argument("--session", metavar="DIR",
-                   help="autosave what is learned here (default: a new folder under "
-                        "$XDG_DATA_HOME/synthlearn/sessions, i.e. ~/.local/share/...)")
-    f.add_argument("--resume", metavar="DIR",
-                   help="continue a saved session exactly where it was (and keep saving there)")
-    f.add_argument("--osc-in", metavar="[HOST:]PORT",
+    where = f.add_mutually_exclusive_group()
+    where.add_argument("--session", metavar="DIR",
+                       help="autosave what is learned here (default: a new folder under "
+                            "$XDG_DATA_HOME/synthlearn/sessions, i.e. ~/.local/share/...)")
+    where.add_argument("--resume", metavar="DIR",
+                       help="continue a saved session exactly where it was (and keep saving "
+                            "there)")
+    f.add_argument("--osc-in", metavar="[HOST:]PORT", type=_osc_address,
                    help="take commands over OSC: /synthlearn/do \"LINE\" or "
                         "/synthlearn/COMMAND ARGS (host 127.0.0.1 unless given)")
-    f.add_argument("--osc-out", metavar="[HOST:]PORT",
+    f.add_argument("--osc-out", metavar="[HOST:]PORT", type=_osc_address,
                    help="send learner signals (/synthlearn/loss, ...) as OSC to this port")
     f.set_defaults(func=cmd_perform)
 

@@ -17,7 +17,8 @@ from synthlearn.pieces import PIECES, PLANNED
 SESSION = (
     console.Spec("help", (console.Param("command", "word", optional=True),),
                  "list commands, or explain one", owner="session", where=Where.NOW),
-    console.Spec("piece", (console.Param("name", "choice", choices=(*PIECES, *PLANNED)),),
+    console.Spec("piece", (console.Param("name", "choice", choices=tuple(PIECES),
+                                         later=PLANNED),),
                  "switch to another piece; each keeps what it learned (live only)",
                  owner="session", where=Where.MAIN),
     console.Spec("quit", (), "end the performance (live only)", owner="session",

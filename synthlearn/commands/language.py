@@ -40,6 +40,7 @@ class Param:
     optional: bool = False
     default: object = None
     example: object = None
+    later: tuple[str, ...] = ()  # choices known but not available yet: a kinder refusal
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -71,6 +72,9 @@ class Param:
                 raise bad(f"in {self.low:g}..{self.high:g}")
             return value
         if self.kind == "choice":
+            if token in self.later:
+                raise UserError(f"{command} {token!r} is not built yet; available: "
+                                + ", ".join(self.choices))
             if token not in self.choices:
                 raise bad("one of " + ", ".join(self.choices))
             return token

@@ -118,6 +118,13 @@ class MidiPorts:
     def start(self) -> MidiPorts:
         try:
             import rtmidi
+        except ImportError:
+            from synthlearn.midi.ports import NO_RTMIDI
+
+            self.available = False
+            self.say(f"{NO_RTMIDI}; the computer keyboard and MIDI files still work")
+            return self
+        try:
 
             self._rtmidi = rtmidi
             self._api = getattr(rtmidi, f"API_{self.api}") if self.api else rtmidi.API_UNSPECIFIED

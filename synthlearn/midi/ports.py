@@ -3,9 +3,17 @@ to a named input (the benchmark's performer, playing into perform's virtual port
 
 from __future__ import annotations
 
+NO_RTMIDI = ("MIDI ports need python-rtmidi, which is not installed (on Python 3.13 pip must "
+             "compile it: pip install 'synthlearn[midi]' with a C++ compiler and the ALSA and "
+             "JACK headers)")
+
 
 def list_inputs() -> tuple[list[str], str | None]:
     """(input port names, None) or ([], why there are none)."""
+    try:
+        import rtmidi  # noqa: F401  (mido lists ports through it)
+    except ImportError:
+        return [], NO_RTMIDI
     try:
         import mido
 
@@ -21,8 +29,8 @@ def jack_midi_missing() -> str | None:
     """Why python-rtmidi cannot make JACK MIDI ports here, or None."""
     try:
         import rtmidi
-    except ImportError as exc:
-        return f"python-rtmidi is not installed ({exc})"
+    except ImportError:
+        return NO_RTMIDI
     if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
         return "python-rtmidi was built without JACK MIDI"
     return None

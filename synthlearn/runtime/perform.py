@@ -211,8 +211,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
             duration_s: float | None = None, window: bool = True, console_in: bool = True,
             seed: int = 0, faithful: bool = False, size=(1280, 720), fps: float = 60.0,
             video_source: str | None = None, session_dir: str | Path | None = None,
-            resume: str | Path | None = None, osc_in: str | None = None,
-            osc_out: str | None = None, voices: str = "numba", say=print) -> dict:
+            resume: str | Path | None = None, osc_in: str | tuple | None = None,
+            osc_out: str | tuple | None = None, voices: str = "numba", say=print) -> dict:
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
     or the window closing; what it learns is autosaved to the session folder."""
     from synthlearn.audio.engine import Engine
@@ -225,8 +225,10 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
         scheduled, _ = read_midi(midi, sr)  # played as if performed live
     elif midi not in ("keyboard", "none"):
         ports = midi
-    osc_in_at = parse_address(osc_in, what="--osc-in") if osc_in else None
-    osc_out_at = parse_address(osc_out, what="--osc-out") if osc_out else None
+    # Addresses as "[HOST:]PORT" or, from the command line, already (host, port).
+    osc_in_at = parse_address(osc_in, what="--osc-in") if isinstance(osc_in, str) else osc_in
+    osc_out_at = (parse_address(osc_out, what="--osc-out") if isinstance(osc_out, str)
+                  else osc_out)
     if session_dir is not None and resume is not None:
         raise UserError("--session starts a new session and --resume continues one; give one")
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,

@@ -68,16 +68,21 @@ def test_bare_midi_needs_a_piece(score, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, fragment", [
     (["render", "missing.toml"], "missing.toml: no such score"),
-    (["render", "{score}", "--block", "100"], "block size 100"),
-    (["render", "{score}", "--sr", "1000"], "sample rate 1000"),
-    (["render", "{mid}", "--piece", "nope"], "unknown piece 'nope'"),
+    (["render", "{score}", "--block", "100"], "argument --block: invalid choice: 100"),
+    (["render", "{score}", "--sr", "1000"], "argument --sr: invalid choice: 1000"),
+    (["render", "{mid}", "--piece", "nope"], "argument --piece: invalid choice: 'nope'"),
     (["render", "{score}", "--piece", "ldd"], "differs from the score's piece"),
     (["render", "{bad}"], ":5: unknown command 'brightnes'"),
     (["render", "{score}", "--size", "big"], "WIDTHxHEIGHT"),
-    (["perform", "ldd", "--audio", "alsa"], "unknown audio backend 'alsa'"),
-    (["perform", "ldd", "--midi", "nope.mid", "--audio", "manual"], "nope.mid: no such MIDI"),
+    (["perform", "ldd", "--audio", "alsa"], "argument --audio: invalid choice: 'alsa'"),
+    (["perform", "ldd", "--midi", "nope.mid"], "nope.mid: no such MIDI"),
     (["perform", "ruler"], "piece 'ruler' is not built yet"),
-    (["demo", "--audio", "alsa"], "unknown audio backend 'alsa'"),
+    (["render", "{mid}", "--piece", "qmelody"], "piece 'qmelody' is not built yet"),
+    (["demo", "--audio", "alsa"], "argument --audio: invalid choice: 'alsa'"),
+    (["render", "{score}", "--seed", "-1"], "argument --seed: '-1': a seed is 0 or more"),
+    (["render", "{score}", "--duration", "nan"], "expected a finite number of seconds"),
+    (["perform", "--session", "a", "--resume", "b"], "not allowed with argument --session"),
+    (["perform", "--osc-in", ""], "argument --osc-in: OSC address ''"),
 ])
 def test_cli_user_errors_are_one_line_exit_2(score, tmp_path, capsys, args, fragment):
     bad = tmp_path / "bad.toml"
