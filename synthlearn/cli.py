@@ -89,6 +89,15 @@ def _osc_address(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _midi(text: str):
+    from synthlearn.midi.source import midi_source
+
+    try:
+        return midi_source(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _piece_names(*, planned: bool = False) -> list[str]:
     """The pieces built (and, for argparse's choices, those planned: naming one gets the
     piece's own answer, that it is not built yet)."""
@@ -287,7 +296,7 @@ def cmd_perform(args) -> int:
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
           f"{result['late_blocks']} late, "
-          + (f"MIDI from {args.midi} ({result['midi_scheduled']} events)"
+          + (f"MIDI from {args.midi.value} ({result['midi_scheduled']} events)"
              if result["midi_scheduled"] else f"{result['midi_received']} MIDI events received")
           + (f"; {result['frames_shown']} frames shown, {result['frames_dropped']} dropped"
              if "frames_shown" in result else "")
@@ -354,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
                    + " (default ldd, or the one --resume continues)")
     f.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
                    help="auto|jack|portaudio (default auto)")
-    f.add_argument("--midi", default="all",
+    f.add_argument("--midi", default="all", type=_midi, metavar="SOURCE",
                    help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
                         "contains it), FILE.mid (played as if live), keyboard, none")
     _formats(f, block=256, block_help="; on JACK the server's period and rate rule")

@@ -1,4 +1,6 @@
-"""The audio engine: the only place a pyo Server is created (see engine.py)."""
+"""Audio: the engine (the only pyo Server: backends, block hook, master chain, limiter), table
+views, voice pools, filters, the recorder and WAV files, flush-to-zero, jackd and libjack.
+The only place pyo is imported."""
 
 import os
 

@@ -1,1 +1,3 @@
-"""MIDI input: files (mido) now; rtmidi ports and the computer keyboard with the live shell."""
+"""MIDI: files (mido), live ports (python-rtmidi: hardware, a virtual input, JACK outputs),
+the computer keyboard as a piano, and where MIDI input comes from (``source``). The only place
+mido and rtmidi are imported."""

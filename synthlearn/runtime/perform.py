@@ -206,7 +206,7 @@ class Performance:
         self.engine.close()  # also finishes the recording
 
 
-def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "all",
+def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             block: int = 256, sr: int = 48000, record: str | Path | None = None,
             duration_s: float | None = None, window: bool = True, console_in: bool = True,
             seed: int = 0, faithful: bool = False, size=(1280, 720), fps: float = 60.0,
@@ -218,13 +218,15 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     from synthlearn.audio.engine import Engine
     from synthlearn.commands.osc import parse_address
     from synthlearn.midi.files import read_midi
+    from synthlearn.midi.source import midi_source
     from synthlearn.runtime.play import display_available
 
     scheduled, ports = [], None  # ports: which MIDI inputs to open, if any
-    if midi.lower().endswith((".mid", ".midi")):
-        scheduled, _ = read_midi(midi, sr)  # played as if performed live
-    elif midi not in ("keyboard", "none"):
-        ports = midi
+    source = midi_source(midi) if isinstance(midi, str) else midi  # decided once
+    if source.kind == "file":
+        scheduled, _ = read_midi(source.value, sr)  # played as if performed live
+    elif source.opens_ports:
+        ports = source.value
     # Addresses as "[HOST:]PORT" or, from the command line, already (host, port).
     osc_in_at = parse_address(osc_in, what="--osc-in") if isinstance(osc_in, str) else osc_in
     osc_out_at = (parse_address(osc_out, what="--osc-out") if isinstance(osc_out, str)
@@ -238,14 +240,14 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi: str = "
     if engine.format_note:
         say(engine.format_note)
     if scheduled and engine.sr != sr:  # stamped again at the rate the server runs
-        scheduled, _ = read_midi(midi, engine.sr)
+        scheduled, _ = read_midi(source.value, engine.sr)
     if not engine.realtime:
         raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
                         "'synthlearn render' plays scores offline")
     if window and not display_available():
         say("no display here: performing without a window")
         window = False
-    if not window and midi == "keyboard":
+    if not window and source.kind == "keyboard":
         say("the computer keyboard plays in the window, and there is none: notes come only "
             "from the console and OSC (try --midi all)")
     show = Performance(piece, session, history, engine=engine, faithful=faithful, midi_ports=ports,
