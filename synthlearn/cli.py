@@ -1,6 +1,6 @@
 """synthlearn: perform machine learning as music.
 
-Commands: demo, render, perform, devices and bench; ruler arrives with its piece.
+Commands: demo, render, perform, ruler, devices and bench.
 """
 
 from __future__ import annotations
@@ -305,9 +305,61 @@ def cmd_perform(args) -> int:
     return 1 if result["audio_lost"] else 0  # the show ended because the audio died
 
 
-def cmd_later(args) -> int:
-    raise UserError(f"'{args.command}' is not built yet; it arrives with its issue "
-                    "(see README: what works now)")
+def cmd_ruler(args) -> int:
+    import json
+    import time
+
+    from synthlearn.learners.presets import read_presets
+    from synthlearn.learners.ruler import RuLer
+
+    t0 = time.perf_counter()
+    presets = read_presets(args.data)
+    learner = RuLer(distance=args.distance, consistency=args.consistency).reset()
+    found = learner.fit(presets)
+    if args.json:
+        out = found.to_json()
+        out["seconds"] = round(time.perf_counter() - t0, 6)  # reading, learning, counting
+        print(json.dumps(out))
+        return 0
+    names = presets.names
+    width = {n: max(len(n), *(len(_cell(r.sets[i])) for r in found.rules)) if found.rules
+             else len(n) for i, n in enumerate(names)}
+    label_w = max(5, *(len(r.label) for r in found.rules)) if found.rules else 5
+    print(f"{'label':<{label_w}}  " + "  ".join(f"{n:<{width[n]}}" for n in names)
+          + f"  {'presets':>8} {'new':>8}")
+    for r in found.rules:
+        print(f"{r.label:<{label_w}}  " + "  ".join(f"{_cell(s):<{width[n]}}" for n, s in
+                                                    zip(names, r.sets, strict=True))
+              + f"  {r.size:>8} {r.new:>8}")
+    print(f"{len(found.rules)} rules from {len(presets)} presets ({args.data}, distance "
+          f"{args.distance}, consistency {args.consistency:g}) in {found.seconds:.3f} s")
+    return 0
+
+
+def _cell(values) -> str:
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def _consistency(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number within 0..1")
+    return value
+
+
+def _distance(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a distance is 0 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -390,10 +442,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="send learner signals (/synthlearn/loss, ...) as OSC to this port")
     f.set_defaults(func=cmd_perform)
 
-    for name, what in (("ruler", "RuLer rules from a labeled CSV (arrives with ruler)"),):
-        x = sub.add_parser(name, help=what)
-        x.add_argument("rest", nargs=argparse.REMAINDER)
-        x.set_defaults(func=cmd_later)
+    u = sub.add_parser("ruler", help="RuLer rules from labeled presets (a CSV, label last)")
+    u.add_argument("data", metavar="DATA.csv", help="presets: a header, then one per row")
+    u.add_argument("--distance", type=_distance, default=2,
+                   help="how many parameters two rules may differ in to be joined (default 2)")
+    u.add_argument("--consistency", type=_consistency, default=0.5,
+                   help="the share of a new rule's presets that must be training presets of "
+                        "its label, 0..1 (default 0.5)")
+    u.add_argument("--json", action="store_true", help="JSON on stdout instead of a table")
+    u.set_defaults(func=cmd_ruler)
     return p
 
 

@@ -88,8 +88,13 @@ def test_knot_gradient_matches_finite_differences_of_an_independent_loss_on_the_
         np.testing.assert_allclose(k.phase_, phase - 0.025 * k.grad_)
 
 
-def test_gradient_learners_share_one_base():
-    assert all(isinstance(make(), GradientLearner) for make in registry().values())
+def test_every_learner_shares_one_base_and_the_gradient_ones_another():
+    from synthlearn.learners.base import Learner
+
+    made = {name: make() for name, make in registry().items()}
+    assert all(isinstance(learner, Learner) for learner in made.values())
+    assert {n for n, learner in made.items() if isinstance(learner, GradientLearner)} == {
+        "cubic", "knot", "knot-faithful"}
 
 
 def test_cubic_converges_like_the_original_over_200_seeds():

@@ -1,0 +1,312 @@
+"""RuLer: rule induction over labeled synth presets (Paz et al., Entropy 22(9):969, 2020), made
+fast enough to retrain between two phrases.
+
+A rule is one set of values per parameter plus a label; it stands for every combination of its
+sets (their cartesian product). Each training preset starts as a rule of singleton sets; each
+label is learned on its own. A pass compares every pair of the label's rules: when at most
+``distance`` parameters have sets sharing no value, the per-parameter union is a candidate,
+accepted as follows:
+
+- distance 0: never;
+- distance 1: only when every combination it stands for is a training preset of the label
+  (``consistency`` is ignored);
+- distance 2 or more: never when it holds a training preset of another label (always checked
+  against the *original* presets, so the result does not depend on row order), else when the
+  label's presets inside it are at least ``consistency`` of its size.
+
+Accepted candidates join, rules inside another rule go, and passes repeat until one changes
+nothing. Identical rows count once; rules come out in a canonical order. The passes run as
+numba kernels over bitsets (see ``_ruler_kernels``), counting coverage instead of expanding
+products; ``RuleSet`` counts, numbers and draws the presets the rules stand for, also without
+expanding them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthlearn.errors import UserError
+from synthlearn.learners import _kernels as K
+from synthlearn.learners import _ruler_kernels as R
+from synthlearn.learners.base import Learner, finite, whole
+from synthlearn.learners.presets import Presets, value_key
+
+MAX_DISTANCE = 1024
+
+
+def _words(n: int) -> int:
+    return max(1, -(-n // 64))
+
+
+def _bits(indices, words: int) -> np.ndarray:
+    out = np.zeros(words, np.uint64)
+    for i in indices:
+        out[i // 64] |= np.uint64(1) << np.uint64(i % 64)
+    return out
+
+
+def _indices(bits: np.ndarray) -> list[int]:
+    return [w * 64 + b for w in range(bits.shape[0]) for b in range(64)
+            if int(bits[w]) >> b & 1]
+
+
+class RuLer(Learner):
+    """The RuLer learner: ``fit(presets)`` returns the :class:`RuleSet` of ``distance`` and
+    ``consistency``; the seed draws random presets from it."""
+
+    kind = "ruler"
+
+    def __init__(self, *, distance: int = 2, consistency: float = 0.5):
+        super().__init__()
+        self.distance = distance
+        self.consistency = consistency
+
+    def validate(self) -> None:
+        whole(self, "distance", 0, MAX_DISTANCE)
+        c = finite(self, "consistency")
+        if not 0.0 <= c <= 1.0:
+            raise UserError(f"ruler: consistency {c!r} must be within 0..1")
+
+    def _exercise(self, twin) -> None:
+        rows = [(1, 2, "a"), (2, 2, "a"), (2, 3, "a"), (1, 3, "b")]
+        twin.distance = 2
+        twin.fit(Presets.from_rows(("x", "y"), rows)).random_preset("a", twin._rng_state)
+
+    def fit(self, presets: Presets) -> RuleSet:
+        """The rules of every label (validating the parameters first)."""
+        self.validate()
+        t0 = time.perf_counter()
+        P = len(presets.names)
+        n = len(presets)
+        Wv = _words(max(len(v) for v in presets.values))
+        Wp = _words(n)
+        V = max(len(v) for v in presets.values)
+        pmask = np.zeros((P, V, Wp), np.uint64)
+        for i in range(n):
+            for p in range(P):
+                v = presets.codes[i, p]
+                pmask[p, v, i // 64] |= np.uint64(1) << np.uint64(i % 64)
+        everyone = _bits(range(n), Wp)
+        # one preset per distinct combination of values (two labels may share one): what
+        # "not a training preset" is counted against
+        first = {}
+        for i in range(n):
+            first.setdefault(tuple(presets.codes[i]), i)
+        combos = _bits(sorted(first.values()), Wp)
+        rules, labels, passes = [], [], 0
+        for k, _label in enumerate(presets.labels):
+            mine = np.flatnonzero(presets.label_of == k)
+            label_mask = _bits(mine, Wp)
+            start = np.zeros((mine.size, P, Wv), np.uint64)
+            for r, i in enumerate(mine):
+                for p in range(P):
+                    c = presets.codes[i, p]
+                    start[r, p, c // 64] |= np.uint64(1) << np.uint64(c % 64)
+            found, label_passes = R.induce(start, pmask, label_mask, everyone & ~label_mask,
+                                           int(self.distance), float(self.consistency))
+            passes = max(passes, label_passes)
+            rules.append(found)
+            labels.extend([k] * found.shape[0])
+        bits = np.concatenate(rules) if rules else np.zeros((0, P, Wv), np.uint64)
+        return RuleSet(presets, bits, np.array(labels, np.int64), self.distance,
+                       self.consistency, seconds=time.perf_counter() - t0, passes=passes,
+                       pmask=pmask, combos=combos)
+
+    def random_index(self, total: int) -> int:
+        """A uniform index below ``total`` from the learner's own generator."""
+        return K.splitmix_below(self._rng_state, total)
+
+
+@dataclass
+class Rule:
+    label: str
+    sets: tuple[tuple, ...]  # each parameter's values, sorted
+    size: int  # how many presets the rule stands for
+    new: int  # how many of those are not training presets
+
+
+class RuleSet:
+    """The rules RuLer found, with the presets they stand for counted, numbered and drawn."""
+
+    def __init__(self, presets: Presets, bits: np.ndarray, label_of: np.ndarray,
+                 distance: int, consistency: float, *, seconds: float = 0.0, passes: int = 0,
+                 pmask: np.ndarray | None = None, combos: np.ndarray | None = None):
+        self.presets, self.distance, self.consistency = presets, distance, consistency
+        self.seconds, self.passes = seconds, passes
+        P = len(presets.names)
+        mask = np.zeros(pmask.shape[2], np.uint64) if pmask is not None else None
+        rules = []
+        for r in range(bits.shape[0]):
+            sets = tuple(tuple(presets.values[p][v] for v in _indices(bits[r, p]))
+                         for p in range(P))
+            size = math.prod(len(s) for s in sets)
+            trained = 0
+            if pmask is not None:
+                R.inside(bits[r], pmask, mask)
+                trained = sum(bin(int(w)).count("1") for w in mask & combos)
+            rules.append((presets.labels[label_of[r]], sets, size, size - trained, bits[r]))
+        # canonical order: label, then the sets' values
+        rules.sort(key=lambda t: (t[0], [[value_key(v) for v in s] for s in t[1]]))
+        self.rules = [Rule(label, sets, size, new) for label, sets, size, new, _ in rules]
+        self._bits = {}
+        for label, *_, b in rules:
+            self._bits.setdefault(label, []).append(b)
+
+    # -- counting, numbering and drawing the presets a label's rules stand for -----------------
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.presets.labels
+
+    def of(self, label: str) -> list[Rule]:
+        self._check_label(label)
+        return [r for r in self.rules if r.label == label]
+
+    def _check_label(self, label: str) -> None:
+        if label not in self.presets.labels:
+            raise UserError(f"no label {label!r} in these rules; expected one of "
+                            + ", ".join(self.presets.labels))
+
+    def count(self, label: str) -> int:
+        """Distinct presets the label's rules stand for (overlaps counted once)."""
+        self._check_label(label)
+        boxes = self._bits.get(label, [])
+        return _union_size(tuple(range(len(boxes))), 0, _Boxes(boxes))
+
+    def preset(self, label: str, n: int) -> tuple:
+        """Preset number ``n`` (from 0) of ``label``: rule by rule in canonical order, each rule's
+        presets in mixed-radix order over its sorted sets, those of earlier rules skipped."""
+        self._check_label(label)
+        total = self.count(label)
+        if not 0 <= n < total:
+            raise UserError(f"preset {n} of {label!r}: expected 0..{total - 1}")
+        boxes = _Boxes(self._bits[label])
+        before = 0
+        for k in range(len(boxes.bits)):
+            here = _union_size(tuple(range(k + 1)), 0, boxes) - before
+            if n < before + here:
+                return self._nth_new(boxes, k, n - before)
+            before += here
+        raise AssertionError("preset index beyond the union")  # counted above: unreachable
+
+    def _nth_new(self, boxes: _Boxes, k: int, m: int) -> tuple:
+        """The m-th preset of box k (mixed-radix order) that no earlier box holds."""
+        P = len(self.presets.names)
+        fixed: list[int] = []
+        for p in range(P):
+            for v in _indices(boxes.bits[k][p]):
+                cell = boxes.restricted(k, fixed + [v])
+                new = cell.size(0) - cell.earlier_union()
+                if m < new:
+                    fixed.append(v)
+                    break
+                m -= new
+        return tuple(self.presets.values[p][v] for p, v in enumerate(fixed))
+
+    def index_of(self, label: str, preset: tuple) -> int:
+        """The number of ``preset`` among ``label``'s presets (the inverse of :meth:`preset`)."""
+        self._check_label(label)
+        codes = []
+        for p, value in enumerate(preset):
+            try:
+                codes.append(self.presets.values[p].index(value))
+            except ValueError:
+                raise UserError(f"{value!r} is no value of {self.presets.names[p]}") from None
+        boxes = _Boxes(self._bits[label])
+        before = 0
+        for k in range(len(boxes.bits)):
+            if all(int(boxes.bits[k][p][c // 64]) >> (c % 64) & 1 for p, c in enumerate(codes)):
+                m = 0
+                for p, c in enumerate(codes):
+                    for v in _indices(boxes.bits[k][p]):
+                        if v == c:
+                            break
+                        cell = boxes.restricted(k, codes[:p] + [v])
+                        m += cell.size(0) - cell.earlier_union()
+                return before + m
+            before = _union_size(tuple(range(k + 1)), 0, boxes)
+        raise UserError(f"{preset!r} is not a preset of {label!r}")
+
+    def random_preset(self, label: str, rng_state: np.ndarray) -> tuple:
+        """A preset of ``label`` drawn uniformly with a splitmix64 state."""
+        return self.preset(label, K.splitmix_below(rng_state, self.count(label)))
+
+    # -- export ----------------------------------------------------------------------------
+    def to_json(self) -> dict:
+        """``{"rules": [{"label", "params": {name: [values]}, "presets", "new"}], ...}``."""
+        names = self.presets.names
+        return {"rules": [{"label": r.label, "params": {n: list(s) for n, s in
+                                                        zip(names, r.sets, strict=True)},
+                           "presets": r.size, "new": r.new} for r in self.rules],
+                "distance": self.distance, "consistency": self.consistency,
+                "seconds": round(self.seconds, 6)}
+
+
+class _Boxes:
+    """The bitsets of some rules, restricted to fixed leading values when asked."""
+
+    def __init__(self, bits, fixed_box: int | None = None, fixed=()):
+        self.bits = bits
+        self.fixed_box, self.fixed = fixed_box, list(fixed)
+
+    def restricted(self, k: int, fixed: list[int]) -> _Boxes:
+        return _Boxes(self.bits, k, fixed)
+
+    def size(self, _p: int) -> int:
+        """Presets of the fixed box with the fixed leading values."""
+        box = self.bits[self.fixed_box]
+        n = 1
+        for p in range(len(self.fixed), box.shape[0]):
+            n *= int(sum(bin(int(w)).count("1") for w in box[p]))
+        return n
+
+    def earlier_union(self) -> int:
+        """Of those, how many an earlier box holds."""
+        P = self.bits[self.fixed_box].shape[0]
+        cells = []
+        for j in range(self.fixed_box):
+            inter = self.bits[j] & self.bits[self.fixed_box]
+            if all(int(inter[p][v // 64]) >> (v % 64) & 1 for p, v in enumerate(self.fixed)) \
+                    and all(inter[p].any() for p in range(len(self.fixed), P)):
+                cells.append(inter)
+        if not cells:
+            return 0
+        tail = _Boxes([c[len(self.fixed):] for c in cells])
+        return _union_size(tuple(range(len(cells))), 0, tail)
+
+
+def _union_size(ids: tuple[int, ...], p: int, boxes: _Boxes) -> int:
+    """How many distinct presets the boxes ``ids`` hold together (parameters from ``p`` on):
+    values of parameter p grouped by which boxes hold them, then the rest counted per group
+    (memoised on the group: overlapping rules are counted once, nothing is expanded)."""
+    return _union(ids, p, boxes, {})
+
+
+def _union(ids, p, boxes, memo) -> int:
+    if not ids:
+        return 0
+    P = boxes.bits[ids[0]].shape[0]
+    if p == P:
+        return 1
+    hit = memo.get((ids, p))
+    if hit is not None:
+        return hit
+    groups: dict[tuple[int, ...], int] = {}
+    words = boxes.bits[ids[0]].shape[1]
+    for w in range(words):
+        union_word = 0
+        for i in ids:
+            union_word |= int(boxes.bits[i][p][w])
+        while union_word:
+            low = union_word & -union_word
+            b = low.bit_length() - 1
+            holders = tuple(i for i in ids if int(boxes.bits[i][p][w]) >> b & 1)
+            groups[holders] = groups.get(holders, 0) + 1
+            union_word ^= low
+    total = sum(count * _union(holders, p + 1, boxes, memo)
+                for holders, count in groups.items())
+    memo[(ids, p)] = total
+    return total
