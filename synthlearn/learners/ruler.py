@@ -84,19 +84,8 @@ class RuLer(Learner):
         n = len(presets)
         Wv = _words(max(len(v) for v in presets.values))
         Wp = _words(n)
-        V = max(len(v) for v in presets.values)
-        pmask = np.zeros((P, V, Wp), np.uint64)
-        for i in range(n):
-            for p in range(P):
-                v = presets.codes[i, p]
-                pmask[p, v, i // 64] |= np.uint64(1) << np.uint64(i % 64)
+        pmask, combos = self._masks(presets)
         everyone = _bits(range(n), Wp)
-        # one preset per distinct combination of values (two labels may share one): what
-        # "not a training preset" is counted against
-        first = {}
-        for i in range(n):
-            first.setdefault(tuple(presets.codes[i]), i)
-        combos = _bits(sorted(first.values()), Wp)
         rules, labels, passes = [], [], 0
         for k, _label in enumerate(presets.labels):
             mine = np.flatnonzero(presets.label_of == k)
@@ -115,6 +104,24 @@ class RuLer(Learner):
         return RuleSet(presets, bits, np.array(labels, np.int64), self.distance,
                        self.consistency, seconds=time.perf_counter() - t0, passes=passes,
                        pmask=pmask, combos=combos)
+
+    @staticmethod
+    def _masks(presets: Presets) -> tuple[np.ndarray, np.ndarray]:
+        """(pmask (P, V, Wp): per parameter and value, the presets having it; one preset per
+        distinct combination of values, two labels may share one: what "not a training
+        preset" is counted against)."""
+        P, n = len(presets.names), len(presets)
+        Wp = _words(n)
+        V = max(len(v) for v in presets.values)
+        pmask = np.zeros((P, V, Wp), np.uint64)
+        for i in range(n):
+            for p in range(P):
+                v = presets.codes[i, p]
+                pmask[p, v, i // 64] |= np.uint64(1) << np.uint64(i % 64)
+        first: dict[tuple, int] = {}
+        for i in range(n):
+            first.setdefault(tuple(presets.codes[i]), i)
+        return pmask, _bits(sorted(first.values()), Wp)
 
     def random_index(self, total: int) -> int:
         """A uniform index below ``total`` from the learner's own generator."""
@@ -152,9 +159,10 @@ class RuleSet:
         # canonical order: label, then the sets' values
         rules.sort(key=lambda t: (t[0], [[value_key(v) for v in s] for s in t[1]]))
         self.rules = [Rule(label, sets, size, new) for label, sets, size, new, _ in rules]
-        self._bits = {}
+        self._bits: dict[str, list[np.ndarray]] = {}
         for label, *_, b in rules:
             self._bits.setdefault(label, []).append(b)
+        self._memo: dict[str, tuple] = {}
 
     # -- counting, numbering and drawing the presets a label's rules stand for -----------------
     @property
@@ -172,67 +180,108 @@ class RuleSet:
 
     def count(self, label: str) -> int:
         """Distinct presets the label's rules stand for (overlaps counted once)."""
+        boxes, memo = self._boxes(label)
+        return _union(tuple(range(len(boxes))), 0, boxes, memo)
+
+    def _boxes(self, label: str):
+        """The label's rules as bitsets, and the memo of its counts (kept: the next question
+        about the label costs a few lookups)."""
         self._check_label(label)
-        boxes = self._bits.get(label, [])
-        return _union_size(tuple(range(len(boxes))), 0, _Boxes(boxes))
+        if label not in self._memo:
+            self._memo[label] = (self._bits.get(label, []), {})
+        return self._memo[label]
+
+    def _values_of(self, boxes, ids, p, memo):
+        """Values (indices, ascending) of parameter p in the rules ``ids``, each with the rules
+        that hold it (worked out by the count, and kept there)."""
+        _union(ids, p, boxes, memo)
+        return memo[(ids, p, "values")]
 
     def preset(self, label: str, n: int) -> tuple:
-        """Preset number ``n`` (from 0) of ``label``: rule by rule in canonical order, each rule's
-        presets in mixed-radix order over its sorted sets, those of earlier rules skipped."""
-        self._check_label(label)
-        total = self.count(label)
+        """Preset number ``n`` (from 0) of ``label``: the presets its rules stand for, each once,
+        in mixed-radix order over the parameters' sorted values (the first parameter slowest)."""
+        boxes, memo = self._boxes(label)
+        ids = tuple(range(len(boxes)))
+        total = _union(ids, 0, boxes, memo)
         if not 0 <= n < total:
             raise UserError(f"preset {n} of {label!r}: expected 0..{total - 1}")
-        boxes = _Boxes(self._bits[label])
-        before = 0
-        for k in range(len(boxes.bits)):
-            here = _union_size(tuple(range(k + 1)), 0, boxes) - before
-            if n < before + here:
-                return self._nth_new(boxes, k, n - before)
-            before += here
-        raise AssertionError("preset index beyond the union")  # counted above: unreachable
-
-    def _nth_new(self, boxes: _Boxes, k: int, m: int) -> tuple:
-        """The m-th preset of box k (mixed-radix order) that no earlier box holds."""
-        P = len(self.presets.names)
-        fixed: list[int] = []
-        for p in range(P):
-            for v in _indices(boxes.bits[k][p]):
-                cell = boxes.restricted(k, fixed + [v])
-                new = cell.size(0) - cell.earlier_union()
-                if m < new:
-                    fixed.append(v)
+        chosen = []
+        for p in range(len(self.presets.names)):
+            for v, holders in self._values_of(boxes, ids, p, memo):
+                here = _union(holders, p + 1, boxes, memo)
+                if n < here:
+                    chosen.append(v)
+                    ids = holders
                     break
-                m -= new
-        return tuple(self.presets.values[p][v] for p, v in enumerate(fixed))
+                n -= here
+        return tuple(self.presets.values[p][v] for p, v in enumerate(chosen))
 
     def index_of(self, label: str, preset: tuple) -> int:
         """The number of ``preset`` among ``label``'s presets (the inverse of :meth:`preset`)."""
-        self._check_label(label)
-        codes = []
+        boxes, memo = self._boxes(label)
+        ids = tuple(range(len(boxes)))
+        n = 0
         for p, value in enumerate(preset):
             try:
-                codes.append(self.presets.values[p].index(value))
+                code = self.presets.values[p].index(value)
             except ValueError:
                 raise UserError(f"{value!r} is no value of {self.presets.names[p]}") from None
-        boxes = _Boxes(self._bits[label])
-        before = 0
-        for k in range(len(boxes.bits)):
-            if all(int(boxes.bits[k][p][c // 64]) >> (c % 64) & 1 for p, c in enumerate(codes)):
-                m = 0
-                for p, c in enumerate(codes):
-                    for v in _indices(boxes.bits[k][p]):
-                        if v == c:
-                            break
-                        cell = boxes.restricted(k, codes[:p] + [v])
-                        m += cell.size(0) - cell.earlier_union()
-                return before + m
-            before = _union_size(tuple(range(k + 1)), 0, boxes)
-        raise UserError(f"{preset!r} is not a preset of {label!r}")
+            for v, holders in self._values_of(boxes, ids, p, memo):
+                if v == code:
+                    ids = holders
+                    break
+                n += _union(holders, p + 1, boxes, memo)
+            else:
+                raise UserError(f"{preset!r} is not a preset of {label!r}")
+        return n
 
     def random_preset(self, label: str, rng_state: np.ndarray) -> tuple:
         """A preset of ``label`` drawn uniformly with a splitmix64 state."""
         return self.preset(label, K.splitmix_below(rng_state, self.count(label)))
+
+    # -- keeping: a JSON value a performance keeps under a name, and back -------------------
+    STATE_KIND = "synthlearn.rules/1"
+
+    def to_state(self) -> dict:
+        """Everything needed to use these rules again (the training presets included, for
+        counting new presets), as JSON-able data."""
+        names = self.presets.names
+        return {"kind": self.STATE_KIND, "names": list(names),
+                "training": [[*self.presets.row(i), self.presets.labels[self.presets.label_of[i]]]
+                             for i in range(len(self.presets))],
+                "distance": self.distance, "consistency": self.consistency,
+                "seconds": round(self.seconds, 6), "passes": self.passes,
+                "rules": [{"label": r.label, "params": {n: list(v) for n, v in
+                                                        zip(names, r.sets, strict=True)}}
+                          for r in self.rules]}
+
+    @classmethod
+    def from_state(cls, state: dict) -> RuleSet:
+        """The rules :meth:`to_state` kept; a damaged value is a UserError."""
+        try:
+            if state.get("kind") != cls.STATE_KIND:
+                raise ValueError(f"kind {state.get('kind')!r}")
+            names = tuple(state["names"])
+            presets = Presets.from_rows(names, [tuple(r) for r in state["training"]])
+            P = len(names)
+            Wv = _words(max(len(v) for v in presets.values))
+            bits, labels = [], []
+            for rule in state["rules"]:
+                b = np.zeros((P, Wv), np.uint64)
+                for p, name in enumerate(names):
+                    for value in rule["params"][name]:
+                        c = presets.values[p].index(value)
+                        b[p, c // 64] |= np.uint64(1) << np.uint64(c % 64)
+                bits.append(b)
+                labels.append(presets.labels.index(rule["label"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UserError(f"not a rule set kept by synthlearn ({exc})") from None
+        learner = RuLer(distance=state["distance"], consistency=state["consistency"])
+        pmask, combos = learner._masks(presets)
+        return cls(presets, np.array(bits, np.uint64).reshape(len(bits), P, Wv),
+                   np.array(labels, np.int64), state["distance"], state["consistency"],
+                   seconds=state.get("seconds", 0.0), passes=state.get("passes", 0),
+                   pmask=pmask, combos=combos)
 
     # -- export ----------------------------------------------------------------------------
     def to_json(self) -> dict:
@@ -245,68 +294,43 @@ class RuleSet:
                 "seconds": round(self.seconds, 6)}
 
 
-class _Boxes:
-    """The bitsets of some rules, restricted to fixed leading values when asked."""
-
-    def __init__(self, bits, fixed_box: int | None = None, fixed=()):
-        self.bits = bits
-        self.fixed_box, self.fixed = fixed_box, list(fixed)
-
-    def restricted(self, k: int, fixed: list[int]) -> _Boxes:
-        return _Boxes(self.bits, k, fixed)
-
-    def size(self, _p: int) -> int:
-        """Presets of the fixed box with the fixed leading values."""
-        box = self.bits[self.fixed_box]
-        n = 1
-        for p in range(len(self.fixed), box.shape[0]):
-            n *= int(sum(bin(int(w)).count("1") for w in box[p]))
-        return n
-
-    def earlier_union(self) -> int:
-        """Of those, how many an earlier box holds."""
-        P = self.bits[self.fixed_box].shape[0]
-        cells = []
-        for j in range(self.fixed_box):
-            inter = self.bits[j] & self.bits[self.fixed_box]
-            if all(int(inter[p][v // 64]) >> (v % 64) & 1 for p, v in enumerate(self.fixed)) \
-                    and all(inter[p].any() for p in range(len(self.fixed), P)):
-                cells.append(inter)
-        if not cells:
-            return 0
-        tail = _Boxes([c[len(self.fixed):] for c in cells])
-        return _union_size(tuple(range(len(cells))), 0, tail)
+def _as_int(words: np.ndarray) -> int:
+    """A bitset of uint64 words as one Python int."""
+    out = 0
+    for w in range(words.shape[0] - 1, -1, -1):
+        out = (out << 64) | int(words[w])
+    return out
 
 
-def _union_size(ids: tuple[int, ...], p: int, boxes: _Boxes) -> int:
-    """How many distinct presets the boxes ``ids`` hold together (parameters from ``p`` on):
-    values of parameter p grouped by which boxes hold them, then the rest counted per group
-    (memoised on the group: overlapping rules are counted once, nothing is expanded)."""
-    return _union(ids, p, boxes, {})
-
-
-def _union(ids, p, boxes, memo) -> int:
+def _union(ids: tuple[int, ...], p: int, boxes: list, memo: dict) -> int:
+    """How many distinct presets the rules ``ids`` (bitsets ``boxes``) stand for together,
+    counting parameters from ``p`` on: the values of parameter p grouped by which rules hold
+    them, then the rest counted per group, memoised on (group, p). Overlapping rules are
+    counted once and no product is expanded."""
     if not ids:
         return 0
-    P = boxes.bits[ids[0]].shape[0]
+    P = boxes[ids[0]].shape[0]
     if p == P:
         return 1
     hit = memo.get((ids, p))
     if hit is not None:
         return hit
     groups: dict[tuple[int, ...], int] = {}
-    words = boxes.bits[ids[0]].shape[1]
+    values = []  # (value index, the rules holding it), ascending: for numbering presets
+    words = boxes[ids[0]].shape[1]
     for w in range(words):
         union_word = 0
         for i in ids:
-            union_word |= int(boxes.bits[i][p][w])
+            union_word |= int(boxes[i][p][w])
         while union_word:
             low = union_word & -union_word
             b = low.bit_length() - 1
-            holders = tuple(i for i in ids if int(boxes.bits[i][p][w]) >> b & 1)
+            holders = tuple(i for i in ids if int(boxes[i][p][w]) >> b & 1)
             groups[holders] = groups.get(holders, 0) + 1
+            values.append((w * 64 + b, holders))
             union_word ^= low
     total = sum(count * _union(holders, p + 1, boxes, memo)
                 for holders, count in groups.items())
     memo[(ids, p)] = total
+    memo[(ids, p, "values")] = values
     return total

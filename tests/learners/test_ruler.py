@@ -151,3 +151,19 @@ def test_tiempos_rules_stand_for_their_presets_counted_never_expanded():
     assert found.count("main") == 331776
     n = random.Random(1).randrange(331776)
     assert found.index_of("main", found.preset("main", n)) == n
+
+
+def test_a_rule_set_is_kept_as_json_and_comes_back_the_same():
+    import json
+
+    from synthlearn.learners.ruler import RuleSet
+
+    found = RuLer(distance=2, consistency=0.5).fit(Presets.from_rows(
+        ("freq", "wave"), [(1, "saw", "a"), (2, "saw", "a"), (2, "sine", "a"), (1, "sine", "b")]))
+    state = json.loads(json.dumps(found.to_state()))  # what names.json holds
+    back = RuleSet.from_state(state)
+    assert back.to_json()["rules"] == found.to_json()["rules"]
+    assert [back.preset("a", n) for n in range(back.count("a"))] == \
+        [found.preset("a", n) for n in range(found.count("a"))]
+    with pytest.raises(UserError, match="not a rule set kept by synthlearn"):
+        RuleSet.from_state({"kind": "something else"})
