@@ -358,8 +358,11 @@ class Engine:
         self._volume.value = 10.0 ** (self.volume_db / 20.0)
 
     def panic(self) -> None:
-        for pool in self._playing[1]:
+        piece, pools = self._playing
+        for pool in pools:
             pool.bank.release_all()
+        if piece is not None:
+            piece.panic()  # whatever else it sounds (ruler's synths)
 
     # -- switching pieces while audio runs (main thread) ----------------------------------
     def switch(self, piece, *, fade_s: float = SWITCH_FADE_S, timeout_s: float = 2.0) -> None:

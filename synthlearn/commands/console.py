@@ -11,6 +11,7 @@ import threading
 from synthlearn import events
 from synthlearn.commands import language as console
 from synthlearn.commands.language import Where
+from synthlearn.commands.names import Names
 from synthlearn.errors import UserError
 from synthlearn.pieces import PIECES, PLANNED
 
@@ -29,32 +30,6 @@ SESSION = (
 def live_language(cls) -> console.Language:
     """The console language while ``cls`` plays: the engine's, the piece's own, the session's."""
     return console.Language.of(console.ENGINE, cls.commands, SESSION)
-
-
-class Names:
-    """What assignments (``r = ruler ...``) keep: names to JSON-able values, with a version
-    that changes on every assignment (the autosaver writes them when it does)."""
-
-    def __init__(self, values: dict | None = None):
-        self.values: dict[str, object] = dict(values or {})
-        self.version = 0
-
-    def assign(self, name: str, value) -> None:
-        import json
-
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            raise UserError(f"{name}: a {type(value).__name__} cannot be kept as a name") \
-                from None
-        self.values[name] = value
-        self.version += 1
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.values
-
-    def __getitem__(self, name: str):
-        return self.values[name]
 
 
 class Console:

@@ -179,7 +179,7 @@ def schedule(score: Score, language: Language, sr: int) -> tuple[list[events.Eve
             cmd = language.parse(cue.text)
         except UserError as exc:
             raise UserError(str(exc), source=score.source, line=cue.line) from None
-        if cmd.spec.where is not Where.AUDIO:  # a score plays in the block hook only
+        if cmd.spec.owner == "session":  # help, piece, quit: the live console's own
             raise UserError(f"{cmd.name} is for the live console, not a score",
                             source=score.source, line=cue.line)
         out.append(events.command(round(cue.time_s * sr), cmd))
@@ -195,3 +195,15 @@ def read_midi_events(path: Path, sr: int):
     from synthlearn.midi.files import read_midi
 
     return read_midi(path, sr)
+
+
+def split_off_audio(evs: list[events.Event]) -> tuple[list[events.Event], list[events.Event]]:
+    """(events for the block hook, commands that run outside it, in time order): a render or
+    a live play runs the second kind between blocks, before the block their stamp falls in
+    (a retrain at its time, its rules in place for the next event)."""
+    audio, off = [], []
+    for e in evs:
+        is_off = e.kind == events.Kind.COMMAND and e.command.spec.where is not Where.AUDIO
+        (off if is_off else audio).append(e)
+    off.sort(key=lambda e: e.time_smp)
+    return audio, off

@@ -250,7 +250,7 @@ class RuleSet:
                 "training": [[*self.presets.row(i), self.presets.labels[self.presets.label_of[i]]]
                              for i in range(len(self.presets))],
                 "distance": self.distance, "consistency": self.consistency,
-                "seconds": round(self.seconds, 6), "passes": self.passes,
+                "passes": self.passes,
                 "rules": [{"label": r.label, "params": {n: list(v) for n, v in
                                                         zip(names, r.sets, strict=True)}}
                           for r in self.rules]}

@@ -30,11 +30,21 @@ class Piece:
         if problems:
             raise TypeError(f"piece {cls.__name__}: " + "; ".join(problems))
 
+    # Lines a checker (or a new user) runs to make the piece sound: a piece that does not play
+    # notes says here how it starts (run outside the audio thread, in order). ``{dir}`` is a
+    # folder holding ``example_files`` (name -> text).
+    example_lines: tuple[str, ...] = ()
+    example_files: dict[str, str] = {}
+
     def __init__(self, *, seed: int = 0, faithful: bool = False):
+        from synthlearn.commands.names import Names
+
         self.seed = seed
         self.faithful = faithful
         self.section = "start"
         self.section_time_s = 0.0  # audio time of the last section change
+        self.names = Names()  # what assignments keep; the runtime gives the performance's
+        self.log: list[dict] = []  # events worth a line in summary.json (sets, retrains)
 
     @classmethod
     def language(cls) -> console.Language:
@@ -64,6 +74,14 @@ class Piece:
 
     def step(self, block_index: int) -> None:
         """Once per block in the audio thread, before the voice pools update."""
+
+    def panic(self) -> None:
+        """Silence whatever the piece sounds besides its voice pools (the engine releases those);
+        in the audio thread."""
+
+    def main_tick(self, time_s: float) -> None:
+        """Between blocks, in the main thread (offline: before each block; live: each frame or
+        every 50 ms): work that may take longer than the audio thread allows."""
 
     # -- learned state: what an autosave keeps and --resume restores ------------------------
     def learned_state(self) -> dict[str, np.ndarray]:

@@ -11,6 +11,7 @@ of the size asked for.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 
@@ -22,11 +23,12 @@ NOTES = (48, 60, 64, 67, 72)  # low and high, so every part of a piece has somet
 WARM_BLOCKS = 40
 
 
-def _candidates(param) -> list:
+def _candidates(param, folder: str = "") -> list:
     """Values to try for one parameter: its example, the ends and middle of its range, every
     choice, on and off."""
     if param.example is not None:
-        return [param.example]
+        return [param.example.format(dir=folder) if isinstance(param.example, str)
+                else param.example]
     if param.kind == "choice":
         return list(param.choices)
     if param.kind == "onoff":
@@ -41,7 +43,9 @@ def _candidates(param) -> list:
 def _fingerprint(value, depth: int = 0, seen=None) -> list:
     """Everything a piece holds that is plain data: numbers, strings, numpy arrays, and the
     same inside its learners, voice banks, snapshots and lists (pyo objects are left out)."""
+    from synthlearn.audio.synths import PresetSynth
     from synthlearn.audio.voices import PartialPool
+    from synthlearn.commands.names import Names
     from synthlearn.dsp.voicing import VoiceBank
     from synthlearn.learners.base import Learner
     from synthlearn.snapshot import Snapshot
@@ -51,8 +55,15 @@ def _fingerprint(value, depth: int = 0, seen=None) -> list:
         return [repr(value)]
     if isinstance(value, np.ndarray):
         return [value.dtype.str, value.shape, value.tobytes()]
-    if isinstance(value, (list, tuple)) and depth < 3:
+    if isinstance(value, (list, tuple)) and depth < 4:
         return [_fingerprint(v, depth + 1, seen) for v in value]
+    if isinstance(value, dict) and depth < 4:  # a measured duration is not state
+        return [(repr(k), _fingerprint(v, depth + 1, seen)) for k, v in
+                sorted(value.items(), key=lambda kv: repr(kv[0])) if k != "seconds"]
+    if isinstance(value, Names):
+        return _fingerprint(value.values, depth + 1, seen)
+    if isinstance(value, PresetSynth):
+        return [value.sounding, _fingerprint(value.values, depth + 1, seen)]
     if isinstance(value, (Learner, VoiceBank, PartialPool, Snapshot)) and depth < 4 and \
             id(value) not in seen:
         seen.add(id(value))
@@ -66,12 +77,40 @@ def _observed(engine, piece) -> list:
 
 
 def _playing(cls, voices: str = "numba"):
+    """A piece playing on a manual server: notes held, and its example lines run (in a folder
+    holding its example files, which lives as long as the process needs it)."""
     from synthlearn.audio.engine import Engine
+    from synthlearn.runtime.render import run_off_audio
 
     engine = Engine("manual", sr=SR, block=BLOCK, seed=3, voices=voices)
     piece = cls(seed=3)
+    folder = _examples(cls)
+    piece.base_dir = Path(folder)
     engine.play(piece, [events.note_on(0, n, 100) for n in NOTES])
+    language = cls.language()
+    for line in cls.example_lines:
+        cmd = language.parse(line.format(dir=folder))
+        if cmd.spec.where is Where.AUDIO:
+            engine.push(events.command(engine.now_smp(), cmd))
+        else:
+            run_off_audio(cmd, piece, source=f"{cls.name}.example_lines")
     return engine, piece
+
+
+_EXAMPLE_DIRS: dict[str, str] = {}
+
+
+def _examples(cls) -> str:
+    """A folder with ``cls.example_files`` written in it (made once per piece class)."""
+    import tempfile
+
+    key = f"{cls.__module__}.{cls.__qualname__}"
+    if key not in _EXAMPLE_DIRS:
+        folder = tempfile.mkdtemp(prefix=f"synthlearn-{cls.name}-")
+        for name, text in cls.example_files.items():
+            (Path(folder) / name).write_text(text)
+        _EXAMPLE_DIRS[key] = folder
+    return _EXAMPLE_DIRS[key]
 
 
 def _run(engine, blocks: int) -> np.ndarray:
@@ -86,7 +125,7 @@ def check_piece(cls) -> None:
     problems = check_handlers(cls, cls.commands)
     assert not problems, f"{name}: " + "; ".join(problems)
     _check_sounds(cls, name)
-    for spec in cls.language().specs.values():
+    for spec in cls.language().specs.values():  # audio, main and worker commands alike
         _check_command_changes_something(cls, name, spec)
     _check_state_round_trip(cls, name)
     _check_scene(cls, name)
@@ -105,12 +144,15 @@ def _check_sounds(cls, name: str) -> None:
 
 
 def _after(cls, cmd=None) -> list:
-    """What a playing piece (and its engine) holds a few blocks after ``cmd`` (or none)."""
+    """What a playing piece (and its engine) holds a few blocks after ``cmd`` (or none): an
+    audio command through the block hook, any other run where the runtime runs it."""
     engine, piece = _playing(cls)
     try:
         _run(engine, WARM_BLOCKS)
-        if cmd is not None:
+        if cmd is not None and cmd.spec.where is Where.AUDIO:
             engine.push(events.command(engine.now_smp(), cmd))
+        elif cmd is not None:
+            cmd.run(engine if cmd.spec.owner == "engine" else piece)
         _run(engine, 2)
         return _observed(engine, piece)
     finally:
@@ -121,11 +163,12 @@ def _check_command_changes_something(cls, name: str, spec) -> None:
     """Some value of the command's parameters leaves the piece (or the engine) holding other
     values than the same performance without it (everything is seeded: the two runs are the
     same but for the command)."""
-    if spec.where is not Where.AUDIO:
-        return  # session and worker commands are checked where they run
+    if spec.owner == "session" or spec.where is Where.NOW:
+        return  # the console's own, and commands that only answer: nothing to change
     without = _after(cls)
     assert _after(cls) == without, f"{name}: two identical runs differ (not deterministic)"
-    values = [_candidates(p) for p in spec.params]
+    folder = _examples(cls)
+    values = [_candidates(p, folder) for p in spec.params]
     for args in itertools.islice(itertools.product(*values), 12):
         if _after(cls, Command(spec.name, tuple(args), spec.name, None, spec)) != without:
             return

@@ -79,6 +79,7 @@ class Performance:
         self._main_jobs: collections.deque = collections.deque()  # commands for the main thread
         self.worker = Worker(say)
         self.names = Names(session.load_names() if session.exists() else None)
+        piece.names = self.names
         self.console = Console(live_language(type(piece)), engine.push, engine.now_smp,
                                stop=self.stop, say=say, history=history,
                                on_piece=self.switch_to, piece=lambda: self.piece,
@@ -153,6 +154,7 @@ class Performance:
             self.engine.switch(piece)
         except Exception as exc:  # a damaged state file, a graph that failed: play on
             raise UserError(f"piece {name}: {exc}; {self.piece.name} plays on") from None
+        piece.names = self.names
         self.piece = piece
         self.console.language = live_language(type(piece))
         self.saver.switch(piece)
@@ -177,6 +179,7 @@ class Performance:
             if self.watchdog():
                 return True  # close() then finishes the recording and the autosave
             self.run_main_jobs()
+            self.piece.main_tick(engine.time_s)
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
 
         self.say(f"session {self.session.folder} (autosaved; continue it with --resume "

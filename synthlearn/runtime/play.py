@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.commands.score import read_score, schedule
+from synthlearn.commands.score import read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.pieces import piece_class
 
@@ -146,6 +146,7 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     """Play ``path`` live until its end; return late-block counts, the backend used and, with a
     window, frame figures."""
     from synthlearn.audio.engine import Engine
+    from synthlearn.runtime.render import run_off_audio
 
     score = read_score(path)
     name = piece or score.piece
@@ -157,17 +158,28 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     if engine.format_note and say is not None:
         say(engine.format_note)
     events, score_s = schedule(score, cls.language(), engine.sr)  # stamped at the server's rate
+    events, off_audio = split_off_audio(events)
     duration_s = score_s if duration_s is None else duration_s
     win = None
     try:
         engine.boot()
-        engine.play(cls(seed=score.seed, faithful=score.faithful), events)
+        piece = cls(seed=score.seed, faithful=score.faithful)
+        piece.base_dir = Path(score.path).parent if score.path else Path.cwd()
+        engine.play(piece, events)
         if window:
             win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {name}",
                              video_source=video_source)
         watchdog = Watchdog(engine, say)
         engine.start()
-        run_main_thread(lambda: watchdog() or engine.time_s >= duration_s, win)
+        pending = list(off_audio)
+
+        def until() -> bool:  # the main thread: the score's off-hook commands, at their time
+            piece.main_tick(engine.time_s)
+            while pending and pending[0].time_smp <= engine.now_smp():
+                run_off_audio(pending.pop(0).command, piece, source=str(path))
+            return watchdog() or engine.time_s >= duration_s
+
+        run_main_thread(until, win)
         figures = stop_and_measure(engine, win)
     finally:
         if win is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.commands.score import read_score, schedule
+from synthlearn.commands.score import read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.pieces import piece_class
 
@@ -56,6 +56,17 @@ def _stats_us(costs_s: np.ndarray, block_s: float) -> dict:
 
 def _db(x: float) -> float:
     return round(20 * math.log10(x), 2) if x > 0 else None
+
+
+def run_off_audio(cmd, piece, *, source: str) -> None:
+    """A score's command that runs outside the block hook, now; its result kept if assigned.
+    A failure ends the render with one line (a score is fixed before it plays)."""
+    try:
+        result = cmd.run(piece)
+        if cmd.target is not None:
+            piece.names.assign(cmd.target, result)
+    except UserError as exc:
+        raise UserError(f"{cmd.text!r}: {exc}", source=source) from None
 
 
 def render(
@@ -104,6 +115,8 @@ def render(
     n_blocks = -(-n_frames_total // opt.block)
     engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed, voices=opt.voices)
     piece = cls(seed=seed, faithful=faithful)
+    piece.base_dir = Path(score.path).parent if score.path else Path.cwd()
+    events, off_audio = split_off_audio(events)
     writer = video = scene = None
     try:
         engine.play(piece, events)
@@ -125,8 +138,15 @@ def render(
         frames_drawn = 0
         written = 0
         wall0 = last_report = time.perf_counter()
+        next_off = 0
         for b in range(n_blocks):
             i = b % blocks_per_chunk
+            # commands that run outside the block hook (a retrain, a set): at their time,
+            # before the block their stamp falls in, so renders stay deterministic
+            piece.main_tick(b * engine.block_s)
+            while next_off < len(off_audio) and off_audio[next_off].time_smp < (b + 1) * opt.block:
+                run_off_audio(off_audio[next_off].command, piece, source=str(input_path))
+                next_off += 1
             engine.process(chunk[i * opt.block:(i + 1) * opt.block])
             max_reduction_db = max(max_reduction_db, engine.limiter.gain_reduction_db)
             if piece.section != sections[-1]["name"]:
@@ -190,6 +210,7 @@ def render(
         "latency_samples": engine.latency_samples,
         "sections": sections,
         "signals": signals,
+        "events": piece.log,  # what the piece did outside the hook: sets, retrains
         "files": {"audio": "audio.wav", "video": "video.mp4" if opt.video else None},
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")

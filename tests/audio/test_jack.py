@@ -235,7 +235,7 @@ def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
         sender.send_message("/synthlearn/piece", "additive")
         wait_for("playing additive")
         sender.send_message("/synthlearn/brightness", 2.0)  # additive's own command now
-        sender.send_message("/synthlearn/piece", "ruler")  # not built yet: one line, play on
+        sender.send_message("/synthlearn/piece", "qmelody")  # not built yet: one line, play on
         sender.send_message("/synthlearn/piece", "ldd")
         back = wait_for("playing ldd")
         out, err = child.communicate(timeout=30)
@@ -244,7 +244,7 @@ def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
             child.kill()
     assert child.returncode == 0, err
     said = "".join(seen) + err
-    assert "? piece 'ruler' is not built yet; available: additive, ldd" in said
+    assert "? piece 'qmelody' is not built yet; available: additive, ldd, ruler" in said
     late = int(re.search(r"(\d+) late", out)[1])
     frames = re.search(r"(\d+) frames shown", out)
     print(f"\nswitch back: {back.strip()}; {late} late blocks; {out.strip()}")

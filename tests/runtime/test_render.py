@@ -76,7 +76,7 @@ def test_bare_midi_needs_a_piece(score, tmp_path, capsys):
     (["render", "{score}", "--size", "big"], "WIDTHxHEIGHT"),
     (["perform", "ldd", "--audio", "alsa"], "argument --audio: invalid choice: 'alsa'"),
     (["perform", "ldd", "--midi", "nope.mid"], "nope.mid: no such MIDI"),
-    (["perform", "ruler"], "piece 'ruler' is not built yet"),
+    (["perform", "qmelody"], "piece 'qmelody' is not built yet"),
     (["render", "{mid}", "--piece", "qmelody"], "piece 'qmelody' is not built yet"),
     (["demo", "--audio", "alsa"], "argument --audio: invalid choice: 'alsa'"),
     (["render", "{score}", "--seed", "-1"], "argument --seed: '-1': a seed is 0 or more"),

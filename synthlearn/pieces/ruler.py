@@ -1,0 +1,254 @@
+"""``ruler``: conversational learning. RuLer learns rules from a small labeled table of synth
+presets and the rules make new presets; the performer retrains mid-performance with another
+distance or consistency, and the labels conduct the sections.
+
+Commands (the seed's syntax kept):
+
+- ``rules = ruler datasets/blip.csv distance:2 consistency:0.5`` — learn (in a worker thread
+  live, at its time in a render) and keep the rules under ``rules`` (names are autosaved;
+  ``--resume`` brings them back); a failed retrain keeps the old rules and says why;
+- ``set blip rules r rhythm`` — a random preset of label rhythm into synth blip;
+  ``set blip rules 5 tone`` — preset number 5 (from 0); the synth sounds from its first set;
+- ``stop blip`` — the synth fades out; ``rules`` — the rule sets kept, with counts;
+- ``presets rules rain 700 presets/rain-new.csv`` — export new presets of a label;
+- ``section rain`` — the label conducts: every beat each sounding synth takes a random preset
+  of it; ``tempo 90`` sets the beat (BPM); ``section off`` stops conducting.
+
+Synths: ``blip``, ``rain`` and ``fm`` (``synthlearn.audio.synths``). A CSV path is relative to
+the score in a score, to the working directory in the console.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from synthlearn.commands.language import Param, Spec, Where
+from synthlearn.errors import UserError
+from synthlearn.learners.presets import read_presets
+from synthlearn.learners.ruler import RuLer, RuleSet
+from synthlearn.pieces.base import Piece
+
+SYNTH_NAMES = ("blip", "rain", "fm")
+DEFAULT_TEMPO_BPM = 60.0
+
+
+class Ruler(Piece):
+    name = "ruler"
+    summary = "conversational learning: RuLer's rules make new synth presets"
+    commands = (
+        Spec("ruler", (Param("data", "path", example="{dir}/example.csv"),
+                       Param("distance", "int", 0, 64, optional=True, default=2),
+                       Param("consistency", "float", 0.0, 1.0, optional=True, default=0.5)),
+             "learn rules from a labeled preset table: r = ruler data.csv distance:2 "
+             "consistency:0.5", takes_target=True, where=Where.WORKER),
+        Spec("set", (Param("synth", "choice", choices=SYNTH_NAMES),
+                     Param("model", "word", example="rules"),
+                     Param("which", "word", example="r"),
+                     Param("label", "word", example="tone")),
+             "a preset of a label into a synth: set blip rules r tone (r: random, or a number "
+             "from 0)", where=Where.MAIN),
+        Spec("stop", (Param("synth", "choice", choices=SYNTH_NAMES),),
+             "fade a synth out", where=Where.MAIN),
+        Spec("rules", (), "the rule sets kept, with their rule and preset counts",
+             where=Where.NOW),
+        Spec("presets", (Param("model", "word", example="rules"),
+                         Param("label", "word", example="tone"),
+                         Param("count", "int", 1, 1_000_000),
+                         Param("path", "path", example="{dir}/new-presets.csv")),
+             "export new presets of a label to CSV: presets rules rain 700 rain-new.csv",
+             where=Where.WORKER),
+        Spec("section", (Param("label", "word", example="tone"),),
+             "the label conducts: each beat every sounding synth takes one of its presets "
+             "('section off' stops)", where=Where.MAIN),
+        Spec("tempo", (Param("bpm", "float", 10.0, 400.0),), "the conductor's beat",
+             where=Where.MAIN),
+    )
+
+    # For the piece checks (and a new user): a table, the rules it makes, one set.
+    example_files = {"example.csv": "freq,numharm,amp,label\n110,3,0.3,tone\n165,3,0.3,tone\n"
+                                    "220,6,0.3,tone\n2,40,0.4,rhythm\n3,80,0.4,rhythm\n"}
+    example_lines = ("rules = ruler {dir}/example.csv distance:2 consistency:0.3",
+                     "set blip rules 0 tone")
+
+    def __init__(self, *, seed: int = 0, faithful: bool = False):
+        super().__init__(seed=seed, faithful=faithful)
+        self.learner = RuLer().reset(seed=seed)
+        self.section = "start"
+        self.synths: dict = {}
+        self.base_dir = Path.cwd()  # where relative CSV paths are found (a score's folder)
+        self.tempo_bpm = DEFAULT_TEMPO_BPM
+        self.conducting: tuple[str, str] | None = None  # (model, label) while a section plays
+        self._next_beat_s = 0.0
+        self._now_s = 0.0
+        self._models: dict[str, tuple[object, RuleSet]] = {}
+        self.sounding: dict[str, dict] = {}  # synth -> the preset it plays now (for the scene)
+        self._version = 0
+
+    # -- set-up ---------------------------------------------------------------------------
+    def build(self, engine):
+        from synthlearn.audio.synths import PresetSynth, stereo_mix
+
+        self.synths = {name: PresetSynth(name) for name in SYNTH_NAMES}
+        return stereo_mix([s.output for s in self.synths.values()])
+
+    @classmethod
+    def warm_kernels(cls) -> None:
+        RuLer().reset().warm()
+
+    def release(self) -> None:
+        for synth in self.synths.values():
+            synth.release()
+        self.synths = {}
+
+    # -- time, for the conductor and the log -------------------------------------------------
+    def main_tick(self, time_s: float) -> None:
+        """Between blocks, in the main thread: the conductor's beat."""
+        self._now_s = time_s
+        if self.conducting is None or time_s < self._next_beat_s:
+            return
+        model, label = self.conducting
+        self._next_beat_s = time_s + 60.0 / self.tempo_bpm
+        for name, synth in self.synths.items():
+            if synth.sounding:
+                self._set(name, model, "r", label)
+
+    # -- the rule sets kept under names -------------------------------------------------------
+    def model(self, name: str) -> RuleSet:
+        """The rule set kept under ``name`` (rebuilt once from its JSON)."""
+        if name not in self.names:
+            raise UserError(f"no rules named {name!r}; learn some first: {name} = ruler "
+                            "DATA.csv distance:2 consistency:0.5")
+        state = self.names[name]
+        cached = self._models.get(name)
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        rules = RuleSet.from_state(state)
+        self._models[name] = (state, rules)
+        return rules
+
+    def _path(self, text: str) -> Path:
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    # -- commands ---------------------------------------------------------------------------
+    def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5) -> dict:
+        presets = read_presets(self._path(data))
+        learner = RuLer(distance=distance, consistency=consistency)
+        learner._rng_state = self.learner._rng_state  # one generator for the whole piece
+        found = learner.fit(presets)
+        self.log.append({"time_s": round(self._now_s, 6), "retrain": data,
+                         "distance": distance, "consistency": consistency,
+                         "rules": len(found.rules), "seconds": round(found.seconds, 6)})
+        self._version += 1
+        return found.to_state()
+
+    def cmd_set(self, synth: str, model: str, which: str, label: str) -> str:
+        values = self._set(synth, model, which, label)
+        return f"{synth}: " + ", ".join(f"{k} {v:g}" for k, v in values.items())
+
+    def _set(self, synth: str, model: str, which: str, label: str) -> dict:
+        rules = self.model(model)
+        if which == "r":
+            preset = rules.preset(label, self.learner.random_index(rules.count(label)))
+        else:
+            try:
+                n = int(which)
+            except ValueError:
+                raise UserError(f"set: {which!r} is not r or a preset number") from None
+            preset = rules.preset(label, n)
+        values = self.synths[synth].set(dict(zip(rules.presets.names, preset, strict=True)))
+        self.sounding[synth] = {"model": model, "label": label, "preset": preset}
+        self.section = label
+        self.section_time_s = self._now_s
+        self.log.append({"time_s": round(self._now_s, 6), "set": synth, "model": model,
+                         "label": label, "values": values})
+        self._version += 1
+        return values
+
+    def panic(self) -> None:
+        for name, synth in self.synths.items():
+            if synth.sounding:
+                synth.stop()
+            self.sounding.pop(name, None)
+        self.conducting = None
+
+    def cmd_stop(self, synth: str) -> None:
+        self.synths[synth].stop()
+        self.sounding.pop(synth, None)
+        self._version += 1
+
+    def cmd_rules(self) -> str:
+        kept = [(n, v) for n, v in self.names.items()
+                if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]
+        if not kept:
+            return "no rules yet: r = ruler DATA.csv distance:2 consistency:0.5"
+        lines = []
+        for name, _ in kept:
+            rules = self.model(name)
+            counts = ", ".join(f"{label} {rules.count(label)}" for label in rules.labels)
+            lines.append(f"{name}: {len(rules.rules)} rules (distance {rules.distance}, "
+                         f"consistency {rules.consistency:g}); presets {counts}")
+        return "\n".join(lines)
+
+    def cmd_presets(self, model: str, label: str, count: int, path: str) -> str:
+        rules = self.model(model)
+        training = set(rules.presets.rows_of(label))
+        rows, n, total = [], 0, rules.count(label)
+        while len(rows) < count and n < total:
+            preset = rules.preset(label, n)
+            if preset not in training:
+                rows.append(preset)
+            n += 1
+        target = self._path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", newline="") as f:
+                import csv
+
+                writer = csv.writer(f)
+                writer.writerow([*rules.presets.names, "label"])
+                writer.writerows([*row, label] for row in rows)
+        except OSError as exc:
+            raise UserError(f"{target}: cannot write ({exc.strerror})") from None
+        self.log.append({"time_s": round(self._now_s, 6), "exported": str(target),
+                         "label": label, "presets": len(rows)})
+        return f"{len(rows)} new presets of {label!r} written to {target}"
+
+    def cmd_section(self, label: str) -> None:
+        if label == "off":
+            self.conducting = None
+            return
+        kept = [n for n, v in self.names.items()
+                if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]
+        model = next((n for n in reversed(kept) if label in self.model(n).labels), None)
+        if model is None:
+            raise UserError(f"section: no rules kept here know the label {label!r}")
+        self.conducting = (model, label)
+        self.section = label
+        self.section_time_s = self._now_s
+        self._next_beat_s = self._now_s
+
+    def cmd_tempo(self, bpm: float) -> None:
+        self.tempo_bpm = float(bpm)
+
+    # -- what others read -------------------------------------------------------------------
+    def state_version(self) -> int:
+        return self._version
+
+    def signals(self) -> dict[str, float]:
+        return {"sounding": float(sum(s.sounding for s in self.synths.values())),
+                "tempo_bpm": self.tempo_bpm}
+
+    def scene(self, engine, width: int, height: int, fps: float, source=None):
+        from synthlearn.visuals.scenes.ruler import RulerScene
+
+        return RulerScene(self, width, height)
+
+    def learned_state(self) -> dict[str, np.ndarray]:
+        """The generator (the rules themselves are kept as names)."""
+        return {"rng_state": self.learner._rng_state.copy()}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        self.learner._rng_state[:] = np.asarray(state["rng_state"], np.uint64).reshape(1)

@@ -1,0 +1,164 @@
+"""Piece ruler: rules learned from a preset table, presets set into synths, heard; from a score,
+from the console, with a worker; bad input one line while the old rules play on."""
+
+import csv
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import SR, peak_hz
+
+from synthlearn.commands.console import Console, live_language
+from synthlearn.errors import UserError
+from synthlearn.pieces.ruler import Ruler
+from synthlearn.runtime.render import RenderOptions, render
+from synthlearn.runtime.worker import Worker
+
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+
+
+def score(tmp_path, cues, duration=4.0, data="blip.csv"):
+    """A ruler score next to a copy of a dataset (paths in a score are relative to it)."""
+    (tmp_path / data).write_text((DATASETS / data).read_text())
+    lines = ['piece = "ruler"', "seed = 3", f"duration = {duration}"]
+    for t, line in cues:
+        lines += ["[[at]]", f"time = {t}", f"do = {json.dumps(line)}"]
+    path = tmp_path / "s.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_score_learns_sets_and_is_heard_tone_then_rhythm(tmp_path):
+    path = score(tmp_path, [(0.0, "rules = ruler blip.csv distance:2 consistency:0.5"),
+                            (0.5, "set blip rules 0 tone"), (2.0, "set blip rules r rhythm")])
+    summary = render(path, tmp_path / "out", RenderOptions(video=False, block=256))
+    from synthlearn.audio.wavfile import read_wav
+
+    _, audio = read_wav(tmp_path / "out" / "audio.wav")
+    x = audio[:, 0]
+    retrain, first, second = summary["events"]
+    assert retrain["retrain"] == "blip.csv" and retrain["rules"] == 11
+    assert first["set"] == "blip" and first["time_s"] == pytest.approx(0.5, abs=256 / SR)
+    assert first["values"] == {"freq": 110.0, "numharm": 1.0, "amp": 0.25}  # tone's preset 0
+    assert second["label"] == "rhythm" and second["values"]["freq"] <= 8
+    assert np.abs(x[:round(0.45 * SR)]).max() == 0.0  # silent until the first set
+    tone = x[round(0.8 * SR):round(1.9 * SR)]
+    hz, amp = peak_hz(tone, SR, 110.0, width_hz=10.0)
+    assert abs(hz - 110.0) < 1.0 and amp > 0.05  # a pure sine at 110 Hz (numharm 1)
+    # the rhythm: a click train at a few Hz, its loudness far from steady (unlike the tone)
+    rhythm = x[round(2.5 * SR):round(4.0 * SR)]
+    frames = lambda s: np.sqrt(np.mean(s[:len(s) // 480 * 480].reshape(-1, 480) ** 2, 1))  # noqa: E731
+    assert frames(rhythm).std() / frames(rhythm).mean() > 1.0
+    assert frames(tone).std() / frames(tone).mean() < 0.1
+    assert summary["sections"][-1]["name"] == "rhythm"
+
+
+def test_the_same_score_renders_the_same_bytes(tmp_path):
+    path = score(tmp_path, [(0.0, "rules = ruler blip.csv"), (0.2, "set blip rules r rhythm"),
+                            (0.6, "set blip rules r tone")], duration=1.0)
+    for d in ("a", "b"):
+        render(path, tmp_path / d, RenderOptions(video=False))
+    assert (tmp_path / "a/audio.wav").read_bytes() == (tmp_path / "b/audio.wav").read_bytes()
+
+
+@pytest.mark.parametrize("cue, says", [
+    ("rules = ruler missing.csv", "missing.csv: no such preset file"),
+    ("set blip nothing 0 tone", "no rules named 'nothing'"),
+])
+def test_a_bad_score_line_is_one_line_naming_the_score(tmp_path, cue, says):
+    path = score(tmp_path, [(0.0, "rules = ruler blip.csv"), (0.1, cue)], duration=0.5)
+    with pytest.raises(UserError) as err:
+        render(path, tmp_path / "out", RenderOptions(video=False))
+    assert str(err.value).startswith(str(path)) and says in str(err.value)
+
+
+def _console(piece, tmp_path):
+    said, worker = [], Worker(say=lambda line: None).start()
+    console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
+                      say=said.append, stream=None, piece=lambda: piece, worker=worker,
+                      names=piece.names)
+    piece.base_dir = tmp_path
+    return console, said, worker
+
+
+def test_live_retraining_swaps_the_rules_and_a_failed_one_keeps_the_old(tmp_path):
+    from synthlearn.audio.engine import Engine
+
+    (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
+    (tmp_path / "bad.csv").write_text("freq,numharm,amp,label\n1,2\n")
+    engine = Engine("manual", block=256)
+    piece = Ruler(seed=1)
+    try:
+        engine.play(piece, [])
+        console, said, worker = _console(piece, tmp_path)
+        console.handle("rules = ruler blip.csv distance:2 consistency:0.5")
+        worker.close()  # the worker thread finished its job
+        first = piece.names["rules"]
+        assert said[-1] == "rules = ruler: kept" and len(first["rules"]) == 11
+        worker = console.worker = Worker(say=lambda line: None).start()
+        console.handle("rules = ruler bad.csv")
+        console.handle("rules = ruler blip.csv distance:1")
+        worker.close()
+        assert said[-2].startswith("? ") and "bad.csv:2: 2 values where the header has 4" in \
+            said[-2]
+        assert piece.names["rules"] is not first and piece.names["rules"]["distance"] == 1
+        assert console.handle("set blip rules r rhythm").startswith("blip: freq ")
+        assert piece.synths["blip"].sounding
+        assert "rules: " in console.handle("rules")
+    finally:
+        engine.close()
+
+
+def test_a_column_the_synth_does_not_have_is_one_line(tmp_path):
+    from synthlearn.audio.engine import Engine
+
+    (tmp_path / "rain.csv").write_text((DATASETS / "rain.csv").read_text())
+    engine = Engine("manual", block=256)
+    piece = Ruler()
+    try:
+        engine.play(piece, [])
+        console, said, worker = _console(piece, tmp_path)
+        console.worker = None  # run here
+        console.handle("r = ruler rain.csv")
+        assert console.handle("set blip r r rain") == (
+            "? blip has no parameter 'freq1'; its parameters are freq, numharm, amp")
+        assert console.handle("set rain r r nope").startswith("? no label 'nope' in these rules")
+        assert console.handle("set rain r 9999 rain").startswith("? preset 9999 of 'rain'")
+        assert not piece.synths["blip"].sounding and not piece.synths["rain"].sounding
+        worker.close()
+    finally:
+        engine.close()
+
+
+def test_new_presets_are_exported_and_the_label_conducts(tmp_path):
+    from synthlearn.audio.engine import Engine
+
+    (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
+    engine = Engine("manual", block=256)
+    piece = Ruler(seed=2)
+    try:
+        engine.play(piece, [])
+        console, said, worker = _console(piece, tmp_path)
+        console.worker = None
+        console.handle("rules = ruler blip.csv")
+        assert console.handle("presets rules tone 5 out/tone-new.csv").startswith("5 new presets")
+        rows = list(csv.reader((tmp_path / "out" / "tone-new.csv").open()))
+        training = {tuple(r[:3]) for r in csv.reader((tmp_path / "blip.csv").open())}
+        assert rows[0] == ["freq", "numharm", "amp", "label"] and len(rows) == 6
+        assert all(tuple(r[:3]) not in training and r[3] == "tone" for r in rows[1:])
+        console.handle("set blip rules 0 tone")
+        console.handle("tempo 240")  # a beat every 0.25 s
+        console.handle("section rhythm")
+        seen = set()
+        for t in np.arange(0.0, 2.0, 256 / SR):
+            piece.main_tick(float(t))
+            seen.add(tuple(piece.synths["blip"].values.values()))
+        assert len(seen) >= 4 and piece.section == "rhythm"  # a new rhythm preset each beat
+        console.handle("section off")
+        piece.main_tick(5.0)
+        assert piece.conducting is None
+        worker.close()
+    finally:
+        engine.close()
