@@ -9,7 +9,9 @@ Workloads (every partial below the alias guard, so both paths compute the same p
   over: the case where smoothers used to decay through subnormal numbers and cost 3-5x more for
   good. ``released_over_held`` compares it with the held blocks of the same run;
 - ``ldd-16``: piece ldd with 16 upper notes held (80 sines with learner-detuned overtones, the
-  cubic stepping at 60 Hz, the wandering lowpass).
+  cubic stepping at 60 Hz, the wandering lowpass);
+- ``ruler-3``: piece ruler with its three preset synths sounding (blip, rain with its reverb,
+  fm), a preset in each (the voice path changes nothing there: no voice pools).
 
 The notes start ``ONSET_S`` into the run, so the first block is the engine's start (a stall
 there would be a compile or a cold graph), reported as ``first_over_median``: the median first
@@ -46,21 +48,30 @@ class Plan:
 FULL = Plan(blocks=(64, 128, 256, 512),
             workloads=("additive-16", "additive-64", "additive-128", "additive-256",
                        "additive-16-released", "additive-64-released", "additive-128-released",
-                       "additive-256-released", "ldd-16"),
+                       "additive-256-released", "ldd-16", "ruler-3"),
             held_s=3.0, released_s=2.0, rounds=2)
 QUICK = Plan(blocks=(64, 256), workloads=("additive-64", "additive-256",
-                                          "additive-256-released", "ldd-16"),
+                                          "additive-256-released", "ldd-16", "ruler-3"),
              held_s=1.0, released_s=0.5, rounds=1)
 VOICE_PATHS = ("numba", "pyo")
+
+
+RULER_PRESETS = {"blip": {"freq": 220.0, "numharm": 12.0, "amp": 0.3},
+                 "rain": {"freq": 2000.0, "freq1": 6000.0, "amp": 0.3, "mix": 0.7, "room": 0.9,
+                          "damp": 0.3},
+                 "fm": {"carrier": 220.0, "ratio": 1.4, "index": 3.0, "amp": 0.3}}
 
 
 def _workload(name: str):
     """(piece, MIDI notes, released?) for a workload name."""
     from synthlearn.pieces.additive import Additive
     from synthlearn.pieces.ldd import Ldd
+    from synthlearn.pieces.ruler import Ruler
 
     released = name.endswith("-released")
     kind, count = name.removesuffix("-released").split("-")
+    if kind == "ruler":
+        return Ruler(seed=1), [], released
     if kind == "ldd":
         voices = int(count)
         return Ldd(seed=1), [60 + 2 * v for v in range(voices)], released
@@ -86,6 +97,8 @@ def run_one(name: str, *, block: int, voices: str, held_s: float, released_s: fl
     engine = Engine("manual", sr=sr, block=block, voices=voices)
     try:
         engine.play(piece, evs)
+        for synth, values in RULER_PRESETS.items() if name.startswith("ruler") else ():
+            piece.synths[synth].set(values)  # sounding from the first block
         for _ in range(end):
             engine.process()
         us = engine.block_costs_s() * 1e6

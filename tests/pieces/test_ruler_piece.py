@@ -4,6 +4,7 @@ from the console, with a worker; bad input one line while the old rules play on.
 import csv
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,78 @@ def test_new_presets_are_exported_and_the_label_conducts(tmp_path):
         worker.close()
     finally:
         engine.close()
+
+
+@pytest.mark.jack
+def test_live_from_osc_rules_are_learned_set_heard_and_resumed(jack_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from pythonosc import udp_client
+
+    from synthlearn.audio.wavfile import read_wav
+    from synthlearn.runtime.sessions import Session
+
+    (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
+    folder, wav = tmp_path / "s", tmp_path / "live.wav"
+
+    def perform(*extra, duration):
+        return subprocess.Popen(
+            [sys.executable, "-m", "synthlearn", "perform", *extra, "--audio", "jack", "--midi",
+             "none", "--no-window", "--no-console", "--duration", str(duration), "--osc-in",
+             "127.0.0.1:0"], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+    def until(child, prefix, seen):
+        line = ""
+        while not line.startswith(prefix):
+            line = child.stderr.readline()
+            assert line, f"perform ended before {prefix!r}: {seen}"
+            seen.append(line)
+        return line
+
+    child, seen = perform("ruler", "--session", str(folder), "--record", str(wav), duration=7), []
+    try:
+        port = int(until(child, "osc: listening on 127.0.0.1:", seen).split(":")[2].split()[0])
+        until(child, "performing ruler", seen)
+        osc = udp_client.SimpleUDPClient("127.0.0.1", port)
+        osc.send_message("/synthlearn/do", "rules = ruler blip.csv distance:2 consistency:0.5")
+        until(child, "rules = ruler: kept", seen)
+        osc.send_message("/synthlearn/do", "set blip rules 0 tone")
+        set_at = until(child, "blip: freq 110", seen)
+        assert "numharm 1" in set_at
+        time.sleep(2.0)  # the tone plays a while, on the other process's clock
+        osc.send_message("/synthlearn/set", ["blip", "rules", "r", "rhythm"])
+        until(child, "blip: freq ", seen)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, err
+    _, audio = read_wav(wav)
+    x = audio[:, 0]
+    loud = np.flatnonzero(np.abs(x) > 1e-3)
+    start = loud[0]  # the first set
+    tone = x[start + SR // 2:start + int(1.5 * SR)]
+    hz, amp = peak_hz(tone, SR, 110.0, width_hz=10.0)
+    assert abs(hz - 110.0) < 1.0 and amp > 0.05
+    rhythm = x[-int(1.5 * SR):]
+    env = np.sqrt(np.mean(rhythm[:len(rhythm) // 480 * 480].reshape(-1, 480) ** 2, axis=1))
+    assert env.std() / env.mean() > 1.0  # clicks, not a steady tone
+    names = Session(folder).load_names()
+    assert len(names["rules"]["rules"]) == 11  # the rules were autosaved
+    # Resumed: the rules are back and can be used at once.
+    child, seen = perform("--resume", str(folder), duration=3), []
+    try:
+        port = int(until(child, "osc: listening on 127.0.0.1:", seen).split(":")[2].split()[0])
+        until(child, "performing ruler", seen)
+        udp_client.SimpleUDPClient("127.0.0.1", port).send_message(
+            "/synthlearn/do", "set fm rules r tone")
+        said = until(child, "? ", seen)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    # the rules named 'rules' are there: only the synth is wrong for them
+    assert "fm has no parameter 'freq'" in said
