@@ -10,7 +10,8 @@ Sections (each a module with ``run(quick=..., say=...) -> dict`` and ``table(...
   (skipped, with the reason, where scsynth is absent: it is a peer, never a dependency);
 - ``realtime``: late blocks and callback jitter on JACK's dummy driver, with and without the
   window at 60 fps;
-- ``midi_latency``: MIDI -> sound through JACK MIDI into perform's virtual port.
+- ``midi_latency``: MIDI -> sound through JACK MIDI into perform's virtual port;
+- ``retrain``: late blocks on JACK while piece ruler relearns 1,909 rules in its worker.
 
 ``run_bench`` runs them in that order and returns every figure plus a description of the
 machine; ``targets`` checks the engine's goals against the figures. Compare ratios measured in
@@ -24,7 +25,7 @@ import os
 import platform
 import sys
 
-SECTIONS = ("blocks", "costs", "startup", "scsynth", "realtime", "midi_latency")
+SECTIONS = ("blocks", "costs", "startup", "scsynth", "realtime", "midi_latency", "retrain")
 _MODULES = {"scsynth": "peer"}  # the scsynth section lives in peer.py (scsynth.py drives it)
 
 

@@ -115,7 +115,9 @@ class Session:
         write_atomic(self.history_path, "".join(f"{line}\n" for line in lines).encode())
 
     def save_names(self, values: dict) -> None:
-        write_atomic(self.names_path, json.dumps(values, sort_keys=True).encode())
+        from synthlearn.commands.names import dumps_gently
+
+        write_atomic(self.names_path, dumps_gently(values).encode())
 
     def load_names(self) -> dict:
         """What assignments kept here (empty when none did); a damaged file: one UserError."""

@@ -159,3 +159,17 @@ def test_midi_latency_times_every_note(quick):
     assert row["send_to_hook_ms"]["p50"] > row["send_to_push_ms"]["p50"]
     assert row["fixed_after_hook_ms"] >= 1e3 * 256 / result["sr"]
     assert any(line.split()[:1] == ["256"] for line in midi_latency.table(result))
+
+
+def test_retraining_on_jack_is_measured_or_says_why(quick):
+    from synthlearn.bench import retrain
+
+    result = quick[0]["retrain"]
+    if shutil.which("jackd") is None or retrain.data_path() is None:
+        assert "skipped" in result and result["skipped"]
+        pytest.skip(result["skipped"])
+    (row,) = result["rows"]
+    assert row["block"] == 256 and row["retrains"] >= 2 and row["rules"] == 1909
+    assert row["blocks"] == pytest.approx(row["seconds"] * 48000 / 256, rel=0.1)
+    assert row["late_blocks"] <= 0.02 * row["blocks"] and row["audio_lost"] is None
+    assert row["control"]["ticks"] > 0

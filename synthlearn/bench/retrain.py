@@ -1,0 +1,122 @@
+"""Retraining on stage: late blocks on JACK while piece ruler relearns its biggest rule set.
+
+Piece ruler plays its three synths on a JACK server of the bench's own (dummy driver) while the
+console's worker retrains ``r = ruler blip-ivan.csv distance:3 consistency:0.2`` (1,909 rules)
+again and again, as a performer might between phrases: the learning kernels release the GIL,
+the rest holds it for at most a switch interval. Counted as the other real-time rows: late
+blocks (a callback interval over two blocks), the interval's jitter, and a bare real-time
+thread beside it as the machine's own control. The user tests are read from
+``../shared/data/ruler`` (or ``$SYNTHLEARN_SHARED_DATA/ruler``); without them the section
+says so and skips.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SR = 48000
+DATA = "blip-ivan.csv"
+LINE = "r = ruler {path} distance:3 consistency:0.2"
+
+
+def data_path() -> Path | None:
+    """Where the author's blip user test is, if anywhere here."""
+    roots = [os.environ.get("SYNTHLEARN_SHARED_DATA"), Path.cwd() / ".." / "shared" / "data",
+             Path(__file__).resolve().parents[3] / "shared" / "data"]
+    for root in roots:
+        if root and (Path(root) / "ruler" / DATA).is_file():
+            return (Path(root) / "ruler" / DATA).resolve()
+    return None
+
+
+def run_row(block: int, seconds: float, path: Path, say=print) -> dict:
+    """``seconds`` of ruler on the running JACK server, retraining all the time."""
+    from synthlearn.audio.engine import Engine
+    from synthlearn.bench.blocks import RULER_PRESETS
+    from synthlearn.bench.realtime import _finish_control, _start_control, jitter_ms
+    from synthlearn.commands.console import Console, live_language
+    from synthlearn.pieces.ruler import Ruler
+    from synthlearn.runtime.play import Watchdog, stop_and_measure
+    from synthlearn.runtime.worker import Worker
+
+    engine = Engine("jack", sr=SR, block=block, seed=1, jack_client="synthlearn-bench")
+    piece = Ruler(seed=1)
+    worker = Worker(say=say)
+    replies: list[str] = []
+    console = Console(live_language(Ruler), engine.push, engine.now_smp, stop=threading.Event(),
+                      say=replies.append, stream=None, piece=lambda: piece, worker=worker,
+                      names=piece.names)
+    submitted = 0
+    try:
+        engine.play(piece, [])
+        for synth, values in RULER_PRESETS.items():
+            piece.synths[synth].set(values)
+        Ruler.warm_kernels()
+        worker.start()
+        with tempfile.TemporaryDirectory(prefix="synthlearn-retrain-") as folder:
+            control = _start_control(engine.block_s, seconds, folder=Path(folder))
+            watchdog = Watchdog(engine, say, after_s=2.0)
+            engine.start()
+            while engine.time_s < seconds and not watchdog():
+                if worker.done == submitted:  # the last retrain is over: the next one
+                    console.handle(LINE.format(path=path))
+                    submitted += 1
+                time.sleep(0.02)  # the main thread waits; the worker learns
+            figures = stop_and_measure(engine)
+            intervals, times = engine.callback_intervals_s(), engine.callback_times_s()
+            control_figures = _finish_control(control, engine.block_s, intervals, times)
+    finally:
+        worker.close(timeout_s=30)
+        engine.close()
+    failed = [r for r in replies if r.startswith("?")]
+    if failed:
+        raise RuntimeError(f"a retrain failed: {failed[0]}")
+    rules = len(piece.names["r"]["rules"]) if "r" in piece.names else 0
+    return {"block": block, "seconds": seconds, "retrains": worker.done, "rules": rules,
+            "late_blocks": figures["late_blocks"], "blocks": figures["blocks"],
+            "interval_ms": jitter_ms(intervals), "control": control_figures,
+            "audio_lost": watchdog.lost}
+
+
+def run(*, quick: bool, say=print, jackd: str = "jackd") -> dict:
+    from synthlearn.bench.realtime import bench_jackd, jackd_missing
+    from synthlearn.errors import AudioUnavailable
+
+    reason = jackd_missing(jackd)
+    path = data_path()
+    if reason is None and path is None:
+        reason = f"the author's {DATA} is not here (../shared/data/ruler, or set " \
+                 "SYNTHLEARN_SHARED_DATA)"
+    if reason is not None:
+        return {"skipped": reason}
+    plan = ((256, 5.0),) if quick else ((256, 30.0), (64, 30.0))
+    rows = []
+    for block, seconds in plan:
+        say(f"retrain: block {block}, {seconds:g} s, relearning {DATA} at distance 3, "
+            "consistency 0.2")
+        try:
+            with bench_jackd(block, jackd=jackd):
+                rows.append(run_row(block, seconds, path, say))
+        except AudioUnavailable as exc:
+            say(f"retrain: block {block} skipped: {exc}")
+    if not rows:
+        return {"skipped": "jackd did not start"}
+    return {"data": str(path), "rows": rows}
+
+
+def table(result: dict) -> list[str]:
+    if "skipped" in result:
+        return [f"retraining on JACK: skipped ({result['skipped']})"]
+    lines = [f"{'block':>5} {'seconds':>7} {'retrains':>8} {'rules':>6} {'late/blocks':>12} "
+             f"{'interval p99/max ms':>19} {'bare thread late':>16} {'in its stalls':>13}"]
+    for r in result["rows"]:
+        iv, c = r["interval_ms"], r["control"] or {}
+        lines.append(f"{r['block']:>5} {r['seconds']:>7.0f} {r['retrains']:>8} {r['rules']:>6} "
+                     f"{r['late_blocks']:>5}/{r['blocks']:<6} "
+                     f"{iv['p99']:>9.2f}/{iv['max']:<9.2f} {c.get('late', '-'):>16} "
+                     f"{c.get('late_blocks_in_a_control_stall', '-'):>13}")
+    return lines
