@@ -33,8 +33,9 @@ def data_path() -> Path | None:
     return None
 
 
-def run_row(block: int, seconds: float, path: Path, say=print) -> dict:
-    """``seconds`` of ruler on the running JACK server, retraining all the time."""
+def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = True) -> dict:
+    """``seconds`` of ruler on the running JACK server, retraining all the time (or, the
+    row to compare with, only playing)."""
     from synthlearn.audio.engine import Engine
     from synthlearn.bench.blocks import RULER_PRESETS
     from synthlearn.bench.realtime import _finish_control, _start_control, jitter_ms
@@ -62,7 +63,7 @@ def run_row(block: int, seconds: float, path: Path, say=print) -> dict:
             watchdog = Watchdog(engine, say, after_s=2.0)
             engine.start()
             while engine.time_s < seconds and not watchdog():
-                if worker.done == submitted:  # the last retrain is over: the next one
+                if retrain and worker.done == submitted:  # the last one is over: the next
                     console.handle(LINE.format(path=path))
                     submitted += 1
                 time.sleep(0.02)  # the main thread waits; the worker learns
@@ -76,7 +77,8 @@ def run_row(block: int, seconds: float, path: Path, say=print) -> dict:
     if failed:
         raise RuntimeError(f"a retrain failed: {failed[0]}")
     rules = len(piece.names["r"]["rules"]) if "r" in piece.names else 0
-    return {"block": block, "seconds": seconds, "retrains": worker.done, "rules": rules,
+    return {"block": block, "seconds": seconds, "retraining": retrain, "retrains": worker.done,
+            "rules": rules,
             "late_blocks": figures["late_blocks"], "blocks": figures["blocks"],
             "interval_ms": jitter_ms(intervals), "control": control_figures,
             "audio_lost": watchdog.lost}
@@ -93,14 +95,19 @@ def run(*, quick: bool, say=print, jackd: str = "jackd") -> dict:
                  "SYNTHLEARN_SHARED_DATA)"
     if reason is not None:
         return {"skipped": reason}
-    plan = ((256, 5.0),) if quick else ((256, 30.0), (64, 30.0))
+    # Each block: only playing, then retraining, alternating: the machine's noise changes over
+    # minutes, so the row to compare with runs beside it.
+    plan = ((256, 5.0, 1),) if quick else ((256, 15.0, 2), (64, 15.0, 2))
     rows = []
-    for block, seconds in plan:
-        say(f"retrain: block {block}, {seconds:g} s, relearning {DATA} at distance 3, "
-            "consistency 0.2")
+    for block, seconds, rounds in plan:
         try:
             with bench_jackd(block, jackd=jackd):
-                rows.append(run_row(block, seconds, path, say))
+                for _ in range(rounds):
+                    for retrain in (False, True):
+                        say(f"retrain: block {block}, {seconds:g} s, "
+                            + (f"relearning {DATA} at distance 3, consistency 0.2" if retrain
+                               else "only playing"))
+                        rows.append(run_row(block, seconds, path, say, retrain=retrain))
         except AudioUnavailable as exc:
             say(f"retrain: block {block} skipped: {exc}")
     if not rows:
@@ -111,11 +118,14 @@ def run(*, quick: bool, say=print, jackd: str = "jackd") -> dict:
 def table(result: dict) -> list[str]:
     if "skipped" in result:
         return [f"retraining on JACK: skipped ({result['skipped']})"]
-    lines = [f"{'block':>5} {'seconds':>7} {'retrains':>8} {'rules':>6} {'late/blocks':>12} "
-             f"{'interval p99/max ms':>19} {'bare thread late':>16} {'in its stalls':>13}"]
+    lines = [f"{'block':>5} {'seconds':>7} {'doing':>10} {'retrains':>8} {'rules':>6} "
+             f"{'late/blocks':>12} {'interval p99/max ms':>19} {'bare thread late':>16} "
+             f"{'in its stalls':>13}"]
     for r in result["rows"]:
         iv, c = r["interval_ms"], r["control"] or {}
-        lines.append(f"{r['block']:>5} {r['seconds']:>7.0f} {r['retrains']:>8} {r['rules']:>6} "
+        doing = "retraining" if r["retraining"] else "playing"
+        lines.append(f"{r['block']:>5} {r['seconds']:>7.0f} {doing:>10} {r['retrains']:>8} "
+                     f"{r['rules']:>6} "
                      f"{r['late_blocks']:>5}/{r['blocks']:<6} "
                      f"{iv['p99']:>9.2f}/{iv['max']:<9.2f} {c.get('late', '-'):>16} "
                      f"{c.get('late_blocks_in_a_control_stall', '-'):>13}")
