@@ -70,14 +70,21 @@ def _positive(what: str):
     return convert
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a seed is 0 or more")
-    return value
+def _zero_or_more(what: str):
+    """An argparse type: a whole number, 0 or more (``what`` names it in the refusal)."""
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{text!r}: {what} is 0 or more")
+        return value
+    convert.__name__ = what
+    return convert
+
+
+_seed = _zero_or_more("a seed")
 
 
 def _osc_address(text: str) -> tuple[str, int]:
@@ -352,14 +359,7 @@ def _consistency(text: str) -> float:
     return value
 
 
-def _distance(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a distance is 0 or more")
-    return value
+_distance = _zero_or_more("a distance")
 
 
 def build_parser() -> argparse.ArgumentParser:
