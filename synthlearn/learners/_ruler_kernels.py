@@ -109,6 +109,14 @@ def _masks_of(rule, pmask, out):
 
 
 @njit(cache=True, nogil=True)
+def _grown(a, n, cap):
+    """``a`` in a zeroed array of ``cap`` rows, its first ``n`` rows kept."""
+    out = np.zeros((cap,) + a.shape[1:], a.dtype)
+    out[:n] = a[:n]
+    return out
+
+
+@njit(cache=True, nogil=True)
 def induce(start, pmask, label_mask, other_mask, distance, consistency):
     """The rules of one label: ``start`` (k, P, Wv) its presets as singleton rules; ``pmask``
     (P, V, Wp); ``label_mask``/``other_mask`` (Wp) its presets and every other label's.
@@ -202,15 +210,8 @@ def induce(start, pmask, label_mask, other_mask, distance, consistency):
                     continue
                 if m == ccap:
                     ccap *= 2
-                    cand2 = np.zeros((ccap, P, Wv), np.uint64)
-                    cmask2 = np.zeros((ccap, P, Wp), np.uint64)
-                    csize2 = np.zeros(ccap, np.float64)
-                    chash2 = np.zeros(ccap, np.int64)
-                    cand2[:m] = cand[:m]
-                    cmask2[:m] = cmask[:m]
-                    csize2[:m] = csize[:m]
-                    chash2[:m] = chash[:m]
-                    cand, cmask, csize, chash = cand2, cmask2, csize2, chash2
+                    cand, cmask = _grown(cand, m, ccap), _grown(cmask, m, ccap)
+                    csize, chash = _grown(csize, m, ccap), _grown(chash, m, ccap)
                 cand[m] = union
                 cmask[m] = umask
                 csize[m] = size
@@ -229,15 +230,8 @@ def induce(start, pmask, label_mask, other_mask, distance, consistency):
         total = n + m
         if total > cap:
             cap = 2 * total
-            rules2 = np.zeros((cap, P, Wv), np.uint64)
-            masks2 = np.zeros((cap, P, Wp), np.uint64)
-            sizes2 = np.zeros(cap, np.float64)
-            ages2 = np.zeros(cap, np.int64)
-            rules2[:n] = rules[:n]
-            masks2[:n] = masks[:n]
-            sizes2[:n] = sizes[:n]
-            ages2[:n] = ages[:n]
-            rules, masks, sizes, ages = rules2, masks2, sizes2, ages2
+            rules, masks = _grown(rules, n, cap), _grown(masks, n, cap)
+            sizes, ages = _grown(sizes, n, cap), _grown(ages, n, cap)
         rules[n:total] = cand[:m]
         masks[n:total] = cmask[:m]
         sizes[n:total] = csize[:m]
