@@ -88,3 +88,21 @@ def own_jackd(*, sr=SR, period=JACK_PERIOD):
 
 
 _JACK_NAMES = itertools.count()
+
+
+def stderr_until(child, prefix, seen=None):
+    """The first line of a ``perform`` child's stderr that starts with ``prefix`` (blocking on
+    the child's own output, never on a timer); lines read on the way go into ``seen``."""
+    seen = [] if seen is None else seen
+    line = ""
+    while not line.startswith(prefix):
+        line = child.stderr.readline()
+        assert line, f"perform ended before {prefix!r}: {seen}"
+        seen.append(line)
+    return line
+
+
+def osc_port(child, seen=None):
+    """The UDP port a ``perform --osc-in 127.0.0.1:0`` child says it listens on."""
+    line = stderr_until(child, "osc: listening on 127.0.0.1:", seen)
+    return int(line.split(":")[2].split()[0])

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 from helpers import JACK_PERIOD as PERIOD
-from helpers import SR
+from helpers import SR, osc_port, stderr_until
 
 from synthlearn import events
 from synthlearn.audio.engine import Engine
@@ -124,10 +124,7 @@ def test_kill_9_while_recording_leaves_a_readable_wav_up_to_the_kill(jack_server
          "--no-console"],
         stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     try:
-        line = ""
-        while "performing" not in line:  # the audio clock starts just before this line
-            line = child.stderr.readline()
-            assert line or child.poll() is None, "perform ended before it started"
+        stderr_until(child, "performing")  # the audio clock starts just before this line
         started = time.monotonic()
         deadline = started + 20
         while time.monotonic() < deadline and (not wav.exists() or
@@ -168,13 +165,8 @@ def test_perform_takes_osc_commands_sends_signals_and_autosaves_them(jack_server
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"))
     try:
-        port, line = None, ""
-        while "performing" not in line:
-            line = child.stderr.readline()
-            assert line, "perform ended before it started"
-            if line.startswith("osc: listening on 127.0.0.1:"):
-                port = int(line.split(":")[2].split()[0])
-        assert port
+        port = osc_port(child)
+        stderr_until(child, "performing")
         sender = udp_client.SimpleUDPClient("127.0.0.1", port)
         sender.send_message("/synthlearn/part", 2)
         sender.send_message("/synthlearn/do", "gain 3")
@@ -220,15 +212,10 @@ def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
     seen = []
 
     def wait_for(prefix):
-        line = ""
-        while not line.startswith(prefix):
-            line = child.stderr.readline()
-            assert line, f"perform ended before {prefix!r}: {seen}"
-            seen.append(line)
-        return line
+        return stderr_until(child, prefix, seen)
 
     try:
-        port = int(wait_for("osc: listening on 127.0.0.1:").split(":")[2].split()[0])
+        port = osc_port(child, seen)
         wait_for("performing ldd")
         sender = udp_client.SimpleUDPClient("127.0.0.1", port)
         sender.send_message("/synthlearn/new", [])  # ldd learns something: a new target

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import own_jackd, peak_hz
+from helpers import own_jackd, peak_hz, stderr_until
 
 from synthlearn.audio import backends
 from synthlearn.audio.engine import server_format
@@ -88,10 +88,7 @@ def test_killing_jackd_ends_perform_with_its_recording_and_autosave_complete(tmp
             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             env=dict(os.environ, PYTHONUNBUFFERED="1"))
         try:
-            line = ""
-            while "performing" not in line:
-                line = child.stderr.readline()
-                assert line, "perform ended before it started"
+            stderr_until(child, "performing")
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and (not wav.exists() or
                                                    wav.stat().st_size < 2 * 48000 * 6):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import SR, peak_hz
+from helpers import SR, osc_port, peak_hz, stderr_until
 
 from synthlearn.commands.console import Console, live_language
 from synthlearn.errors import UserError
@@ -186,27 +186,19 @@ def test_live_from_osc_rules_are_learned_set_heard_and_resumed(jack_server, tmp_
              "127.0.0.1:0"], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
 
-    def until(child, prefix, seen):
-        line = ""
-        while not line.startswith(prefix):
-            line = child.stderr.readline()
-            assert line, f"perform ended before {prefix!r}: {seen}"
-            seen.append(line)
-        return line
-
     child, seen = perform("ruler", "--session", str(folder), "--record", str(wav), duration=7), []
     try:
-        port = int(until(child, "osc: listening on 127.0.0.1:", seen).split(":")[2].split()[0])
-        until(child, "performing ruler", seen)
+        port = osc_port(child, seen)
+        stderr_until(child, "performing ruler", seen)
         osc = udp_client.SimpleUDPClient("127.0.0.1", port)
         osc.send_message("/synthlearn/do", "rules = ruler blip.csv distance:2 consistency:0.5")
-        until(child, "rules = ruler: kept", seen)
+        stderr_until(child, "rules = ruler: kept", seen)
         osc.send_message("/synthlearn/do", "set blip rules 0 tone")
-        set_at = until(child, "blip: freq 110", seen)
+        set_at = stderr_until(child, "blip: freq 110", seen)
         assert "numharm 1" in set_at
         time.sleep(2.0)  # the tone plays a while, on the other process's clock
         osc.send_message("/synthlearn/set", ["blip", "rules", "r", "rhythm"])
-        until(child, "blip: freq ", seen)
+        stderr_until(child, "blip: freq ", seen)
         out, err = child.communicate(timeout=30)
     finally:
         if child.poll() is None:
@@ -227,11 +219,11 @@ def test_live_from_osc_rules_are_learned_set_heard_and_resumed(jack_server, tmp_
     # Resumed: the rules are back and can be used at once.
     child, seen = perform("--resume", str(folder), duration=3), []
     try:
-        port = int(until(child, "osc: listening on 127.0.0.1:", seen).split(":")[2].split()[0])
-        until(child, "performing ruler", seen)
+        port = osc_port(child, seen)
+        stderr_until(child, "performing ruler", seen)
         udp_client.SimpleUDPClient("127.0.0.1", port).send_message(
             "/synthlearn/do", "set fm rules r tone")
-        said = until(child, "? ", seen)
+        said = stderr_until(child, "? ", seen)
         out, err = child.communicate(timeout=30)
     finally:
         if child.poll() is None:
