@@ -85,7 +85,8 @@ class Learner:
         for name, key in numbers:
             record[key][0] = getattr(self, name)
         for name, key in arrays:
-            record[key][:] = getattr(self, name)
+            value = getattr(self, name)
+            record[key][:] = value if value.ndim == 1 else value.reshape(-1)
 
     def restore(self, record: dict[str, np.ndarray], prefix: str) -> None:
         """Take back a state written by :meth:`capture`, exactly."""

@@ -1,0 +1,377 @@
+"""Q-learning agents that learn a melody by trial and error (piece ``qmelody``).
+
+Each agent is given a target phrase (notes and rests) and plays it again and again, one episode
+per pass; at each step it chooses a note, is rewarded by how close it came, and learns. All the
+agents of a learner live in preallocated arrays; :meth:`QMelody.play` is one numba call per
+note, so the audio hook calls it at each note boundary.
+
+Two kinds of agent:
+
+- **default** — the state is the position in the phrase and the agent's own previous note
+  (``state="previous"``; or ``"context"``, the target's two preceding notes; or
+  ``"position"``); actions are the notes of a scale over two octaves and a rest; reward +1 for
+  the exact note, else exp(-semitones / sharpness) - penalty (a note against a rest: -penalty);
+  a constant step ``alpha`` (or 1/n: ``stubborn``), a real discount ``gamma``, ε-greedy with
+  exponential decay to a floor, or softmax at temperature ``temp`` when it is above 0. Q is a
+  table per position that every context shares plus a table per state (measured: with the
+  previous note in the state, a table alone learned a 5-note phrase in 30 episodes for 0-7 of
+  50 seeds; shared, 50 of 50).
+- **faithful** — the hackathon notebook's agent, draw for draw: 12 notes (MIDI 60-71), state
+  the target's two preceding notes (the melody loops), Q and visit counts starting at 1, step
+  1/n, TD target r + clip(max Q(s'), 0, γ) with γ = 1, reward exp(-|d|/12) then 1/0, ε = 1 for
+  the first 51 episodes of a target then 0.01, Q updated once per episode. Agent k is seeded
+  ``seed + k`` on a generator stepped as numpy's legacy RandomState, so seed 0 replays the
+  original's first 100 episodes of each agent exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthlearn.errors import UserError
+from synthlearn.learners import _q_kernels as K
+from synthlearn.learners.base import Learner, finite, positive, whole
+from synthlearn.mappings import scales
+
+STATES = {"previous": K.STATE_PREVIOUS, "context": K.STATE_CONTEXT,
+          "position": K.STATE_POSITION}
+HYPERPARAMETERS = {"eps": K.HP_EPS, "decay": K.HP_DECAY, "floor": K.HP_FLOOR,
+                   "alpha": K.HP_ALPHA, "gamma": K.HP_GAMMA, "temp": K.HP_TEMP,
+                   "sharpness": K.HP_SHARP, "penalty": K.HP_PENALTY}
+MAX_AGENTS = 8
+LOG_ROWS = 4096  # finished episodes kept until someone reads them
+FAITHFUL_LOW = 60  # the original's lowest note: actions are MIDI 60 + 0..11
+FAITHFUL_ACTIONS = 12
+FAITHFUL_EXPLORE_EPISODES = 51
+Q_INIT = 1.0  # default agents: every note looks as good as a right one until tried
+
+
+class QMelody(Learner):
+    kind = "qmelody"
+    STATE_NUMBERS = ("seed_",)
+    STATE_ARRAYS = ("_rng_state", "mt_", "hp_", "ag_", "U_", "W_", "visits_", "target_",
+                    "target_pitch_", "tlen_", "pitches_", "nact_", "played_", "greedy_",
+                    "trans_", "scale_")
+
+    def __init__(self, *, agents: int = 3, faithful: bool = False, state: str = "previous",
+                 scale: str = "auto", alpha: float = 0.5, gamma: float = 0.5, eps: float = 0.1,
+                 decay: float = 0.9, floor: float = 0.01, temp: float = 0.0,
+                 sharpness: float = 2.0, penalty: float = 0.5, stubborn: bool = False,
+                 share: bool = True):
+        super().__init__()
+        self.agents = agents
+        self.faithful = faithful
+        self.state = state
+        self.scale = scale
+        self.alpha = alpha
+        self.gamma = gamma
+        self.eps = eps
+        self.decay = decay
+        self.floor = floor
+        self.temp = temp
+        self.sharpness = sharpness
+        self.penalty = penalty
+        self.stubborn = stubborn
+        self.share = share
+
+    # -- life cycle -------------------------------------------------------------------------
+    def validate(self) -> None:
+        whole(self, "agents", 1, MAX_AGENTS)
+        if self.state not in STATES:
+            raise UserError(f"qmelody: state {self.state!r} must be one of "
+                            + ", ".join(STATES))
+        if self.scale not in scales.NAMES:
+            raise UserError(f"qmelody: scale {self.scale!r} must be one of "
+                            + ", ".join(scales.NAMES))
+        for name in ("alpha", "gamma", "eps", "decay", "floor"):
+            value = finite(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise UserError(f"qmelody: {name} {value!r} must be within 0..1")
+        if finite(self, "temp") < 0:
+            raise UserError(f"qmelody: temp {self.temp!r} must be 0 (ε-greedy) or more")
+        positive(self, "sharpness")
+        if finite(self, "penalty") < 0:
+            raise UserError(f"qmelody: penalty {self.penalty!r} must be 0 or more")
+
+    @property
+    def design(self) -> int:
+        return K.STATE_CONTEXT if self.faithful else STATES[self.state]
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.share) and not self.faithful
+
+    def _allocate(self) -> None:
+        n = self.agents
+        self.seed_ = 0
+        self.mt_ = np.zeros((n, K.MT_WORDS), np.uint64)
+        self.hp_ = np.zeros((n, K.N_HP), np.float64)
+        self.ag_ = np.zeros((n, K.N_AG), np.float64)
+        self.U_ = np.zeros((n, K.MAX_STATES, K.MAX_ACTIONS), np.float64)
+        self.W_ = np.zeros((n, K.MAX_STEPS, K.MAX_ACTIONS), np.float64)
+        self.visits_ = np.zeros((n, K.MAX_STATES, K.MAX_ACTIONS), np.float64)
+        self.target_ = np.zeros((n, K.MAX_STEPS), np.int64)
+        self.target_pitch_ = np.full((n, K.MAX_STEPS), -1, np.int64)
+        self.tlen_ = np.zeros(n, np.int64)
+        self.pitches_ = np.full((n, K.MAX_ACTIONS), -1, np.int64)
+        self.nact_ = np.zeros(n, np.int64)
+        self.played_ = np.zeros((n, K.MAX_STEPS), np.int64)
+        self.greedy_ = np.zeros((n, K.MAX_STEPS), np.int64)
+        self.trans_ = np.zeros((n, K.MAX_STEPS, 4), np.float64)
+        self.log_ = np.zeros((LOG_ROWS, 4), np.float64)
+        self.log_count_ = np.zeros(1, np.int64)
+        # chosen (scale index in scales.NAMES, root pc), then the one fitted when chosen is auto
+        self.scale_ = np.zeros((n, 4), np.int64)
+        self.out_ = np.zeros(K.N_OUT, np.float64)
+        self._rollout = np.zeros(K.MAX_STEPS, np.int64)
+        self._read = 0  # episodes handed out by episodes()
+
+    def _start(self) -> None:
+        self.seed_ = int(self._rng_state[0])
+        for k in range(self.agents):
+            self.forget(k)
+            K.mt_seed(self.mt_[k], (self.seed_ + k) & 0xFFFFFFFF)
+
+    def forget(self, k: int) -> None:
+        """Agent ``k`` starts again from nothing learned (its target and scale stay)."""
+        self._check_agent(k)
+        hp = self.hp_[k]
+        hp[:] = 0.0
+        hp[K.HP_DECAY], hp[K.HP_FLOOR] = self.decay, self.floor
+        hp[K.HP_TEMP], hp[K.HP_SHARP] = self.temp, self.sharpness
+        hp[K.HP_PENALTY] = self.penalty
+        ag = self.ag_[k]
+        ag[:] = 0.0
+        ag[K.AG_PREV] = K.START
+        self.W_[k] = 0.0
+        if self.faithful:
+            hp[K.HP_EPS], hp[K.HP_ALPHA], hp[K.HP_GAMMA] = 1.0, self.alpha, 1.0
+            hp[K.HP_STUBBORN] = 1.0
+            ag[K.AG_DISTANCE] = 1.0
+            self.U_[k] = 1.0
+            self.visits_[k] = 1.0
+            self.nact_[k] = FAITHFUL_ACTIONS
+            self.pitches_[k, :FAITHFUL_ACTIONS] = np.arange(FAITHFUL_LOW,
+                                                            FAITHFUL_LOW + FAITHFUL_ACTIONS)
+        else:
+            hp[K.HP_EPS], hp[K.HP_ALPHA], hp[K.HP_GAMMA] = self.eps, self.alpha, self.gamma
+            hp[K.HP_STUBBORN] = float(bool(self.stubborn))
+            if self.shared:
+                self.U_[k] = 0.0
+                self.W_[k] = Q_INIT
+            else:
+                self.U_[k] = Q_INIT
+            self.visits_[k] = 0.0
+            if self.tlen_[k] == 0:  # C major from middle C until a target says otherwise
+                self.scale_[k] = (scales.NAMES.index(self.scale), 0,
+                                  scales.NAMES.index("major"), 0)
+                self._place(k)
+
+    def reseed(self, seed: int) -> None:
+        """Every agent's generator from ``seed`` (agent k: seed + k); nothing learned is lost."""
+        self.seed_ = int(seed)
+        for k in range(self.agents):
+            K.mt_seed(self.mt_[k], (self.seed_ + k) & 0xFFFFFFFF)
+
+    def _exercise(self, twin) -> None:
+        twin.set_target(0, [60, 64, -1, 67])
+        for _ in range(5):
+            twin.play(0)
+        twin.practice(0, 6)
+        twin.greedy_pitches(0)
+        twin.episodes()
+
+    # -- targets and scales -----------------------------------------------------------------
+    def _check_agent(self, k: int) -> None:
+        if not 0 <= k < self.agents:
+            raise UserError(f"no agent a{k}; this performance has a0..a{self.agents - 1}")
+
+    def scale_of(self, k: int) -> tuple[str, int]:
+        """(scale, root pitch class) agent ``k`` plays now (``auto``: the one fitted)."""
+        chosen = scales.NAMES[int(self.scale_[k, 0])]
+        if chosen == scales.AUTO:
+            return scales.NAMES[int(self.scale_[k, 2])], int(self.scale_[k, 3])
+        return chosen, int(self.scale_[k, 1])
+
+    def _place(self, k: int) -> None:
+        """Agent ``k``'s actions: its scale over two octaves from its target's lowest note,
+        and a rest (the last action, pitch -1); the target as the nearest actions."""
+        L = int(self.tlen_[k])
+        notes = [int(p) for p in self.target_pitch_[k, :L]]
+        heard = [p for p in notes if p >= 0]
+        name, root = self.scale_of(k)
+        window = scales.window(name, root, min(heard) if heard else 60,
+                               max(heard) if heard else None)
+        self.pitches_[k] = -1
+        self.pitches_[k, :len(window)] = window
+        self.nact_[k] = len(window) + 1
+        self.target_[k, :L] = [self._nearest(k, p) for p in notes]
+
+    def set_target(self, k: int, pitches) -> None:
+        """Agent ``k`` learns the phrase ``pitches`` (MIDI notes, -1 for a rest) from its next
+        note; what it learned so far stays (as the original's later rounds)."""
+        self._check_agent(k)
+        notes = [int(p) for p in pitches]
+        if not 1 <= len(notes) <= K.MAX_STEPS:
+            raise UserError(f"a target phrase holds 1 to {K.MAX_STEPS} notes and rests, "
+                            f"not {len(notes)}")
+        if any(not -1 <= p <= 127 for p in notes) or all(p < 0 for p in notes):
+            raise UserError("a target phrase needs MIDI notes 0..127 (and -1 for rests)")
+        if self.faithful:
+            notes = [p for p in notes if p >= 0]  # the original learns notes only
+            self.target_[k, :len(notes)] = [p % 12 for p in notes]
+            self.target_pitch_[k, :len(notes)] = [FAITHFUL_LOW + p % 12 for p in notes]
+            self.tlen_[k] = len(notes)
+        else:
+            self.target_pitch_[k, :len(notes)] = notes
+            self.tlen_[k] = len(notes)
+            if self.scale_[k, 0] == scales.NAMES.index(scales.AUTO):
+                name, root = scales.fit(notes)
+                self.scale_[k, 2:] = (scales.NAMES.index(name), root)
+            self._place(k)
+        self.ag_[k, K.AG_POS] = 0.0
+        self.ag_[k, K.AG_PREV] = K.START
+        self.ag_[k, K.AG_REWARD_SUM] = 0.0
+        self.ag_[k, K.AG_TARGET_EPISODES] = 0.0
+
+    def set_scale(self, name: str, root: int | None = None) -> None:
+        """Every agent plays scale ``name`` (on ``root``, a pitch class; default: the root each
+        agent plays on now) from its next note; ``auto`` fits one to each target. What was
+        learned stays where it was: the same degrees, now in the new scale."""
+        if self.faithful:
+            raise UserError("faithful agents play the original's 12 notes, MIDI 60-71")
+        if name not in scales.NAMES:
+            raise UserError(f"scale {name!r} must be one of " + ", ".join(scales.NAMES))
+        for k in range(self.agents):
+            current_root = self.scale_of(k)[1]
+            self.scale_[k, 0] = scales.NAMES.index(name)
+            self.scale_[k, 1] = current_root if root is None else int(root) % 12
+            if name == scales.AUTO and self.tlen_[k] > 0:
+                notes = [int(p) for p in self.target_pitch_[k, :self.tlen_[k]]]
+                fitted, fitted_root = scales.fit(notes)
+                self.scale_[k, 2:] = (scales.NAMES.index(fitted), fitted_root)
+            self._place(k)
+
+    def _nearest(self, k: int, pitch: int) -> int:
+        """The action closest to ``pitch`` (the rest for a rest)."""
+        n = int(self.nact_[k])
+        if pitch < 0:
+            return n - 1
+        notes = self.pitches_[k, :n - 1]
+        return int(np.argmin(np.abs(notes - pitch)))
+
+    # -- learning ---------------------------------------------------------------------------
+    def ready(self, k: int) -> bool:
+        return bool(self.tlen_[k] > 0)
+
+    def play(self, k: int) -> np.ndarray:
+        """Agent ``k`` plays its next note and learns from it; ``out_`` (returned) holds the
+        action, explored (0/1), reward, TD error, episode done (0/1) and the greedy action.
+        Allocates nothing: the audio hook calls it."""
+        K.play(k, self.faithful, self.design, self.shared, self.hp_, self.ag_, self.mt_,
+               self.U_, self.W_, self.visits_, self.target_, self.target_pitch_, self.tlen_,
+               self.pitches_, self.nact_, self.played_, self.greedy_, self.trans_, self.out_)
+        if self.out_[K.OUT_EPISODE_DONE]:
+            K.log_episode(k, self.ag_, self.log_, self.log_count_, 0.0)
+        return self.out_
+
+    def practice(self, k: int, steps: int) -> int:
+        """Up to ``steps`` silent notes of agent ``k``; returns the episodes it finished."""
+        return K.practice(k, steps, self.faithful, self.design, self.shared, self.hp_,
+                          self.ag_, self.mt_, self.U_, self.W_, self.visits_, self.target_,
+                          self.target_pitch_, self.tlen_, self.pitches_, self.nact_,
+                          self.played_, self.greedy_, self.trans_, self.out_, self.log_,
+                          self.log_count_)
+
+    def pitch_of(self, k: int, action: int) -> int:
+        return int(self.pitches_[k, action])
+
+    def greedy_pitches(self, k: int) -> list[int]:
+        """What agent ``k`` plays now when it explores nothing (MIDI notes, -1 for rests)."""
+        n = K.greedy_rollout(k, self.design, self.shared, self.U_, self.W_, self.target_,
+                             self.tlen_, self.nact_, self.faithful, self._rollout)
+        return [int(self.pitches_[k, a]) for a in self._rollout[:n]]
+
+    def set_hyperparameter(self, k: int, name: str, value: float) -> None:
+        """One agent's ``eps``, ``alpha``, ``gamma``, ``temp`` (... see HYPERPARAMETERS),
+        applied from its next note. Setting ``alpha`` ends stubborn (1/n) steps."""
+        self._check_agent(k)
+        if name not in HYPERPARAMETERS:
+            raise UserError(f"no hyperparameter {name!r}; expected one of "
+                            + ", ".join(HYPERPARAMETERS))
+        self.hp_[k, HYPERPARAMETERS[name]] = float(value)
+        if name == "alpha":
+            self.hp_[k, K.HP_STUBBORN] = 0.0
+
+    def hyperparameter(self, k: int, name: str) -> float:
+        return float(self.hp_[k, HYPERPARAMETERS[name]])
+
+    def set_stubborn(self, k: int, on: bool) -> None:
+        self.hp_[k, K.HP_STUBBORN] = float(bool(on))
+
+    def freeze(self, k: int, on: bool) -> None:
+        """A frozen agent plays its greedy notes and learns nothing."""
+        self.hp_[k, K.HP_FROZEN] = float(bool(on))
+
+    # -- what was learned, for ears and eyes -------------------------------------------------
+    def episodes(self) -> list[tuple[int, float, float, bool]]:
+        """Every episode finished since the last call: (agent, mean reward, greedy-correct,
+        silent). Not for the audio thread (it allocates)."""
+        count = int(self.log_count_[0])
+        first = max(self._read, count - LOG_ROWS)
+        rows = [self.log_[i % LOG_ROWS] for i in range(first, count)]
+        self._read = count
+        return [(int(r[0]), float(r[1]), float(r[2]), bool(r[3])) for r in rows]
+
+    def q_rows(self, k: int) -> np.ndarray:
+        """(steps, actions) Q values along agent ``k``'s greedy path now: what it believes at
+        each step of its target (for the heatmap)."""
+        L, n = int(self.tlen_[k]), int(self.nact_[k])
+        out = np.zeros((L, n))
+        prev = K.START
+        for i in range(L):
+            s = K.state_of(self.design, i, prev, self.target_[k], L, self.faithful)
+            out[i] = self.U_[k, s, :n] + (self.W_[k, i, :n] if self.shared else 0.0)
+            prev = int(np.argmax(out[i]))
+        return out
+
+
+ORIGINAL_MELODIES = ((60, 64, 67, 64, 60), (64, 67, 71, 67, 64), (67, 71, 62, 71, 67))
+
+
+def replay_original(*, seed: int = 0, episodes: int = 100, rounds: int = 2):
+    """The hackathon notebook's whole run with faithful agents: agent k (seeded ``seed + k``)
+    learns melody k for ``episodes`` episodes, one agent after the other; then, ``rounds``
+    times, agent k learns agent k+1's last melody, Q and counts kept. As in the notebook, the
+    later rounds draw from one generator passed from agent to agent.
+
+    Returns (played, greedy): arrays (agents, episodes in all, 5) of MIDI notes, the notes
+    played and the greedy notes drawn during each episode."""
+    q = QMelody(faithful=True).reset(seed=seed)
+    n, L = q.agents, len(ORIGINAL_MELODIES[0])
+    total = episodes * (1 + rounds)
+    played = np.zeros((n, total, L), np.int64)
+    greedy = np.zeros((n, total, L), np.int64)
+    done = np.zeros(n, np.int64)
+
+    def learn(k: int, melody) -> None:
+        q.set_target(k, melody)
+        for _ in range(episodes):
+            for _ in range(L):
+                q.play(k)
+            e = done[k]
+            played[k, e] = q.pitches_[k, q.played_[k, :L]]
+            greedy[k, e] = q.pitches_[k, q.greedy_[k, :L]]
+            done[k] += 1
+
+    targets = list(ORIGINAL_MELODIES)
+    for k in range(n):
+        learn(k, targets[k])
+    stream = q.mt_[n - 1].copy()
+    for _ in range(rounds):
+        targets = [targets[(k + 1) % n] for k in range(n)]
+        for k in range(n):
+            q.mt_[k] = stream
+            learn(k, targets[k])
+            stream = q.mt_[k].copy()
+    return played, greedy
