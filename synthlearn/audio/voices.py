@@ -28,12 +28,14 @@ MIN_SMOOTH_S = 0.002  # the per-sample smoothers' time: about a block, at least 
 PUBLISH_HZ = 60.0  # how often a pool publishes its partials for the window
 
 
-def partial_pans(voices: int, partials: int, spread: float) -> np.ndarray:
-    """Pan position 0 (left) .. 1 (right) of every partial; voice-major, (voices*partials,)."""
+def partial_pans(voices: int, partials: int, spread: float,
+                 centre: float = 0.5) -> np.ndarray:
+    """Pan position 0 (left) .. 1 (right) of every partial, around ``centre``; voice-major,
+    (voices*partials,)."""
     k = np.arange(partials)
     width = k / max(partials - 1, 1)
     side = np.where(k % 2 == 1, -1.0, 1.0)
-    per_partial = 0.5 + 0.5 * spread * side * width
+    per_partial = centre + 0.5 * spread * side * width
     # Neighbouring voices lean a little apart so chords open up too.
     lean = 0.1 * spread * np.where(np.arange(voices) % 2 == 1, -1.0, 1.0)
     pans = np.clip(per_partial[None, :] + lean[:, None], 0.0, 1.0)
@@ -49,10 +51,10 @@ class PartialPool:
     """
 
     def __init__(self, engine, name: str, voices: int, partials: int, *, spread: float = 0.6,
-                 **bank_params):
+                 pan: float = 0.5, **bank_params):
         n = voices * partials
         self.name = name
-        self.pans = partial_pans(voices, partials, spread)
+        self.pans = partial_pans(voices, partials, spread, pan)
         self.smooth_s = max(MIN_SMOOTH_S, engine.block_s)
         freq_out, amp_out = self._targets(engine, n)
         self.bank = VoiceBank(voices, partials, block_s=engine.block_s, max_hz=0.45 * engine.sr,

@@ -41,12 +41,15 @@ class Param:
     default: object = None
     example: object = None
     later: tuple[str, ...] = ()  # choices known but not available yet: a kinder refusal
+    shown: str | None = None  # how help shows it, for a choice too long to list (ccN)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}")
 
     def describe(self) -> str:
+        if self.shown is not None:
+            return self.shown
         if self.kind == "choice":
             return "|".join(self.choices)
         if self.kind == "onoff":
@@ -76,7 +79,8 @@ class Param:
                 raise UserError(f"{command} {token!r} is not built yet; available: "
                                 + ", ".join(self.choices))
             if token not in self.choices:
-                raise bad("one of " + ", ".join(self.choices))
+                raise bad(f"a {self.shown}" if self.shown else
+                          "one of " + ", ".join(self.choices))
             return token
         if self.kind == "onoff":
             if token not in ("on", "off"):
@@ -116,6 +120,7 @@ class Spec:
     owner: str = "piece"
     where: Where = Where.AUDIO
     handler_name: str | None = None
+    bound: tuple = ()  # arguments the handler gets first (``a0.eps 0.3``: agent 0, "eps")
 
     def __post_init__(self) -> None:
         if self.owner not in OWNERS:
@@ -149,7 +154,7 @@ class Command:
 
     def run(self, owner) -> object:
         """Call the handler on ``owner`` (the spec's owner) with the typed arguments."""
-        return getattr(owner, self.spec.handler)(*self.args)
+        return getattr(owner, self.spec.handler)(*self.spec.bound, *self.args)
 
 
 def check_handlers(owner, specs: Iterable[Spec], owner_name: str = "piece") -> list[str]:

@@ -136,8 +136,10 @@ class OscOut:
     """Send ``read()``'s signals that changed as ``/synthlearn/KEY`` float32 messages."""
 
     def __init__(self, read: Callable[[], dict[str, float]], *, host: str = DEFAULT_HOST,
-                 port: int, rate_hz: float = 30.0):
+                 port: int, rate_hz: float = 30.0,
+                 events: Callable[[], list[tuple[str, float]]] | None = None):
         self.read, self.host, self.port, self.rate_hz = read, host, port, rate_hz
+        self.events = events  # messages sent once each, changed or not (per episode)
         self.sent = self.errors = 0
         self._last: dict[str, float] = {}
         self._client, self._thread = None, None
@@ -156,9 +158,16 @@ class OscOut:
         return self._client
 
     def send_now(self) -> int:
-        """Send every finite value that changed since it was last sent; return how many."""
+        """Send every event, then every finite value that changed since it was last sent;
+        return how many messages went."""
         with self._lock:
             client, before = self._connect(), self.sent
+            for key, value in (self.events() if self.events is not None else ()):
+                try:
+                    client.send_message(PREFIX + key, _f32(float(value)))
+                    self.sent += 1
+                except OSError:
+                    self.errors += 1
             for key, value in self.read().items():
                 value32 = _f32(float(value))  # what arrives; beyond float32 is inf
                 if not math.isfinite(value32) or self._last.get(key) == value32:

@@ -361,27 +361,53 @@ def greedy_rollout(k, design, share, U, W, target, tlen, nacts, wrap, out):
 
 
 @njit(cache=True)
-def log_episode(k, ag, log, log_count, silent):
+def q_path(k, design, share, U, W, target, tlen, nacts, wrap, out):
+    """Agent ``k``'s Q values along its greedy path now: ``out[i, :nact]`` at step ``i`` (the
+    rest of ``out`` zero). What it believes, step by step, for the heatmap."""
+    out[:] = 0.0
+    nact = nacts[k]
+    L = tlen[k]
+    prev = START
+    for i in range(L):
+        s = state_of(design, i, prev, target[k], L, wrap)
+        for a in range(nact):
+            out[i, a] = value(U[k], W[k], share, s, i, a)
+        prev = argmax_first(U[k], W[k], share, s, i, nact)
+
+
+@njit(cache=True)
+def pitches_of(pitches, actions, n, out):
+    """``out[:n] = pitches[actions[:n]]`` (the notes of actions)."""
+    for i in range(n):
+        out[i] = pitches[actions[i]]
+
+
+@njit(cache=True)
+def log_episode(k, ag, log, log_count, silent, time_s):
     """Agent ``k``'s finished episode into the ring ``log``: (agent, mean reward,
-    greedy-correct fraction, 1 if silent)."""
+    greedy-correct fraction, 1 if silent, time in seconds)."""
     row = log_count[0] % log.shape[0]
     log[row, 0] = k
     log[row, 1] = ag[k, AG_LAST_REWARD]
     log[row, 2] = ag[k, AG_LAST_CORRECT]
     log[row, 3] = silent
+    log[row, 4] = time_s
     log_count[0] += 1
 
 
 @njit(cache=True)
 def practice(k, steps, faithful, design, share, hp, ag, st, U, W, visits, target,
-             target_pitch, tlen, pitches, nacts, played, greedy, trans, out, log, log_count):
-    """Up to ``steps`` silent notes of agent ``k``, each finished episode logged. Returns the
-    episodes finished."""
+             target_pitch, tlen, pitches, nacts, played, greedy, trans, out, log, log_count,
+             time_s, max_episodes):
+    """Up to ``steps`` silent notes of agent ``k``, stopping after ``max_episodes`` finished
+    episodes, each logged at ``time_s``. Returns the episodes finished."""
     done = 0
     for _ in range(steps):
+        if done >= max_episodes:
+            break
         play(k, faithful, design, share, hp, ag, st, U, W, visits, target, target_pitch, tlen,
              pitches, nacts, played, greedy, trans, out)
         if out[OUT_EPISODE_DONE] != 0.0:
-            log_episode(k, ag, log, log_count, 1.0)
+            log_episode(k, ag, log, log_count, 1.0, time_s)
             done += 1
     return done

@@ -26,6 +26,8 @@ Two kinds of agent:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from synthlearn.errors import UserError
@@ -44,6 +46,28 @@ FAITHFUL_LOW = 60  # the original's lowest note: actions are MIDI 60 + 0..11
 FAITHFUL_ACTIONS = 12
 FAITHFUL_EXPLORE_EPISODES = 51
 Q_INIT = 1.0  # default agents: every note looks as good as a right one until tried
+
+
+@dataclass
+class Placement:
+    """An agent's actions and target, worked out to be copied in at once (``QMelody.apply``)."""
+
+    new_target: bool
+    scale: np.ndarray  # (4,) int64: chosen scale and root, then the one fitted for auto
+    pitches: np.ndarray  # (MAX_ACTIONS,) int64: MIDI note of each action, -1 for the rest
+    nact: int
+    tlen: int = 0
+    target: np.ndarray = field(default_factory=lambda: np.zeros(K.MAX_STEPS, np.int64))
+    target_pitch: np.ndarray = field(
+        default_factory=lambda: np.full(K.MAX_STEPS, -1, np.int64))
+
+
+def _effective(row) -> tuple[str, int]:
+    """(scale, root) of a ``scale_`` row: the chosen one, or the fitted one for auto."""
+    chosen = scales.NAMES[int(row[0])]
+    if chosen == scales.AUTO:
+        return scales.NAMES[int(row[2])], int(row[3])
+    return chosen, int(row[1])
 
 
 class QMelody(Learner):
@@ -118,13 +142,15 @@ class QMelody(Learner):
         self.played_ = np.zeros((n, K.MAX_STEPS), np.int64)
         self.greedy_ = np.zeros((n, K.MAX_STEPS), np.int64)
         self.trans_ = np.zeros((n, K.MAX_STEPS, 4), np.float64)
-        self.log_ = np.zeros((LOG_ROWS, 4), np.float64)
+        self.log_ = np.zeros((LOG_ROWS, 5), np.float64)
         self.log_count_ = np.zeros(1, np.int64)
         # chosen (scale index in scales.NAMES, root pc), then the one fitted when chosen is auto
         self.scale_ = np.zeros((n, 4), np.int64)
         self.out_ = np.zeros(K.N_OUT, np.float64)
         self._rollout = np.zeros(K.MAX_STEPS, np.int64)
         self._read = 0  # episodes handed out by episodes()
+        self._scratch = {name: getattr(self, name).copy()
+                         for name in ("target_", "target_pitch_", "tlen_")}
 
     def _start(self) -> None:
         self.seed_ = int(self._rng_state[0])
@@ -165,7 +191,10 @@ class QMelody(Learner):
             if self.tlen_[k] == 0:  # C major from middle C until a target says otherwise
                 self.scale_[k] = (scales.NAMES.index(self.scale), 0,
                                   scales.NAMES.index("major"), 0)
-                self._place(k)
+                place = Placement(new_target=False, scale=self.scale_[k].copy(),
+                                  pitches=self.pitches_[k].copy(), nact=0)
+                self._place(place, [])
+                self.apply(k, place)
 
     def reseed(self, seed: int) -> None:
         """Every agent's generator from ``seed`` (agent k: seed + k); nothing learned is lost."""
@@ -182,34 +211,20 @@ class QMelody(Learner):
         twin.episodes()
 
     # -- targets and scales -----------------------------------------------------------------
+    # A new target or scale is worked out by ``prepare_*`` (any thread: Python, lists) into a
+    # :class:`Placement`, which ``apply`` copies into the agent's arrays (the audio thread:
+    # row copies only).
     def _check_agent(self, k: int) -> None:
         if not 0 <= k < self.agents:
             raise UserError(f"no agent a{k}; this performance has a0..a{self.agents - 1}")
 
     def scale_of(self, k: int) -> tuple[str, int]:
         """(scale, root pitch class) agent ``k`` plays now (``auto``: the one fitted)."""
-        chosen = scales.NAMES[int(self.scale_[k, 0])]
-        if chosen == scales.AUTO:
-            return scales.NAMES[int(self.scale_[k, 2])], int(self.scale_[k, 3])
-        return chosen, int(self.scale_[k, 1])
+        return _effective(self.scale_[k])
 
-    def _place(self, k: int) -> None:
-        """Agent ``k``'s actions: its scale over two octaves from its target's lowest note,
-        and a rest (the last action, pitch -1); the target as the nearest actions."""
-        L = int(self.tlen_[k])
-        notes = [int(p) for p in self.target_pitch_[k, :L]]
-        heard = [p for p in notes if p >= 0]
-        name, root = self.scale_of(k)
-        window = scales.window(name, root, min(heard) if heard else 60,
-                               max(heard) if heard else None)
-        self.pitches_[k] = -1
-        self.pitches_[k, :len(window)] = window
-        self.nact_[k] = len(window) + 1
-        self.target_[k, :L] = [self._nearest(k, p) for p in notes]
-
-    def set_target(self, k: int, pitches) -> None:
-        """Agent ``k`` learns the phrase ``pitches`` (MIDI notes, -1 for a rest) from its next
-        note; what it learned so far stays (as the original's later rounds)."""
+    def prepare_target(self, k: int, pitches) -> Placement:
+        """Agent ``k`` learning the phrase ``pitches`` (MIDI notes, -1 for a rest), worked
+        out; nothing changes until :meth:`apply`."""
         self._check_agent(k)
         notes = [int(p) for p in pitches]
         if not 1 <= len(notes) <= K.MAX_STEPS:
@@ -217,54 +232,103 @@ class QMelody(Learner):
                             f"not {len(notes)}")
         if any(not -1 <= p <= 127 for p in notes) or all(p < 0 for p in notes):
             raise UserError("a target phrase needs MIDI notes 0..127 (and -1 for rests)")
+        place = Placement(new_target=True, scale=self.scale_[k].copy(),
+                          pitches=self.pitches_[k].copy(), nact=int(self.nact_[k]))
         if self.faithful:
             notes = [p for p in notes if p >= 0]  # the original learns notes only
-            self.target_[k, :len(notes)] = [p % 12 for p in notes]
-            self.target_pitch_[k, :len(notes)] = [FAITHFUL_LOW + p % 12 for p in notes]
-            self.tlen_[k] = len(notes)
-        else:
-            self.target_pitch_[k, :len(notes)] = notes
-            self.tlen_[k] = len(notes)
-            if self.scale_[k, 0] == scales.NAMES.index(scales.AUTO):
-                name, root = scales.fit(notes)
-                self.scale_[k, 2:] = (scales.NAMES.index(name), root)
-            self._place(k)
-        self.ag_[k, K.AG_POS] = 0.0
-        self.ag_[k, K.AG_PREV] = K.START
-        self.ag_[k, K.AG_REWARD_SUM] = 0.0
-        self.ag_[k, K.AG_TARGET_EPISODES] = 0.0
+            place.target[:len(notes)] = [p % 12 for p in notes]
+            place.target_pitch[:len(notes)] = [FAITHFUL_LOW + p % 12 for p in notes]
+            place.tlen = len(notes)
+            return place
+        if place.scale[0] == scales.NAMES.index(scales.AUTO):
+            name, root = scales.fit(notes)
+            place.scale[2:] = (scales.NAMES.index(name), root)
+        self._place(place, notes)
+        return place
 
-    def set_scale(self, name: str, root: int | None = None) -> None:
-        """Every agent plays scale ``name`` (on ``root``, a pitch class; default: the root each
-        agent plays on now) from its next note; ``auto`` fits one to each target. What was
-        learned stays where it was: the same degrees, now in the new scale."""
+    def prepare_scale(self, name: str, root: int | None = None) -> list[Placement]:
+        """Every agent playing scale ``name`` (on ``root``, a pitch class; default: the root
+        each agent plays on now), worked out; ``auto`` fits one to each target. What was
+        learned stays where it was: the same degrees, in the new scale."""
         if self.faithful:
             raise UserError("faithful agents play the original's 12 notes, MIDI 60-71")
         if name not in scales.NAMES:
             raise UserError(f"scale {name!r} must be one of " + ", ".join(scales.NAMES))
+        out = []
         for k in range(self.agents):
-            current_root = self.scale_of(k)[1]
-            self.scale_[k, 0] = scales.NAMES.index(name)
-            self.scale_[k, 1] = current_root if root is None else int(root) % 12
-            if name == scales.AUTO and self.tlen_[k] > 0:
-                notes = [int(p) for p in self.target_pitch_[k, :self.tlen_[k]]]
+            place = Placement(new_target=False, scale=self.scale_[k].copy(),
+                              pitches=self.pitches_[k].copy(), nact=int(self.nact_[k]))
+            place.scale[0] = scales.NAMES.index(name)
+            place.scale[1] = _effective(self.scale_[k])[1] if root is None else int(root) % 12
+            notes = [int(p) for p in self.target_pitch_[k, :self.tlen_[k]]]
+            if name == scales.AUTO and notes:
                 fitted, fitted_root = scales.fit(notes)
-                self.scale_[k, 2:] = (scales.NAMES.index(fitted), fitted_root)
-            self._place(k)
+                place.scale[2:] = (scales.NAMES.index(fitted), fitted_root)
+            self._place(place, notes)
+            out.append(place)
+        return out
 
-    def _nearest(self, k: int, pitch: int) -> int:
-        """The action closest to ``pitch`` (the rest for a rest)."""
-        n = int(self.nact_[k])
-        if pitch < 0:
-            return n - 1
-        notes = self.pitches_[k, :n - 1]
-        return int(np.argmin(np.abs(notes - pitch)))
+    def _place(self, place: Placement, notes: list[int]) -> None:
+        """The actions (the scale over two octaves from the lowest note, then a rest, pitch
+        -1) and the target as the nearest actions, into ``place``."""
+        heard = [p for p in notes if p >= 0]
+        name, root = _effective(place.scale)
+        window = scales.window(name, root, min(heard) if heard else 60,
+                               max(heard) if heard else None)
+        place.pitches[:] = -1
+        place.pitches[:len(window)] = window
+        place.nact = len(window) + 1
+        place.tlen = len(notes)
+        place.target_pitch[:len(notes)] = notes
+        notes_only = place.pitches[:len(window)]
+        place.target[:len(notes)] = [
+            place.nact - 1 if p < 0 else int(np.argmin(np.abs(notes_only - p))) for p in notes]
+
+    def apply(self, k: int, place: Placement) -> None:
+        """Take a prepared target or scale (row copies: the audio thread may call it)."""
+        self.scale_[k] = place.scale
+        self.pitches_[k] = place.pitches
+        self.nact_[k] = place.nact
+        self.target_[k] = place.target
+        self.target_pitch_[k] = place.target_pitch
+        if place.new_target:
+            self.tlen_[k] = place.tlen
+            self.ag_[k, K.AG_POS] = 0.0
+            self.ag_[k, K.AG_PREV] = K.START
+            self.ag_[k, K.AG_REWARD_SUM] = 0.0
+            self.ag_[k, K.AG_TARGET_EPISODES] = 0.0
+
+    def set_target(self, k: int, pitches) -> None:
+        """Agent ``k`` learns the phrase ``pitches`` (MIDI notes, -1 for a rest) from its next
+        note; what it learned so far stays (as the original's later rounds)."""
+        self.apply(k, self.prepare_target(k, pitches))
+
+    def set_scale(self, name: str, root: int | None = None) -> None:
+        for k, place in enumerate(self.prepare_scale(name, root)):
+            self.apply(k, place)
+
+    def copy_target(self, dst: int, src: int) -> None:
+        """Agent ``dst`` learns what agent ``src`` plays now, exploring nothing (its notes,
+        mistakes included), on ``src``'s notes. Row copies only: the audio thread may call it."""
+        K.greedy_rollout(src, self.design, self.shared, self.U_, self.W_, self.target_,
+                         self.tlen_, self.nact_, self.faithful, self._rollout)
+        L = int(self.tlen_[src])
+        self.scale_[dst] = self.scale_[src]
+        self.pitches_[dst] = self.pitches_[src]
+        self.nact_[dst] = self.nact_[src]
+        self.target_[dst, :L] = self._rollout[:L]
+        K.pitches_of(self.pitches_[src], self._rollout, L, self.target_pitch_[dst])
+        self.tlen_[dst] = L
+        self.ag_[dst, K.AG_POS] = 0.0
+        self.ag_[dst, K.AG_PREV] = K.START
+        self.ag_[dst, K.AG_REWARD_SUM] = 0.0
+        self.ag_[dst, K.AG_TARGET_EPISODES] = 0.0
 
     # -- learning ---------------------------------------------------------------------------
     def ready(self, k: int) -> bool:
         return bool(self.tlen_[k] > 0)
 
-    def play(self, k: int) -> np.ndarray:
+    def play(self, k: int, time_s: float = 0.0) -> np.ndarray:
         """Agent ``k`` plays its next note and learns from it; ``out_`` (returned) holds the
         action, explored (0/1), reward, TD error, episode done (0/1) and the greedy action.
         Allocates nothing: the audio hook calls it."""
@@ -272,16 +336,18 @@ class QMelody(Learner):
                self.U_, self.W_, self.visits_, self.target_, self.target_pitch_, self.tlen_,
                self.pitches_, self.nact_, self.played_, self.greedy_, self.trans_, self.out_)
         if self.out_[K.OUT_EPISODE_DONE]:
-            K.log_episode(k, self.ag_, self.log_, self.log_count_, 0.0)
+            K.log_episode(k, self.ag_, self.log_, self.log_count_, 0.0, time_s)
         return self.out_
 
-    def practice(self, k: int, steps: int) -> int:
-        """Up to ``steps`` silent notes of agent ``k``; returns the episodes it finished."""
+    def practice(self, k: int, steps: int, max_episodes: int = 1 << 30,
+                 time_s: float = 0.0) -> int:
+        """Up to ``steps`` silent notes of agent ``k``, at most ``max_episodes`` episodes;
+        returns the episodes it finished."""
         return K.practice(k, steps, self.faithful, self.design, self.shared, self.hp_,
                           self.ag_, self.mt_, self.U_, self.W_, self.visits_, self.target_,
                           self.target_pitch_, self.tlen_, self.pitches_, self.nact_,
                           self.played_, self.greedy_, self.trans_, self.out_, self.log_,
-                          self.log_count_)
+                          self.log_count_, time_s, max_episodes)
 
     def pitch_of(self, k: int, action: int) -> int:
         return int(self.pitches_[k, action])
@@ -314,26 +380,35 @@ class QMelody(Learner):
         self.hp_[k, K.HP_FROZEN] = float(bool(on))
 
     # -- what was learned, for ears and eyes -------------------------------------------------
-    def episodes(self) -> list[tuple[int, float, float, bool]]:
+    def episodes(self) -> list[tuple[int, float, float, bool, float]]:
         """Every episode finished since the last call: (agent, mean reward, greedy-correct,
-        silent). Not for the audio thread (it allocates)."""
+        silent, time in seconds). Not for the audio thread (it allocates)."""
         count = int(self.log_count_[0])
         first = max(self._read, count - LOG_ROWS)
         rows = [self.log_[i % LOG_ROWS] for i in range(first, count)]
         self._read = count
-        return [(int(r[0]), float(r[1]), float(r[2]), bool(r[3])) for r in rows]
+        return [(int(r[0]), float(r[1]), float(r[2]), bool(r[3]), float(r[4])) for r in rows]
 
-    def q_rows(self, k: int) -> np.ndarray:
-        """(steps, actions) Q values along agent ``k``'s greedy path now: what it believes at
-        each step of its target (for the heatmap)."""
-        L, n = int(self.tlen_[k]), int(self.nact_[k])
-        out = np.zeros((L, n))
-        prev = K.START
-        for i in range(L):
-            s = K.state_of(self.design, i, prev, self.target_[k], L, self.faithful)
-            out[i] = self.U_[k, s, :n] + (self.W_[k, i, :n] if self.shared else 0.0)
-            prev = int(np.argmax(out[i]))
-        return out
+    def q_path(self, k: int, out: np.ndarray) -> None:
+        """Agent ``k``'s Q values along its greedy path into ``out`` (MAX_STEPS, MAX_ACTIONS):
+        what it believes at each step of its target (allocates nothing)."""
+        K.q_path(k, self.design, self.shared, self.U_, self.W_, self.target_, self.tlen_,
+                 self.nact_, self.faithful, out)
+
+    def rotate_targets(self) -> None:
+        """Agent k takes agent k+1's target (the original's rounds), keeping all it learned.
+        Row copies only."""
+        n = self.agents
+        for name in ("target_", "target_pitch_", "tlen_"):
+            array, scratch = getattr(self, name), self._scratch[name]
+            scratch[:] = array
+            for k in range(n):
+                array[k] = scratch[(k + 1) % n]
+        for k in range(n):
+            self.ag_[k, K.AG_POS] = 0.0
+            self.ag_[k, K.AG_PREV] = K.START
+            self.ag_[k, K.AG_REWARD_SUM] = 0.0
+            self.ag_[k, K.AG_TARGET_EPISODES] = 0.0
 
 
 ORIGINAL_MELODIES = ((60, 64, 67, 64, 60), (64, 67, 71, 67, 64), (67, 71, 62, 71, 67))

@@ -37,6 +37,22 @@ def read_midi(path: str | Path, sr: int) -> tuple[list[events.Event], float]:
     return out, now_s
 
 
+def tempo_bpm(path: str | Path) -> float | None:
+    """The file's first tempo in beats per minute, or None if it sets none (then MIDI says
+    120)."""
+    import mido
+
+    try:
+        midi = mido.MidiFile(str(path))
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        raise UserError(f"not a readable MIDI file ({exc})", source=str(path)) from None
+    for track in midi.tracks:
+        for msg in track:
+            if msg.type == "set_tempo":
+                return round(mido.tempo2bpm(msg.tempo), 6)
+    return None
+
+
 TICKS_PER_BEAT = 480  # at 120 bpm: 960 ticks a second
 
 

@@ -11,9 +11,10 @@ PIECES = {
     "additive": "synthlearn.pieces.additive:Additive",
     "ldd": "synthlearn.pieces.ldd:Ldd",
     "ruler": "synthlearn.pieces.ruler:Ruler",
+    "qmelody": "synthlearn.pieces.qmelody:Qmelody",
 }
 # Pieces that arrive with later issues: named so the CLI can say so.
-PLANNED = ("qmelody",)
+PLANNED: tuple[str, ...] = ()
 
 
 def piece_class(name: str):

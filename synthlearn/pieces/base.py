@@ -96,6 +96,26 @@ class Piece:
     def restore(self, state: dict[str, np.ndarray]) -> None:
         """Take back, exactly, a state :meth:`learned_state` returned (before ``build``)."""
 
+    def use_midi_file(self, path) -> None:
+        """A MIDI file plays this piece (a render's input, or perform --midi FILE): a piece that
+        cares (qmelody takes its tempo) reads what it needs here, before audio starts."""
+
+    @classmethod
+    def default_duration_s(cls, scheduled_s: float) -> float:
+        """How long a render lasts when neither the score nor --duration says: by default
+        what the score schedules (its MIDI file and commands, and a tail)."""
+        return scheduled_s
+
+    def episode_series(self) -> dict[str, list[float]]:
+        """Curves with one value per episode (qmelody's ``reward.<agent>``...), for a render's
+        summary; read in the main thread."""
+        return {}
+
+    def osc_events(self) -> list[tuple[str, float]]:
+        """Messages to send over OSC once each, as they happen (``/synthlearn/KEY value``),
+        besides :meth:`outputs`, which is sent when it changes."""
+        return []
+
     def outputs(self) -> dict[str, float]:
         """Signals for other programs (sent over OSC as /synthlearn/KEY): read from what the
         audio hook published, so any thread may call it. qmelody adds ``reward/<agent>``."""

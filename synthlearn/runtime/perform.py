@@ -124,7 +124,8 @@ class Performance:
         if self.osc_out_at is not None:
             host, port = self.osc_out_at
             # Reads whichever piece plays now: a switch needs no new sender.
-            self.osc_sender = OscOut(lambda: self.piece.outputs(), host=host, port=port).start()
+            self.osc_sender = OscOut(lambda: self.piece.outputs(), host=host, port=port,
+                                     events=lambda: self.piece.osc_events()).start()
             self.say(f"osc: sending /synthlearn/... to {host}:{port}")
 
     def _open_window(self) -> None:
@@ -238,6 +239,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
         raise UserError("--session starts a new session and --resume continues one; give one")
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
                                            resume=resume, session_dir=session_dir)
+    if source.kind == "file":
+        piece.use_midi_file(source.value)
     # A resumed session's seed; the running server's rate and period, if they differ.
     engine = Engine(audio, sr=sr, block=block, seed=piece.seed, voices=voices)
     if engine.format_note:

@@ -95,6 +95,8 @@ def render(
     events, duration_s = schedule(score, cls.language(), opt.sr)
     if opt.duration_s is not None:
         duration_s = opt.duration_s
+    elif score.duration_s is None:
+        duration_s = cls.default_duration_s(duration_s)
     seed = score.seed if opt.seed is None else opt.seed
     faithful = score.faithful if opt.faithful is None else opt.faithful
     if opt.video and (opt.width % 8 or opt.height % 8 or opt.width < 64 or opt.height < 64):
@@ -116,6 +118,8 @@ def render(
     engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed, voices=opt.voices)
     piece = cls(seed=seed, faithful=faithful)
     piece.base_dir = Path(score.path).parent if score.path else Path.cwd()
+    if score.midi is not None:
+        piece.use_midi_file(score.midi)
     events, off_audio = split_off_audio(events)
     writer = video = scene = None
     try:
@@ -178,6 +182,8 @@ def render(
                 last_report = now
         wall_s = time.perf_counter() - wall0
         costs = engine.block_costs_s()
+        piece.main_tick(n_blocks * engine.block_s)  # what the last blocks finished
+        series = piece.episode_series()
     finally:
         if writer is not None:
             writer.close()
@@ -209,9 +215,13 @@ def render(
         "limiter_max_reduction_db": round(max_reduction_db, 2),
         "latency_samples": engine.latency_samples,
         "sections": sections,
-        "signals": signals,
+        "signals": {**signals, **series},  # series: one value per episode, not per t_s
         "events": piece.log,  # what the piece did outside the hook: sets, retrains
         "files": {"audio": "audio.wav", "video": "video.mp4" if opt.video else None},
     }
+    if series:
+        from synthlearn.runtime.curves import write_curves
+
+        summary["files"].update(write_curves(series, out))
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary

@@ -222,7 +222,10 @@ def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
         sender.send_message("/synthlearn/piece", "additive")
         wait_for("playing additive")
         sender.send_message("/synthlearn/brightness", 2.0)  # additive's own command now
-        sender.send_message("/synthlearn/piece", "qmelody")  # not built yet: one line, play on
+        sender.send_message("/synthlearn/piece", "nosuch")  # one line, and play on
+        sender.send_message("/synthlearn/piece", "qmelody")
+        wait_for("playing qmelody")
+        sender.send_message("/synthlearn/do", "teach all c4,e4,g4")  # qmelody's own command
         sender.send_message("/synthlearn/piece", "ldd")
         back = wait_for("playing ldd")
         out, err = child.communicate(timeout=30)
@@ -231,12 +234,15 @@ def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
             child.kill()
     assert child.returncode == 0, err
     said = "".join(seen) + err
-    assert "? piece 'qmelody' is not built yet; available: additive, ldd, ruler" in said
+    assert "? piece: name 'nosuch' is not one of additive, ldd, ruler, qmelody" in said
     late = int(re.search(r"(\d+) late", out)[1])
     frames = re.search(r"(\d+) frames shown", out)
     print(f"\nswitch back: {back.strip()}; {late} late blocks; {out.strip()}")
     assert frames and int(frames[1]) > 100  # the window drew on through both switches
     meta, history = Session(folder).load()
-    assert meta["piece"] == "ldd" and history == ["new", "piece additive", "brightness 2",
-                                                  "piece ldd"]
+    assert meta["piece"] == "ldd" and history == [
+        "new", "piece additive", "brightness 2", "piece qmelody", "teach all c4,e4,g4",
+        "piece ldd"]
+    taught = Session(folder).load_state("qmelody")  # kept when it was switched away from
+    assert list(taught["nsteps"]) == [3, 3, 3]
     assert Session(folder).load_state("ldd")["cubic_targets"][0] == 2  # kept over the switch
