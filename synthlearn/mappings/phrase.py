@@ -2,8 +2,9 @@
 
 A phrase is a list of steps, each a MIDI note or a rest (-1) lasting a whole number of grid
 steps (sixteenth notes at the tempo). Played notes are quantised against the phrase's first
-onset, chords keep their top note (the melody), a gap of a grid step or more becomes a rest,
-and a phrase ends at the first silence of two beats or more.
+onset, chords keep their top note (the melody), a silence of an eighth or more between notes
+becomes a rest (a shorter one is articulation: the note lasts to the next), and a phrase ends
+at the first silence of two beats or more.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 REST = -1
 GRID_PER_BEAT = 4  # sixteenth notes
 PHRASE_GAP_BEATS = 2.0  # a silence this long ends a phrase
+MIN_REST_GRID = 2  # a shorter silence between two notes is the player's articulation
 MAX_STEP_GRID = 16  # one step lasts at most a bar of 4/4: a held note does not stall learning
 TYPED_STEP_GRID = 2  # a typed note lasts an eighth unless told (c4*4: a quarter)
 NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
@@ -72,6 +74,8 @@ def quantise(notes, grid_s: float, max_steps: int) -> tuple[Phrase, bool]:
         pitch, q_off = slots[q_on]
         nxt = onsets[i + 1] if i + 1 < len(onsets) else None
         end = q_off if nxt is None else min(q_off, nxt)
+        if nxt is not None and nxt - end < MIN_REST_GRID:
+            end = nxt  # detached, not a rest
         pitches.append(pitch)
         steps.append(min(MAX_STEP_GRID, end - q_on))
         if nxt is not None and nxt > end:

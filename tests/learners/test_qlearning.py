@@ -314,3 +314,35 @@ def test_bad_parameters_are_named(params, words):
 def test_bad_targets_are_refused(phrase):
     with pytest.raises(UserError, match="target phrase"):
         QMelody().reset().set_target(0, phrase)
+
+
+def test_copy_target_takes_the_sources_greedy_notes_and_actions():
+    q = QMelody(eps=0.0).reset(seed=2)
+    q.set_target(0, [62, 66, 69, 73])  # D major
+    q.set_target(1, [60, 61, 62])  # chromatic
+    for _ in range(3 * 4):
+        q.play(0)
+    plays = q.greedy_pitches(0)
+    q.copy_target(1, 0)
+    assert [int(p) for p in q.target_pitch_[1, :4]] == plays and q.tlen_[1] == 4
+    assert np.array_equal(q.pitches_[1], q.pitches_[0]) and q.nact_[1] == q.nact_[0]
+    assert q.ag_[1, K.AG_POS] == 0
+
+
+def test_a_prepared_target_changes_nothing_until_applied():
+    q = QMelody().reset(seed=2)
+    before = {k: v.copy() for k, v in vars(q).items() if isinstance(v, np.ndarray)}
+    place = q.prepare_target(2, [67, -1, 71])
+    assert all(np.array_equal(v, getattr(q, k)) for k, v in before.items())
+    q.apply(2, place)
+    assert list(q.target_pitch_[2, :3]) == [67, -1, 71] and q.tlen_[2] == 3
+    assert q.target_[2, 1] == q.nact_[2] - 1  # the rest is the last action
+
+
+def test_rotate_targets_is_the_originals_round():
+    q = QMelody(faithful=True).reset()
+    for k, melody in enumerate(([60, 64], [64, 67, 71], [67])):
+        q.set_target(k, melody)
+    q.rotate_targets()
+    assert [list(q.target_pitch_[k, :q.tlen_[k]]) for k in range(3)] == [
+        [64, 67, 71], [67], [60, 64]]
