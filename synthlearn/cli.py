@@ -405,8 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--plot", metavar="FILE.png",
                    help="the block-cost distributions as a PNG (default: next to --json)")
     b.add_argument("--only", type=_sections, metavar="SECTIONS",
-                   help="run only these, e.g. blocks,scsynth (blocks, costs, startup, "
-                        "scsynth, realtime, midi_latency, retrain)")
+                   help="run only these, e.g. blocks,scsynth (blocks, costs, qlearning, "
+                        "startup, scsynth, realtime, midi_latency, retrain)")
     b.set_defaults(func=cmd_bench)
 
     f = sub.add_parser("perform", help="perform live: MIDI in, keyboard, console, window")

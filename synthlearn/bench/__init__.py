@@ -5,6 +5,8 @@ Sections (each a module with ``run(quick=..., say=...) -> dict`` and ``table(...
 - ``blocks``: per-block cost on a manual server, block 64..512 x workloads x both voice paths,
   held and after release (``synthlearn.bench.blocks``);
 - ``costs``: the per-block kernels, the ldd learners, an ldd frame at 1280x720;
+- ``qlearning``: how fast qmelody's agents learn: the notebook replayed over seeds, the default
+  agents over 50 seeds, the cost of a note;
 - ``startup``: a new process to its first block, numba cache cold and warm;
 - ``scsynth``: the same additive workload rendered by scsynth in NRT mode, compute CPU ratio
   (skipped, with the reason, where scsynth is absent: it is a peer, never a dependency);
@@ -25,7 +27,8 @@ import os
 import platform
 import sys
 
-SECTIONS = ("blocks", "costs", "startup", "scsynth", "realtime", "midi_latency", "retrain")
+SECTIONS = ("blocks", "costs", "qlearning", "startup", "scsynth", "realtime", "midi_latency",
+            "retrain")
 _MODULES = {"scsynth": "peer"}  # the scsynth section lives in peer.py (scsynth.py drives it)
 
 
@@ -128,8 +131,8 @@ def targets(figures: dict) -> list[dict]:
         ratio is not None and ratio <= 1.0)
     rows = figures.get("realtime", {}).get("rows", [])
     for block, window in ((256, True), (64, False)):
-        row = next((x for x in rows if x.get("block") == block and x.get("window") == window),
-                   None)
+        row = next((x for x in rows if x.get("block") == block and x.get("window") == window
+                    and x.get("part") != "qmelody"), None)
         seconds = row and row.get("seconds")
         control = row and row.get("control")
         add(f"late blocks on JACK dummy, block {block}, "

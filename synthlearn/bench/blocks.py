@@ -11,7 +11,11 @@ Workloads (every partial below the alias guard, so both paths compute the same p
 - ``ldd-16``: piece ldd with 16 upper notes held (80 sines with learner-detuned overtones, the
   cubic stepping at 60 Hz, the wandering lowpass);
 - ``ruler-3``: piece ruler with its three preset synths sounding (blip, rain with its reverb,
-  fm), a preset in each (the voice path changes nothing there: no voice pools).
+  fm), a preset in each (the voice path changes nothing there: no voice pools);
+- ``qmelody-3``: piece qmelody, its three agents playing and learning an 8-note phrase in
+  sixteenths at 160 bpm (a note boundary every 94 ms for each), the drone, the drum hits and the
+  bells; ``qmelody-3-practice``: the same three agents all practising silently, as many notes a
+  block as the piece allows (the block budget ``practice`` must keep).
 
 The notes start ``ONSET_S`` into the run, so the first block is the engine's start (a stall
 there would be a compile or a cold graph), reported as ``first_over_median``: the median first
@@ -48,10 +52,12 @@ class Plan:
 FULL = Plan(blocks=(64, 128, 256, 512),
             workloads=("additive-16", "additive-64", "additive-128", "additive-256",
                        "additive-16-released", "additive-64-released", "additive-128-released",
-                       "additive-256-released", "ldd-16", "ruler-3"),
+                       "additive-256-released", "ldd-16", "ruler-3", "qmelody-3",
+                       "qmelody-3-practice"),
             held_s=3.0, released_s=2.0, rounds=2)
 QUICK = Plan(blocks=(64, 256), workloads=("additive-64", "additive-256",
-                                          "additive-256-released", "ldd-16", "ruler-3"),
+                                          "additive-256-released", "ldd-16", "ruler-3",
+                                          "qmelody-3", "qmelody-3-practice"),
              held_s=1.0, released_s=0.5, rounds=1)
 VOICE_PATHS = ("numba", "pyo")
 
@@ -62,22 +68,40 @@ RULER_PRESETS = {"blip": {"freq": 220.0, "numharm": 12.0, "amp": 0.3},
                  "fm": {"carrier": 220.0, "ratio": 1.4, "index": 3.0, "amp": 0.3}}
 
 
+QMELODY_PHRASE = "c4*1,e4*1,g4*1,c5*1,e5*1,g5*1,e5*1,c5*1"  # sixteenths
+
+
 def _workload(name: str):
-    """(piece, MIDI notes, released?) for a workload name."""
+    """(piece, MIDI notes, released?, what to do at the onset) for a workload name."""
     from synthlearn.pieces.additive import Additive
     from synthlearn.pieces.ldd import Ldd
+    from synthlearn.pieces.qmelody import Qmelody
     from synthlearn.pieces.ruler import Ruler
 
     released = name.endswith("-released")
-    kind, count = name.removesuffix("-released").split("-")
+    kind, count = name.removesuffix("-released").removesuffix("-practice").split("-")
     if kind == "ruler":
-        return Ruler(seed=1), [], released
+        def sounding(piece):
+            for synth, values in RULER_PRESETS.items():
+                piece.synths[synth].set(values)
+
+        return Ruler(seed=1), [], released, sounding
+    if kind == "qmelody":
+        piece = Qmelody(seed=1)
+        piece.tempo_bpm = 160.0
+
+        def taught(piece):  # main-thread commands, taken by the onset block
+            piece.cmd_teach("all", QMELODY_PHRASE)
+            if name.endswith("-practice"):
+                piece.cmd_practice("all", 1_000_000)
+
+        return piece, [], released, taught
     if kind == "ldd":
         voices = int(count)
-        return Ldd(seed=1), [60 + 2 * v for v in range(voices)], released
+        return Ldd(seed=1), [60 + 2 * v for v in range(voices)], released, None
     voices = max(1, int(count) // PARTIALS_PER_NOTE)
     notes = [36 + v * 48 // voices for v in range(voices)]  # f0 <= 1 kHz: 8 partials < 8.4 kHz
-    return Additive(voices=voices, partials=PARTIALS_PER_NOTE), notes, released
+    return Additive(voices=voices, partials=PARTIALS_PER_NOTE), notes, released, None
 
 
 def run_one(name: str, *, block: int, voices: str, held_s: float, released_s: float,
@@ -86,7 +110,7 @@ def run_one(name: str, *, block: int, voices: str, held_s: float, released_s: fl
     from synthlearn import events
     from synthlearn.audio.engine import Engine
 
-    piece, notes, released = _workload(name)
+    piece, notes, released, at_onset = _workload(name)
     blocks_of = lambda s: round(s * sr / block)  # noqa: E731
     onset = blocks_of(ONSET_S)
     release = onset + blocks_of(held_s)
@@ -97,9 +121,9 @@ def run_one(name: str, *, block: int, voices: str, held_s: float, released_s: fl
     engine = Engine("manual", sr=sr, block=block, voices=voices)
     try:
         engine.play(piece, evs)
-        for synth, values in RULER_PRESETS.items() if name.startswith("ruler") else ():
-            piece.synths[synth].set(values)  # sounding from the first block
-        for _ in range(end):
+        for b in range(end):
+            if b == onset and at_onset is not None:
+                at_onset(piece)
             engine.process()
         us = engine.block_costs_s() * 1e6
     finally:
@@ -113,7 +137,7 @@ def first_block_us(name: str, *, block: int, voices: str, sr: int = SR) -> float
     """The cost (us) of the first block of a fresh engine playing workload ``name``."""
     from synthlearn.audio.engine import Engine
 
-    piece, _, _ = _workload(name)
+    piece, _, _, _ = _workload(name)
     engine = Engine("manual", sr=sr, block=block, voices=voices)
     try:
         engine.play(piece, [])

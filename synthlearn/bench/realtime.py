@@ -12,9 +12,13 @@ Workload: ldd part 4, the heavier of the two busy parts for audio plus window: t
 steps at 60 Hz the whole time (an upper note every 0.4 s, each held 1.2 s), each note adds a
 bubble the gradients warp over the video, and a bass note every 4 s draws a new target and
 clears the bubbles. Part 3 (knots over the RGB split) is available through :func:`measure`.
+And qmelody (part ``"qmelody"``): its three agents learning an 8-note phrase in sixteenths at
+160 bpm with their scene (piano rolls, Q heatmaps, curves), one agent practising 400 silent
+episodes from 10 s, a ring copy every 4 episodes from 20 s.
 
 Rows (full): block 256 without / with the window, then block 64 (``jackd -p 64``: pyo runs once
-per JACK period) without / with it; 30 s each. Quick: block 256 with the window and block 64
+per JACK period) without / with it; then qmelody with the window at both blocks; 30 s each.
+Quick: block 256 with the window and block 64
 without, 3 s each. Targets: 0 late blocks at block 256 with the window, and at block 64
 without.
 
@@ -50,26 +54,37 @@ FULL_S, QUICK_S = 30.0, 3.0  # seconds per row
 
 
 class Case(NamedTuple):
-    """One row: block size (= jackd period, frames), the window on or off, ldd's busy part."""
+    """One row: block size (= jackd period, frames), the window on or off, the busy part (an
+    ldd part, or "qmelody")."""
 
     block: int
     window: bool
-    part: int = PART
+    part: int | str = PART
 
 
 # In the order they run; rows of one block share one jackd.
-FULL_ROWS = (Case(256, False), Case(256, True), Case(64, False), Case(64, True))
+FULL_ROWS = (Case(256, False), Case(256, True), Case(256, True, "qmelody"), Case(64, False),
+             Case(64, True), Case(64, True, "qmelody"))
 QUICK_ROWS = (Case(256, True), Case(64, False))
-TARGETS = ((256, True), (64, False))  # rows that must show 0 late blocks
+TARGETS = ((256, True), (64, False))  # ldd rows that must show 0 late blocks
+QMELODY_PHRASE = "c4,e4,g4,c5,e5,g5,e5,c5"  # sixteenths at 160 bpm: a note every 94 ms
 WATCHDOG_S = 2.0  # no callback for this long: the server died; the row ends early
 
 
 # -- the workload ---------------------------------------------------------------------------
-def busy_score(folder: Path, part: int, seconds: float) -> Path:
+def busy_score(folder: Path, part: int | str, seconds: float) -> Path:
     """Write ``part{part}.toml`` + ``.mid`` into ``folder``: ldd kept busy in ``part`` (3 or 4)
-    for ``seconds``; returns the score's path."""
+    for ``seconds``, or qmelody's agents learning; returns the score's path."""
     from synthlearn.midi.files import write_midi
 
+    if part == "qmelody":
+        score = folder / "qmelody.toml"
+        score.write_text('piece = "qmelody"\nseed = 3\n'
+                         '[[at]]\ntime = 0.0\ndo = "tempo 160"\n'
+                         f'[[at]]\ntime = 0.0\ndo = "teach all {QMELODY_PHRASE}"\n'
+                         '[[at]]\ntime = 10.0\ndo = "practice a2 400"\n'
+                         '[[at]]\ntime = 20.0\ndo = "ring 4"\n')
+        return score
     timeline = []
     t = 0.1
     while t < seconds:
@@ -173,12 +188,13 @@ def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print)
     """Play ``score`` on the running (default) JACK server for ``seconds`` of audio time, with
     or without the window; the row's figures (intervals in ms, frame times in ms)."""
     from synthlearn.audio.engine import Engine
-    from synthlearn.commands.score import read_score, schedule
+    from synthlearn.commands.score import read_score, schedule, split_off_audio
     from synthlearn.pieces import piece_class
     from synthlearn.runtime.play import (
         LiveWindow,
         Watchdog,
         display_available,
+        main_ticker,
         run_main_thread,
         stop_and_measure,
     )
@@ -191,18 +207,21 @@ def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print)
     engine = Engine("jack", sr=SR, block=block, seed=sc.seed, jack_client="synthlearn-bench")
     if engine.format_note:
         say(engine.format_note)
-    events, _ = schedule(sc, cls.language(), engine.sr)
+    events, off_audio = split_off_audio(schedule(sc, cls.language(), engine.sr)[0])
     win = None
     rt_threads = [0]
     try:
         engine.boot()
-        engine.play(cls(seed=sc.seed, faithful=sc.faithful), events)
+        piece = cls(seed=sc.seed, faithful=sc.faithful)
+        engine.play(piece, events)
         if window:
             win = LiveWindow(engine, size=SIZE, fps=FPS, title="synthlearn: bench",
                              video_source="test")
         watchdog = Watchdog(engine, say, after_s=WATCHDOG_S)
+        tick = main_ticker(engine, piece, off_audio, source=str(score))
 
         def until() -> bool:
+            tick()
             if rt_threads[0] == 0 and engine.time_s > 0.5:
                 rt_threads[0] = _rt_threads()  # sampled while JACK's thread runs our hook
             return watchdog() or engine.time_s >= seconds
@@ -297,7 +316,7 @@ def measure(cases: Sequence[Case], *, seconds: float, say: Callable[[str], None]
                     out_rows.append(row)
     if not out_rows:
         return {"skipped": "jackd did not start: " + "; ".join(failed.values())}
-    return {"rows": out_rows, "parts": sorted(scores), "sr": SR, "seconds_per_row": seconds,
+    return {"rows": out_rows, "parts": list(scores), "sr": SR, "seconds_per_row": seconds,
             "window": {"size": list(SIZE), "fps": FPS}, "jack_realtime": jack_rt,
             "failed_blocks": failed,
             "machine": {"python": platform.python_version(), "cores": os.cpu_count()}}
@@ -312,7 +331,7 @@ def run(*, quick: bool, say: Callable[[str], None] = print, jackd: str = "jackd"
 
 
 def _target(row: dict) -> str:
-    if (row["block"], row["window"]) not in TARGETS:
+    if (row["block"], row["window"]) not in TARGETS or row.get("part") == "qmelody":
         return ""
     return "0 late: met" if row["late_blocks"] == 0 else f"0 late: MISSED ({row['late_blocks']})"
 
@@ -321,12 +340,12 @@ def table(result: dict) -> list[str]:
     """The section's printed rows (plain text, aligned)."""
     if "skipped" in result:
         return [f"real time on JACK: skipped ({result['skipped']})"]
-    parts = "/".join(str(p) for p in result["parts"])
-    lines = [f"real time on JACK (dummy driver, {result['sr']} Hz), ldd part {parts} "
+    parts = ", ".join(f"ldd part {p}" if isinstance(p, int) else p for p in result["parts"])
+    lines = [f"real time on JACK (dummy driver, {result['sr']} Hz), {parts} "
              f"busy, {result['seconds_per_row']:g} s a row; late = callback interval over two "
              f"blocks; window {result['window']['size'][0]}x{result['window']['size'][1]} at "
              f"{result['window']['fps']:g} fps"]
-    head = (f"{'block':>5} {'ms':>5} {'part':>4} {'window':>6} | {'late/blocks':>12} | "
+    head = (f"{'block':>5} {'ms':>5} {'part':>7} {'window':>6} | {'late/blocks':>12} | "
             f"{'interval ms p50/p99/max':>23} {'sd':>6} | {'frames shown/drop':>17} "
             f"{'frame p50/p99':>13} | {'jackd':>5} {'rt thr':>6} | target")
     lines += [head, "-" * len(head)]
@@ -342,7 +361,7 @@ def table(result: dict) -> list[str]:
             frames = ft = "-"
         late = f"{r['late_blocks']}/{r['blocks']}"
         lines.append(
-            f"{r['block']:>5} {1e3 * r['block'] / result['sr']:>5.2f} {r['part']:>4} "
+            f"{r['block']:>5} {1e3 * r['block'] / result['sr']:>5.2f} {r['part']:>7} "
             f"{'on' if r['window'] else 'off':>6} | {late:>12} | {ivs:>23} {sd:>6} | "
             f"{frames:>17} {ft:>13} | {'-R' if r['jack_realtime'] else 'no-RT':>5} "
             f"{r['rt_threads']:>6} | {_target(r)}")

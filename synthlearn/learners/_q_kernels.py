@@ -362,9 +362,9 @@ def greedy_rollout(k, design, share, U, W, target, tlen, nacts, wrap, out):
 
 @njit(cache=True)
 def q_path(k, design, share, U, W, target, tlen, nacts, wrap, out):
-    """Agent ``k``'s Q values along its greedy path now: ``out[i, :nact]`` at step ``i`` (the
-    rest of ``out`` zero). What it believes, step by step, for the heatmap."""
-    out[:] = 0.0
+    """Agent ``k``'s Q values along its greedy path now: ``out[i, a]`` for its steps ``i``
+    and actions ``a`` (the rest of ``out`` left as it was). What it believes, step by step,
+    for the heatmap."""
     nact = nacts[k]
     L = tlen[k]
     prev = START

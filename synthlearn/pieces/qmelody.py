@@ -63,6 +63,7 @@ CLUSTER, FIFTH = 16.0 / 15.0, 1.5  # the drone's upper voice, from no reward to 
 DRONE_SMOOTH_S = 3.0
 PRACTICE_NOTES_PER_SAMPLE = 0.5  # silent notes a block may practise (measured in the bench)
 RECORD_NOTES = 256
+PUBLISH_HZ = 60.0  # the scene's record, at most this often (a window shows 60 fps)
 RECENT_COMMANDS = 6
 HYPER_RANGES = {"eps": (0.0, 1.0), "alpha": (0.0, 1.0), "gamma": (0.0, 1.0),
                 "temp": (0.0, 2.0), "decay": (0.0, 1.0), "floor": (0.0, 1.0),
@@ -180,9 +181,11 @@ class Qmelody(Piece):
         self._recent = collections.deque(maxlen=RECENT_COMMANDS)  # the last commands typed
         self._now_smp = 0
         self._sr, self._block = 48000, 64  # until build() says what the engine runs
+        self._publish_every, self._published_at = 1, -(1 << 30)
         self._dirty = True
         self._version = 0
         self._q = np.zeros((K.MAX_STEPS, K.MAX_ACTIONS), np.float64)
+        self._q_views: dict[int, list[np.ndarray]] = {}  # the snapshot's q, per agent
         self._explored = np.zeros((AGENTS, K.MAX_STEPS), np.int64)
         self._curve = np.zeros((2, AGENTS, schema.CURVE), np.float64)  # reward, correct
         self._curve_n = np.zeros(AGENTS, np.int64)
@@ -199,6 +202,7 @@ class Qmelody(Piece):
     # -- set-up -------------------------------------------------------------------------------
     def build(self, engine):
         self._sr, self._block = engine.sr, engine.block
+        self._publish_every = max(1, round(engine.sr / engine.block / PUBLISH_HZ))
         self._practice_notes = max(1, round(PRACTICE_NOTES_PER_SAMPLE * engine.block))
         pools = {}
         for k in range(AGENTS):
@@ -421,7 +425,8 @@ class Qmelody(Piece):
                 self.learner.ag_[k, K.AG_TARGET_EPISODES] >= FAITHFUL_EPISODES
                 for k in range(AGENTS)):
             self._next_round()
-        if self._dirty:
+        if self._dirty and block_index - self._published_at >= self._publish_every:
+            self._published_at = block_index
             self._publish()
 
     def _check_phrase_end(self, now_smp: int) -> None:
@@ -509,12 +514,12 @@ class Qmelody(Piece):
         done = self.learner.practice(k, self._practice_notes, int(self._practice_left[k]),
                                      start_smp / self._sr)
         self._practice_left[k] -= done
+        self._dirty = self._dirty or done > 0
         if self._practice_left[k] <= 0:  # back to playing, on the grid
             self._practice_left[k] = 0
             self._tstep[k] = int(self.learner.ag_[k, K.AG_POS]) if not self.faithful else 0
             grid = self.grid_smp
             self._next_smp[k] = math.ceil((start_smp + self._block) / grid) * grid
-        self._dirty = True
 
     def _teacher_boundary(self) -> None:
         bank = self.pools["teacher"].bank
@@ -719,10 +724,14 @@ class Qmelody(Piece):
         _flat(s["explored"], self._explored)
         _flat(s["curve_reward"], self._curve[0])
         _flat(s["curve_correct"], self._curve[1])
-        size = K.MAX_STEPS * K.MAX_ACTIONS
+        views = self._q_views.get(id(s))
+        if views is None:  # made once per buffer: publishing allocates nothing after
+            size = K.MAX_STEPS * K.MAX_ACTIONS
+            views = self._q_views[id(s)] = [
+                s["q"][k * size:(k + 1) * size].reshape(K.MAX_STEPS, K.MAX_ACTIONS)
+                for k in range(AGENTS)]
         for k in range(AGENTS):
-            q.q_path(k, self._q)
-            _flat(s["q"][k * size:(k + 1) * size], self._q)
+            q.q_path(k, views[k])
         self.snapshot.publish()
 
     def learned_state(self) -> dict[str, np.ndarray]:

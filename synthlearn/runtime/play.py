@@ -8,6 +8,7 @@ the piece's published snapshot and drops frames rather than delaying anything.
 
 from __future__ import annotations
 
+import collections
 import os
 import time
 from pathlib import Path
@@ -125,6 +126,21 @@ def run_main_thread(until, window: LiveWindow | None = None, on_key=None,
         time.sleep(0.05)  # the main thread only waits; the audio thread does the work
 
 
+def main_ticker(engine, piece, off_audio: list, *, source: str):
+    """What the main thread of a live score does each turn: the piece's ``main_tick`` and the
+    score's off-hook commands (``off_audio``, in time order), each once its time has come."""
+    from synthlearn.runtime.render import run_off_audio
+
+    pending = collections.deque(off_audio)
+
+    def tick() -> None:
+        piece.main_tick(engine.time_s)
+        while pending and pending[0].time_smp <= engine.now_smp():
+            run_off_audio(pending.popleft().command, piece, source=source)
+
+    return tick
+
+
 def stop_and_measure(engine, window: LiveWindow | None = None) -> dict:
     """Stop real-time audio; blocks, late blocks (an interval over two blocks), the callback
     interval p99 and, with a window, its frame figures."""
@@ -146,7 +162,6 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     """Play ``path`` live until its end; return late-block counts, the backend used and, with a
     window, frame figures."""
     from synthlearn.audio.engine import Engine
-    from synthlearn.runtime.render import run_off_audio
 
     score = read_score(path)
     name = piece or score.piece
@@ -171,12 +186,10 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
                              video_source=video_source)
         watchdog = Watchdog(engine, say)
         engine.start()
-        pending = list(off_audio)
+        tick = main_ticker(engine, piece, off_audio, source=str(path))
 
-        def until() -> bool:  # the main thread: the score's off-hook commands, at their time
-            piece.main_tick(engine.time_s)
-            while pending and pending[0].time_smp <= engine.now_smp():
-                run_off_audio(pending.pop(0).command, piece, source=str(path))
+        def until() -> bool:
+            tick()
             return watchdog() or engine.time_s >= duration_s
 
         run_main_thread(until, win)

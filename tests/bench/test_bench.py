@@ -73,6 +73,19 @@ def test_machine_costs_startup_and_targets_are_reported(quick):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
+def test_qlearning_section_shows_the_agents_learning(quick):
+    """Deterministic figures (seeds, no timing): the notebook's jump after exploration, its
+    agent2 perfect at episode 16, and the default reaching 90 % for most phrases."""
+    result = quick[0]["qlearning"]
+    mean = result["faithful"]["mean"]
+    assert mean["exploring"] < 0.3 < 0.8 < mean["after"]
+    assert result["faithful"]["first_perfect_greedy_seed0"][2] == 16
+    default = result["default"]["designs"][0]
+    assert default["design"].startswith("previous (default)")
+    assert default["reached"] >= 0.8 * default["of"]
+    assert 0 < result["default"]["practice_us_per_note"] < result["default"]["play_us_per_note"]
+
+
 def test_scsynth_side_by_side_or_the_reason_it_was_skipped(quick):
     from synthlearn.bench import scsynth
 
