@@ -34,9 +34,15 @@ class Snapshot:
         self._views = [{n: self._buf[n][i] for n in self.fields} for i in range(2)]
         self.published = 0
 
+    @property
+    def back_index(self) -> int:
+        """Which of the two buffers :meth:`back` gives now (0 or 1): a writer keeping views
+        into them keeps one set per buffer."""
+        return (self.published + 1) % 2
+
     def back(self) -> dict[str, np.ndarray]:
         """The buffer to fill before :meth:`publish` (writer side)."""
-        return self._views[(self.published + 1) % 2]
+        return self._views[self.back_index]
 
     def publish(self) -> None:
         self.published += 1

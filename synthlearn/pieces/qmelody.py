@@ -185,7 +185,7 @@ class Qmelody(Piece):
         self._dirty = True
         self._version = 0
         self._q = np.zeros((K.MAX_STEPS, K.MAX_ACTIONS), np.float64)
-        self._q_views: dict[int, list[np.ndarray]] = {}  # the snapshot's q, per agent
+        self._q_views: list = [None, None]  # the snapshot's q per agent, per buffer
         self._explored = np.zeros((AGENTS, K.MAX_STEPS), np.int64)
         self._curve = np.zeros((2, AGENTS, schema.CURVE), np.float64)  # reward, correct
         self._curve_n = np.zeros(AGENTS, np.int64)
@@ -724,10 +724,11 @@ class Qmelody(Piece):
         _flat(s["explored"], self._explored)
         _flat(s["curve_reward"], self._curve[0])
         _flat(s["curve_correct"], self._curve[1])
-        views = self._q_views.get(id(s))
+        which = self.snapshot.back_index
+        views = self._q_views[which]
         if views is None:  # made once per buffer: publishing allocates nothing after
             size = K.MAX_STEPS * K.MAX_ACTIONS
-            views = self._q_views[id(s)] = [
+            views = self._q_views[which] = [
                 s["q"][k * size:(k + 1) * size].reshape(K.MAX_STEPS, K.MAX_ACTIONS)
                 for k in range(AGENTS)]
         for k in range(AGENTS):
