@@ -67,3 +67,16 @@ class Snapshot:
             scalar = not arrays and size == 1 and dtype == np.float64
             out[name] = float(value[0]) if scalar else value
         return out
+
+
+def published_with(snapshot: Snapshot, values: dict, what: str) -> dict:
+    """Publish ``snapshot``'s back buffer (filled by the caller) and read it, with ``values``
+    put over what was read: the example records scenes are drawn from in tests. A name that is
+    not one of its fields is a KeyError naming ``what``."""
+    snapshot.publish()
+    out = snapshot.read()
+    unknown = set(values) - set(out)
+    if unknown:
+        raise KeyError(f"not {what} record fields: {sorted(unknown)}")
+    out.update({k: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in values.items()})
+    return out

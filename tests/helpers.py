@@ -106,3 +106,32 @@ def osc_port(child, seen=None):
     """The UDP port a ``perform --osc-in 127.0.0.1:0`` child says it listens on."""
     line = stderr_until(child, "osc: listening on 127.0.0.1:", seen)
     return int(line.split(":")[2].split()[0])
+
+
+class OscListener:
+    """A python-osc UDP server in the test, for what a ``perform --osc-out`` child sends: each
+    message as ``(address, *args)`` in ``got``; a message that does not come within
+    ``timeout_s`` fails the test instead of hanging it."""
+
+    def __init__(self, timeout_s):
+        from pythonosc import dispatcher, osc_server
+
+        self.got = []
+        disp = dispatcher.Dispatcher()
+        disp.set_default_handler(lambda address, *args: self.got.append((address, *args)))
+        self.server = osc_server.BlockingOSCUDPServer(("127.0.0.1", 0), disp)
+        self.server.timeout = self.timeout_s = timeout_s
+
+    @property
+    def port(self):
+        return self.server.server_address[1]
+
+    def until(self, done):
+        """Take messages until ``done(got)``."""
+        while not done(self.got):
+            n = len(self.got)
+            self.server.handle_request()
+            assert len(self.got) > n, f"no OSC within {self.timeout_s} s; got {self.got}"
+
+    def close(self):
+        self.server.server_close()

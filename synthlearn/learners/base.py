@@ -88,6 +88,14 @@ class Learner:
             value = getattr(self, name)
             record[key][:] = value if value.ndim == 1 else value.reshape(-1)
 
+    def captured(self, prefix: str) -> dict[str, np.ndarray]:
+        """The state in a new record of :meth:`state_layout`'s fields (allocates: not for the
+        audio thread; a save, a test)."""
+        record = {key: np.zeros(*(v if isinstance(v, tuple) else (v, np.float64)))
+                  for key, v in self.state_layout(prefix).items()}
+        self.capture(record, prefix)
+        return record
+
     def restore(self, record: dict[str, np.ndarray], prefix: str) -> None:
         """Take back a state written by :meth:`capture`, exactly."""
         numbers, arrays = self._state_keys(prefix)

@@ -83,13 +83,10 @@ def _check_state_round_trip(make, name: str) -> None:
     a = make().reset(seed=9)
     if isinstance(a, GradientLearner):
         _run(a, 7)
-    layout = a.state_layout("x")
-    record = {k: np.zeros(*(v if isinstance(v, tuple) else (v, np.float64)))
-              for k, v in layout.items()}
-    a.capture(record, "x")
+    record = a.captured("x")
     b = make().reset(seed=1234)
     b.restore(record, "x")
-    for k in layout:
+    for k in record:
         again = {k: np.zeros_like(v) for k, v in record.items()}
         b.capture(again, "x")
         assert again[k].tobytes() == record[k].tobytes(), f"{name}: {k} does not round-trip"

@@ -8,11 +8,9 @@ their generators, ...: ``Learner.state_layout``).
 
 from __future__ import annotations
 
-import numpy as np
-
 from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
-from synthlearn.snapshot import Snapshot
+from synthlearn.snapshot import Snapshot, published_with
 
 FIELDS = dict(
     time_s=1,  # audio time of the record
@@ -47,10 +45,4 @@ def example(part: int = 1, *, seed: int = 1, **values) -> dict:
     record["grad"][:] = 0.05
     record["loss"][0] = cubic.loss_
     record["bubbles_added"][0] = 1.0
-    snapshot.publish()
-    out = snapshot.read()
-    unknown = set(values) - set(out)
-    if unknown:
-        raise KeyError(f"not ldd record fields: {sorted(unknown)}")
-    out.update({k: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in values.items()})
-    return out
+    return published_with(snapshot, values, "ldd")

@@ -736,10 +736,7 @@ class Qmelody(Piece):
         self.snapshot.publish()
 
     def learned_state(self) -> dict[str, np.ndarray]:
-        layout = self.learner.state_layout("q")
-        record = {key: np.zeros(*(v if isinstance(v, tuple) else (v, np.float64)))
-                  for key, v in layout.items()}
-        self.learner.capture(record, "q")
+        record = self.learner.captured("q")
         record.update(
             settings=np.array([self.tempo_bpm, self.breath_grid, float(self.teacher),
                                float(self.ring_every), float(self.rounds_left)]),

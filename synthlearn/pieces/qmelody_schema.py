@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthlearn.learners import _q_kernels as K
-from synthlearn.snapshot import Snapshot
+from synthlearn.snapshot import Snapshot, published_with
 
 AGENTS = 3
 CURVE = 128  # episodes of learning curve the scene shows
@@ -60,10 +60,4 @@ def example(**values) -> dict:
         r["curve_n"][k] = n
     r["tempo_bpm"][0], r["progress"][0] = 120.0, 0.4
     r["copied_from"][1] = 0
-    snapshot.publish()
-    out = snapshot.read()
-    unknown = set(values) - set(out)
-    if unknown:
-        raise KeyError(f"not qmelody record fields: {sorted(unknown)}")
-    out.update({k: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in values.items()})
-    return out
+    return published_with(snapshot, values, "qmelody")

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 from helpers import JACK_PERIOD as PERIOD
-from helpers import SR, osc_port, stderr_until
+from helpers import SR, OscListener, osc_port, stderr_until
 
 from synthlearn import events
 from synthlearn.audio.engine import Engine
@@ -148,20 +148,17 @@ def test_perform_takes_osc_commands_sends_signals_and_autosaves_them(jack_server
     import subprocess
     import sys
 
-    from pythonosc import dispatcher, osc_server, udp_client
+    from pythonosc import udp_client
 
     from synthlearn.runtime.sessions import Session
 
-    got = []
-    disp = dispatcher.Dispatcher()
-    disp.set_default_handler(lambda address, *args: got.append((address, *args)))
-    listener = osc_server.BlockingOSCUDPServer(("127.0.0.1", 0), disp)
-    listener.timeout = 5.0  # a missing message fails the test instead of hanging it
+    listener = OscListener(5.0)
+    got = listener.got
     folder = tmp_path / "s"
     child = subprocess.Popen(
         [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
          "none", "--no-window", "--no-console", "--duration", "6", "--session", str(folder),
-         "--osc-in", "127.0.0.1:0", "--osc-out", f"127.0.0.1:{listener.server_address[1]}"],
+         "--osc-in", "127.0.0.1:0", "--osc-out", f"127.0.0.1:{listener.port}"],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"))
     try:
@@ -171,15 +168,13 @@ def test_perform_takes_osc_commands_sends_signals_and_autosaves_them(jack_server
         sender.send_message("/synthlearn/part", 2)
         sender.send_message("/synthlearn/do", "gain 3")
         sender.send_message("/synthlearn/lr", "fast")  # a bad value: one line, no stop
-        while ("/synthlearn/part", pytest.approx(2.0)) not in got:
-            n = len(got)
-            listener.handle_request()  # the signals sent back by the running performance
-            assert len(got) > n, f"no OSC signal within 5 s; got {got}"
+        # the signals sent back by the running performance
+        listener.until(lambda got: ("/synthlearn/part", pytest.approx(2.0)) in got)
         out, err = child.communicate(timeout=30)
     finally:
         if child.poll() is None:
             child.kill()
-        listener.server_close()
+        listener.close()
     assert child.returncode == 0, err
     assert ("/synthlearn/part", pytest.approx(1.0)) in got  # the first send: everything
     assert "? lr: rate 'fast' is not a number" in err

@@ -285,12 +285,8 @@ def test_state_round_trip_goes_on_identically():
     a.set_target(0, [60, 67, -1, 64])
     for _ in range(7):  # mid-episode
         a.play(0)
-    layout = a.state_layout("q")
-    record = {k: np.zeros(*(v if isinstance(v, tuple) else (v, np.float64)))
-              for k, v in layout.items()}
-    a.capture(record, "q")
     b = QMelody().reset(seed=1)
-    b.restore(record, "q")
+    b.restore(a.captured("q"), "q")
     for _ in range(30):
         assert a.play(0).tobytes() == b.play(0).tobytes()
 

@@ -2,6 +2,7 @@
 the agents' target and is learned audibly; the curves rise; copy, ring, practice, the
 controllers, the pedal, faithful mode, determinism and bad input."""
 
+import contextlib
 import json
 import threading
 
@@ -135,13 +136,18 @@ def test_the_midi_files_tempo_is_the_agents_beat(tmp_path):
 
 # -- live: the keyboard, the console, a manual engine -------------------------------------------
 
+@contextlib.contextmanager
 def _manual(block=256):
+    """(engine, piece): qmelody playing on a manual server, closed after."""
     from synthlearn.audio.engine import Engine
 
     engine = Engine("manual", sr=SR, block=block, seed=1)
-    piece = Qmelody(seed=1)
-    engine.play(piece, [])
-    return engine, piece
+    try:
+        piece = Qmelody(seed=1)
+        engine.play(piece, [])
+        yield engine, piece
+    finally:
+        engine.close()
 
 
 def _run(engine, piece, seconds):
@@ -163,8 +169,7 @@ def test_phrases_played_on_the_computer_keyboard_go_to_the_armed_agents():
     from synthlearn.commands.window_line import ConsoleLine, WindowKeys
     from synthlearn.midi.keyboard import KeyboardPiano
 
-    engine, piece = _manual()
-    try:
+    with _manual() as (engine, piece):
         console, said = _console(piece, engine)
         line = ConsoleLine(console.complete, console.handle, console.history)
         keys = WindowKeys(KeyboardPiano(), line, engine.push, engine.now_smp)
@@ -192,13 +197,10 @@ def test_phrases_played_on_the_computer_keyboard_go_to_the_armed_agents():
         assert list(q.target_pitch_[0, :3]) == [60, 64, 67]  # a0 was not armed
         assert not piece.armed.any()
         assert piece.log[-1]["agents"] == ["a1"]
-    finally:
-        engine.close()
 
 
 def test_copy_passes_the_copied_agents_mistakes_along():
-    engine, piece = _manual()
-    try:
+    with _manual() as (engine, piece):
         console, said = _console(piece, engine)
         console.handle("teach a0 c4,e4,g4,b4,d5")
         console.handle("teach a1 c4,c4,c4")
@@ -218,13 +220,10 @@ def test_copy_passes_the_copied_agents_mistakes_along():
         assert said[-1] == "? copy: a2 has nothing to play yet"
         _run(engine, piece, 0.05)
         assert list(q.target_pitch_[1, :5]) == plays
-    finally:
-        engine.close()
 
 
 def test_ring_makes_every_agent_copy_its_neighbour():
-    engine, piece = _manual()
-    try:
+    with _manual() as (engine, piece):
         console, _ = _console(piece, engine)
         console.handle("teach a0 c4,d4,e4")
         console.handle("teach a1 g4,a4,b4")
@@ -234,13 +233,10 @@ def test_ring_makes_every_agent_copy_its_neighbour():
         piece.main_tick(engine.time_s)
         copies = [(e["copy"], e["from"]) for e in piece.log if "copy" in e]
         assert ("a0", "a1") in copies and ("a1", "a2") in copies and ("a2", "a0") in copies
-    finally:
-        engine.close()
 
 
 def test_practice_is_silent_spread_over_blocks_and_every_block_under_budget():
-    engine, piece = _manual(block=64)
-    try:
+    with _manual(block=64) as (engine, piece):
         console, _ = _console(piece, engine)
         console.handle("teach a0 c4,e4,g4,e4,c4")
         console.handle("a1.eps 0")
@@ -267,13 +263,10 @@ def test_practice_is_silent_spread_over_blocks_and_every_block_under_budget():
         piece.main_tick(engine.time_s)
         silent = piece.series["silent.a0"]
         assert sum(silent) >= 500
-    finally:
-        engine.close()
 
 
 def test_hyperparameters_controllers_and_the_pedal():
-    engine, piece = _manual()
-    try:
+    with _manual() as (engine, piece):
         console, said = _console(piece, engine)
         console.handle("teach all c4,e4")
         for line in ("a0.eps 0.3", "a2.gamma 0.9", "a1.temp 0.5", "map cc20 a1.alpha",
@@ -299,13 +292,10 @@ def test_hyperparameters_controllers_and_the_pedal():
         _run(engine, piece, 0.05)
         assert piece.cc_map[20] == -1
         assert "a0: playing" in piece.cmd_agents()
-    finally:
-        engine.close()
 
 
 def test_scale_and_tempo_change_what_is_played():
-    engine, piece = _manual()
-    try:
+    with _manual() as (engine, piece):
         console, _ = _console(piece, engine)
         console.handle("teach a0 c4,e4,g4")
         console.handle("tempo 60")
@@ -316,8 +306,6 @@ def test_scale_and_tempo_change_what_is_played():
         notes = set(piece.learner.pitches_[0].tolist()) - {-1}
         assert 63 in notes and 64 not in notes  # E flat, no E
         assert piece.learner.scale_of(0) == ("minor", 0)
-    finally:
-        engine.close()
 
 
 # -- faithful ----------------------------------------------------------------------------------
@@ -429,8 +417,8 @@ def test_perform_learns_phrases_from_a_midi_port_rec_arms_and_osc_reports_each_e
     import subprocess
     import sys
 
-    from helpers import osc_port, stderr_until
-    from pythonosc import dispatcher, osc_server, udp_client
+    from helpers import OscListener, osc_port, stderr_until
+    from pythonosc import udp_client
 
     from synthlearn.runtime.sessions import Session
 
@@ -440,36 +428,27 @@ def test_perform_learns_phrases_from_a_midi_port_rec_arms_and_osc_reports_each_e
     for i, p in enumerate((67, 65, 62)):  # phrase 2: G F D from 11 s
         notes += [(11.0 + 0.5 * i, p, 90), (11.4 + 0.5 * i, p, 0)]
     mid = write_midi(tmp_path / "two.mid", notes)
-    got = []
-    disp = dispatcher.Dispatcher()
-    disp.set_default_handler(lambda address, *args: got.append((address, *args)))
-    listener = osc_server.BlockingOSCUDPServer(("127.0.0.1", 0), disp)
-    listener.timeout = 8.0  # a missing message fails the test instead of hanging it
+    listener = OscListener(8.0)
+    got = listener.got
     folder = tmp_path / "s"
     child = subprocess.Popen(
         [sys.executable, "-m", "synthlearn", "perform", "qmelody", "--audio", "jack",
          "--midi", str(mid), "--no-console", "--duration", "17", "--session", str(folder),
          "--size", "320x180", "--osc-in", "127.0.0.1:0",
-         "--osc-out", f"127.0.0.1:{listener.server_address[1]}"],
+         "--osc-out", f"127.0.0.1:{listener.port}"],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1", SDL_VIDEODRIVER="dummy"))
     try:
         port = osc_port(child)
         stderr_until(child, "performing qmelody")
-        while not any(m[0] == "/synthlearn/reward/a0" for m in got):  # phrase 1 is learned
-            n = len(got)
-            listener.handle_request()
-            assert len(got) > n, f"no OSC within 8 s; got {got}"
+        listener.until(lambda got: any(m[0] == "/synthlearn/reward/a0" for m in got))
         udp_client.SimpleUDPClient("127.0.0.1", port).send_message("/synthlearn/do", "rec a1")
-        while len([m for m in got if m[0] == "/synthlearn/reward/a1"]) < 3:
-            n = len(got)
-            listener.handle_request()
-            assert len(got) > n, f"no OSC within 8 s; got {got}"
+        listener.until(lambda got: len([m for m in got if m[0] == "/synthlearn/reward/a1"]) >= 3)
         out, err = child.communicate(timeout=40)
     finally:
         if child.poll() is None:
             child.kill()
-        listener.server_close()
+        listener.close()
     assert child.returncode == 0, err
     blocks, late = (int(x) for x in re.search(r"(\d+) blocks, (\d+) late", out).groups())
     frames = int(re.search(r"(\d+) frames shown", out)[1])
