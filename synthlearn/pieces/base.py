@@ -111,6 +111,11 @@ class Piece:
         summary; read in the main thread."""
         return {}
 
+    def news(self) -> list[str]:
+        """Lines to tell the performer, once each, since the last call (main thread; a live
+        performance prints them): what the piece did by itself, e.g. a phrase taken."""
+        return []
+
     def osc_events(self) -> list[tuple[str, float]]:
         """Messages to send over OSC once each, as they happen (``/synthlearn/KEY value``),
         besides :meth:`outputs`, which is sent when it changes."""

@@ -150,6 +150,9 @@ class Qmelody(Piece):
         self.learnable = np.zeros((AGENTS, K.MAX_STEPS), np.bool_)
         self.nsteps = np.zeros(AGENTS, np.int64)
         self.armed = np.ones(AGENTS, np.bool_)  # an agent with no target listens
+        # rec's count per agent: a target disarms only the arming it was taken for, not a
+        # rec that came while it waited for the hook
+        self._arms = np.zeros(AGENTS, np.int64)
         self.frozen = np.zeros(AGENTS, np.bool_)  # by command; the pedal freezes everyone
         self.cc_map = np.full(128, -1, np.int64)  # controller -> agent * 64 + hyperparameter
         self.teacher_phrase = np.full((2, K.MAX_STEPS), -1, np.int64)  # pitches, grid steps
@@ -194,6 +197,7 @@ class Qmelody(Piece):
                          for name in ("durs", "learnable", "nsteps")}
         self.series: dict[str, list[float]] = {}  # per-episode curves (main thread)
         self.osc_queue: collections.deque = collections.deque()  # per-episode messages
+        self._news: collections.deque = collections.deque(maxlen=16)  # for the performer
         self.pools: dict = {}
         if faithful:
             for k in range(AGENTS):
@@ -281,7 +285,7 @@ class Qmelody(Piece):
         durs[:len(phrase)] = phrase.steps
         learnable = np.zeros(K.MAX_STEPS, np.bool_)
         learnable[:len(phrase)] = [not (self.faithful and p < 0) for p in phrase.pitches]
-        job = ("target", k, place, durs, learnable, len(phrase))
+        job = ("target", k, place, durs, learnable, len(phrase), int(self._arms[k]))
         self._given[k] = True
         if now:
             self._take(job)
@@ -305,7 +309,7 @@ class Qmelody(Piece):
             self._silence(k)
             self._practice_left[k] += job[2]
             return
-        _, k, place, durs, learnable, n = job
+        _, k, place, durs, learnable, n, arms = job
         self.learner.apply(k, place)
         self.durs[k] = durs
         self.learnable[k] = learnable
@@ -314,7 +318,8 @@ class Qmelody(Piece):
         self._silence(k)
         grid = self.grid_smp
         self._next_smp[k] = math.ceil(self._now_smp / grid) * grid  # on the grid
-        self.armed[k] = False
+        if self._arms[k] == arms:  # no rec since: this target was what it was armed for
+            self.armed[k] = False
         self._version += 1
         self._dirty = True
 
@@ -348,6 +353,10 @@ class Qmelody(Piece):
                                              K.MAX_STEPS)
         for k in armed:
             self._give(k, phrase)
+        names = " ".join(_note_name(p) for p in phrase.pitches)
+        self._news.append(f"{', '.join(AGENT_NAMES[k] for k in armed)} "
+                          f"{'learns' if len(armed) == 1 else 'learn'} {names}"
+                          + (f" (the first {len(phrase)} notes)" if truncated else ""))
         self.log.append({"time_s": round(notes[0][0], 6), "phrase": list(phrase.pitches),
                          "steps": list(phrase.steps), "agents": [AGENT_NAMES[k] for k in armed],
                          "truncated": truncated})
@@ -581,6 +590,7 @@ class Qmelody(Piece):
     def cmd_rec(self, agent: str) -> None:
         for k in _agents(agent):
             self.armed[k] = True
+            self._arms[k] += 1
 
     def cmd_teach(self, agent: str, notes: str) -> str:
         """Main thread: parse, work out, hand to the audio thread."""
@@ -769,6 +779,11 @@ class Qmelody(Piece):
         out = {"progress": snap["progress"]}
         for k, agent in enumerate(AGENT_NAMES):
             out[f"episodes/{agent}"] = float(snap["episodes"][k])
+        return out
+
+    def news(self) -> list[str]:
+        out = list(self._news)
+        self._news.clear()
         return out
 
     def osc_events(self) -> list[tuple[str, float]]:

@@ -181,6 +181,8 @@ class Performance:
                 return True  # close() then finishes the recording and the autosave
             self.run_main_jobs()
             self.piece.main_tick(engine.time_s)
+            for line in self.piece.news():
+                self.say(line)
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
 
         self.say(f"session {self.session.folder} (autosaved; continue it with --resume "

@@ -52,10 +52,10 @@ def jack_midi(jack_server):
 class Perform:
     """``synthlearn perform`` as a child; stderr lines arrive through a reader thread."""
 
-    def __init__(self, wav: Path, duration_s: float):
-        argv = [sys.executable, "-u", "-m", "synthlearn", "perform", "ldd", "--audio", "jack",
+    def __init__(self, wav: Path, duration_s: float, piece: str = "ldd", more=()):
+        argv = [sys.executable, "-u", "-m", "synthlearn", "perform", piece, "--audio", "jack",
                 "--midi", "all", "--no-window", "--no-console", "--duration", str(duration_s),
-                "--record", str(wav)]
+                "--record", str(wav), *more]
         # XDG_DATA_HOME: perform autosaves a session folder there; keep it out of the home.
         env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYO_GUI_WX="0",
                    XDG_DATA_HOME=str(wav.parent / "data"),
@@ -324,3 +324,51 @@ def test_closing_ports_while_notes_arrive_never_hangs_or_crashes(jack_midi):
     assert run.returncode == 0, run.stderr[-2000:]
     heard = int(run.stdout.split()[-1])
     assert f"closed {rounds}" in run.stdout and heard > rounds  # the notes did arrive
+
+
+@pytest.mark.jack
+def test_qmelody_takes_phrases_played_into_its_port_and_rec_arms_one_agent(jack_midi, tmp_path):
+    """Live qmelody through a real MIDI port: the first phrase becomes every agent's target,
+    and after ``rec a1`` (over OSC, as a controller app would) the next one is a1's alone."""
+    import mido
+    from pythonosc import udp_client
+
+    from synthlearn.learners import _q_kernels as K
+    from synthlearn.runtime.sessions import Session
+
+    def quarters(notes):  # at qmelody's 120 bpm: a quarter is 0.5 s
+        steps = []
+        for note in notes:
+            steps += [(0.05, mido.Message("note_on", note=note, velocity=90)),
+                      (0.45, mido.Message("note_off", note=note))]
+        return steps
+
+    folder = tmp_path / "session"
+    child = Perform(tmp_path / "q.wav", 12.0, piece="qmelody",
+                    more=("--session", str(folder), "--osc-in", "127.0.0.1:0"))
+    out = None
+    try:
+        deadline = time.monotonic() + START_DEADLINE_S
+        line = child.wait_for("osc: listening on 127.0.0.1:", deadline)
+        osc = udp_client.SimpleUDPClient("127.0.0.1", int(line.split(":")[2].split()[0]))
+        child.wait_for("performing qmelody on jack", deadline)
+        out = jack_midi.open_output(perform_port(jack_midi))
+        play(out, quarters([60, 64, 67, 72]))
+        line = child.wait_for("a0, a1, a2 learn", time.monotonic() + 5.0)
+        assert line.split("learn ")[1].split() == ["c4", "e4", "g4", "c5"]
+        osc.send_message("/synthlearn/do", "rec a1")  # applied long before the phrase ends
+        play(out, quarters([67, 65, 62]))
+        line = child.wait_for("a1 learns", time.monotonic() + 5.0)
+        assert line.split("learns ")[1].split() == ["g4", "f4", "d4"]
+        child.summary(timeout_s=12.0 + START_DEADLINE_S)
+    finally:
+        if out is not None:
+            out.close()
+        child.kill()
+    state = Session(folder).load_state("qmelody")
+    target = state["q_target_pitch"].reshape(3, -1)
+    assert list(target[0, :4]) == [60, 64, 67, 72] == list(target[2, :4])
+    assert list(target[1, :3]) == [67, 65, 62]
+    assert list(state["durs"].reshape(3, -1)[1, :2]) == [4, 4]  # quarters: 4 sixteenths
+    assert list(state["nsteps"]) == [4, 3, 4]
+    assert (state["q_ag"].reshape(3, -1)[:, K.AG_EPISODES] >= 1).all()

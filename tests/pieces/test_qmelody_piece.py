@@ -199,6 +199,33 @@ def test_phrases_played_on_the_computer_keyboard_go_to_the_armed_agents():
         assert piece.log[-1]["agents"] == ["a1"]
 
 
+def test_rec_right_after_a_phrase_is_taken_arms_for_the_next_one():
+    """A rec that reaches the hook in the same block as the phrase just taken (a controller
+    app answering the news line) arms for the next phrase; it is not lost to the first."""
+    with _manual() as (engine, piece):
+        console, _ = _console(piece, engine)
+        for i, note in enumerate((60, 64, 67)):
+            engine.push(events.note_on(round((0.1 + 0.25 * i) * SR), note, 90))
+            engine.push(events.note_off(round((0.3 + 0.25 * i) * SR), note))
+        out = np.zeros((engine.block, 2), np.float32)
+        while not piece._ready_n:  # the hook has seen the phrase end
+            engine.process(out)
+        piece.main_tick(engine.time_s)  # the targets wait for the next block
+        assert piece.news() == ["a0, a1, a2 learn c4 e4 g4"]
+        console.handle("rec a1")  # the same next block
+        _run(engine, piece, 0.05)
+        assert list(piece.learner.target_pitch_[1, :3]) == [60, 64, 67]
+        assert piece.armed.tolist() == [False, True, False]
+        t0 = engine.time_s
+        for i, note in enumerate((67, 65)):
+            engine.push(events.note_on(round((t0 + 0.1 + 0.5 * i) * SR), note, 90))
+            engine.push(events.note_off(round((t0 + 0.5 + 0.5 * i) * SR), note))
+        _run(engine, piece, 2.5)
+        assert piece.news() == ["a1 learns g4 f4"]
+        assert list(piece.learner.target_pitch_[1, :2]) == [67, 65]
+        assert list(piece.learner.target_pitch_[0, :3]) == [60, 64, 67]
+
+
 def test_copy_passes_the_copied_agents_mistakes_along():
     with _manual() as (engine, piece):
         console, said = _console(piece, engine)
