@@ -95,6 +95,29 @@ def test_a_rendered_phrase_becomes_every_agents_target_and_is_learned_audibly(tm
     assert summary["files"]["curves_csv"] == "curves.csv"
 
 
+def test_a_score_names_the_midi_file_and_arms_an_agent_for_its_second_phrase(tmp_path):
+    notes = []
+    for i, p in enumerate((60, 64, 67)):  # phrase 1: C E G, quarters from 0.25 s
+        notes += [(0.25 + 0.5 * i, p, 90), (0.7 + 0.5 * i, p, 0)]
+    for i, p in enumerate((69, 65, 62, 62)):  # phrase 2: A F D D, eighths from 6 s
+        notes += [(6.0 + 0.25 * i, p, 90), (6.2 + 0.25 * i, p, 0)]
+    write_midi(tmp_path / "two.mid", notes)
+    (tmp_path / "s.toml").write_text(
+        'piece = "qmelody"\nseed = 4\nmidi = "two.mid"\nduration = 12.0\n'
+        '[[at]]\ntime = 4.0\ndo = "rec a1"\n')
+    summary = render(tmp_path / "s.toml", tmp_path / "out", RenderOptions(video=False,
+                                                                          block=256))
+    taken = [(e["phrase"], e["steps"], e["agents"]) for e in summary["events"] if "phrase" in e]
+    assert taken == [([60, 64, 67], [4, 4, 4], ["a0", "a1", "a2"]),
+                     ([69, 65, 62, 62], [2, 2, 2, 2], ["a1"])]
+    ends = summary["signals"]
+    # episodes: a0 plays phrase 1 throughout (3 quarters and the breath, 1.75 s); a1 plays
+    # phrase 2 once it ended (4 eighths and the breath, 1.25 s)
+    assert np.diff(ends["time_s.a0"]) == pytest.approx(1.75, abs=256 / SR)
+    later = [t for t in ends["time_s.a1"] if t > 8.0]
+    assert len(later) >= 2 and np.diff(later) == pytest.approx(1.25, abs=256 / SR)
+
+
 def test_a_qmelody_render_of_a_bare_phrase_lasts_long_enough_to_hear_it(tmp_path):
     mid = phrase_file(tmp_path / "phrase.mid")
     summary = render(mid, tmp_path / "out", RenderOptions(piece="qmelody", video=False,
