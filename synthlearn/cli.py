@@ -159,11 +159,11 @@ def _print_render(summary: dict, out: Path) -> None:
     cost = summary["block_cost"]
     print(f"rendered {summary['duration_s']:.1f} s of '{summary['piece']}' (seed "
           f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
-          f"time; block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us; peak "
-          f"{summary['peak_dbfs']} dBFS")
+          f"time; block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us; "
+          + ("silent" if summary["peak_dbfs"] is None else f"peak {summary['peak_dbfs']} dBFS"))
     files = [out / "audio.wav", out / "summary.json"]
-    if summary["files"]["video"]:
-        files.append(out / "video.mp4")
+    files += [out / name for key, name in summary["files"].items()
+              if name and key not in ("audio", "summary")]
     print("wrote " + ", ".join(str(f) for f in files))
 
 
