@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from synthlearn import __version__
+from synthlearn.commands.score import MAX_DURATION_S
 from synthlearn.errors import UserError
 
 
@@ -29,7 +30,7 @@ class _Progress:
     """Render progress on stderr: one updating line on a terminal, a line per 5 s in a log."""
 
     def __init__(self) -> None:
-        self.last_mark = 0
+        self.last_mark = -1  # a log gets a line at once: the render has begun
 
     def __call__(self, done_s: float, total_s: float, wall_s: float) -> None:
         speed = done_s / wall_s if wall_s > 0 else 0.0
@@ -51,10 +52,14 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1280x720") from None
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: width and height must be above 0")
+    if w > MAX_SIZE[0] or h > MAX_SIZE[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected at most {MAX_SIZE[0]}x"
+                                         f"{MAX_SIZE[1]}")
     return w, h
 
 
-def _positive(what: str):
+def _positive(what: str, most: float | None = None):
+    """An argparse type: a finite number above 0 (and at most ``most``)."""
     def convert(text: str) -> float:
         import math
 
@@ -62,12 +67,19 @@ def _positive(what: str):
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}") from None
-        if not math.isfinite(value) or value <= 0:
+        if not math.isfinite(value) or value <= 0 or (most is not None and value > most):
+            within = f"above 0 and at most {most:g}" if most is not None else "above 0"
             raise argparse.ArgumentTypeError(f"{text!r}: expected a finite number of {what} "
-                                             "above 0")
+                                             + within)
         return value
     convert.__name__ = what  # argparse names the type in its messages
     return convert
+
+
+MAX_FPS = 240.0  # video and window frame rates: more only burns the cores the audio needs
+MAX_SIZE = (7680, 4320)  # 8K: a bigger frame is a typo, and its buffers would not fit
+_seconds = _positive("seconds", most=MAX_DURATION_S)
+_fps = _positive("frames per second", most=MAX_FPS)
 
 
 def _zero_or_more(what: str):
@@ -135,7 +147,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     _formats(p, block=64)
     p.add_argument("--no-video", action="store_true", help="write no video")
     p.add_argument("--size", type=_size, default=(640, 360), help="video size (default 640x360)")
-    p.add_argument("--fps", type=_positive("frames per second"), default=30.0,
+    p.add_argument("--fps", type=_fps, default=30.0,
                    help="video frame rate (default 30)")
     _add_voices_option(p)
     p.add_argument("--video", metavar="SOURCE",
@@ -161,6 +173,8 @@ def _print_render(summary: dict, out: Path) -> None:
           f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
           f"time; block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us; "
           + ("silent" if summary["peak_dbfs"] is None else f"peak {summary['peak_dbfs']} dBFS"))
+    if summary.get("replaced"):
+        print(f"replaced the earlier render in {out} ({', '.join(summary['replaced'])})")
     files = [out / "audio.wav", out / "summary.json"]
     files += [out / name for key, name in summary["files"].items()
               if name and key not in ("audio", "summary")]
@@ -175,6 +189,12 @@ def cmd_render(args) -> int:
                               duration_s=args.duration)
     summary = render(args.input, out, options, progress=_Progress())
     _print_render(summary, out)
+    if summary["stopped_by"]:
+        from synthlearn.runtime.stopping import EXIT_CODES
+
+        print(f"stopped by {summary['stopped_by']} at {summary['duration_s']:.1f} s: the files "
+              "hold everything up to there", file=sys.stderr)
+        return EXIT_CODES[summary["stopped_by"]]
     return 0
 
 
@@ -373,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
                    help="auto|jack|portaudio (default auto)")
     d.add_argument("--render", action="store_true", help="render even if audio could play")
-    d.add_argument("--duration", type=_positive("seconds"), help="stop after this many seconds")
+    d.add_argument("--duration", type=_seconds, help="stop after this many seconds")
     d.add_argument("--start-jack", action="store_true",
                    help="start jackd for this run (synthlearn never starts it otherwise)")
     d.add_argument("--jack-driver", default="alsa", choices=("alsa", "dummy"),
@@ -389,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the piece that plays a MIDI file: " + ", ".join(_piece_names()))
     r.add_argument("--out", help="output folder (default out/<input name>)")
     r.add_argument("--faithful", action="store_true", help="the original's behaviour")
-    r.add_argument("--duration", type=_positive("seconds"),
+    r.add_argument("--duration", type=_seconds,
                    help="seconds to render (default: the score's)")
     _add_render_options(r)
     r.set_defaults(func=cmd_render)
@@ -420,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "contains it), FILE.mid (played as if live), keyboard, none")
     _formats(f, block=256, block_help="; on JACK the server's period and rate rule")
     f.add_argument("--record", metavar="FILE.wav", help="record the master output")
-    f.add_argument("--duration", type=_positive("seconds"), help="stop after this many seconds")
+    f.add_argument("--duration", type=_seconds, help="stop after this many seconds")
     f.add_argument("--no-window", action="store_true", help="no window (no keyboard piano)")
     f.add_argument("--no-console", action="store_true", help="do not read commands from stdin")
     f.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")

@@ -83,6 +83,9 @@ def parse_score(text: str, path: Path | None = None) -> Score:
     source = str(path) if path else "<score>"
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise UserError("not valid TOML: arrays or tables nested too deeply",
+                        source=source) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(m.group(1)) if m else None
@@ -147,9 +150,10 @@ def parse_score(text: str, path: Path | None = None) -> Score:
                 raise UserError(f"[[at]] has unknown key {key!r}; expected time and do",
                                 source=source, line=line)
         t = cue.get("time")
-        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
-            raise UserError(f"time = {t!r}: expected seconds >= 0", source=source,
-                            line=time_line or line)
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or not (
+                0 <= t <= MAX_DURATION_S):
+            raise UserError(f"time = {t!r}: expected seconds from 0 to {MAX_DURATION_S:g}",
+                            source=source, line=time_line or line)
         do = cue.get("do")
         if not isinstance(do, str) or not do.strip():
             raise UserError(f"do = {do!r}: expected a command in quotes", source=source,

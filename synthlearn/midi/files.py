@@ -8,21 +8,49 @@ from synthlearn import events
 from synthlearn.errors import UserError
 
 
+def _unreadable(path: Path, exc: BaseException) -> UserError:
+    if isinstance(exc, (IndexError, KeyError)):  # mido indexing a message cut short
+        why = "a message is cut short or malformed"
+    else:
+        why = str(exc).strip() or ("it ends early" if isinstance(exc, EOFError)
+                                   else type(exc).__name__)
+    return UserError(f"not a readable MIDI file ({why})", source=str(path))
+
+
+def open_midi(path: Path):
+    """The file as a ``mido.MidiFile``, checked: one line (UserError) for a missing, empty or
+    unreadable file and for a time division that has no beats in it."""
+    import mido
+
+    if not path.is_file():
+        raise UserError("no such MIDI file", source=str(path))
+    if path.stat().st_size == 0:
+        raise UserError("an empty file, not a MIDI file", source=str(path))
+    try:
+        midi = mido.MidiFile(str(path))
+    except Exception as exc:  # noqa: BLE001 - data, not code: whatever mido trips on is a bad file
+        raise _unreadable(path, exc) from None
+    division = midi.ticks_per_beat  # read as signed: SMPTE timing (top bit set) is below 0
+    if division < 0 or division >= 0x8000:
+        raise UserError(f"time division {division & 0xFFFF:#06x} counts SMPTE frames: expected "
+                        "ticks per beat (save it with musical time)", source=str(path))
+    if division == 0:
+        raise UserError(f"time division {division}: expected ticks per beat above 0",
+                        source=str(path))
+    return midi
+
+
 def read_midi(path: str | Path, sr: int) -> tuple[list[events.Event], float]:
     """Events of every track (tempo changes honoured) and the file's length in seconds.
 
     Note-on with velocity 0 becomes note-off (mido leaves it as note-on). Channels are kept.
     """
-    import mido
-
     path = Path(path)
-    if not path.is_file():
-        raise UserError("no such MIDI file", source=str(path))
+    midi = open_midi(path)
     try:
-        midi = mido.MidiFile(str(path))
         messages = list(midi)  # merged tracks, .time = seconds since the previous message
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise UserError(f"not a readable MIDI file ({exc})", source=str(path)) from None
+    except Exception as exc:  # noqa: BLE001 - data, not code: whatever mido trips on is a bad file
+        raise _unreadable(path, exc) from None
     out: list[events.Event] = []
     now_s = 0.0
     for msg in messages:
@@ -42,10 +70,7 @@ def tempo_bpm(path: str | Path) -> float | None:
     120)."""
     import mido
 
-    try:
-        midi = mido.MidiFile(str(path))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise UserError(f"not a readable MIDI file ({exc})", source=str(path)) from None
+    midi = open_midi(Path(path))
     for track in midi.tracks:
         for msg in track:
             if msg.type == "set_tempo":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.commands.score import read_score, schedule, split_off_audio
+from synthlearn.commands.score import MAX_DURATION_S, read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.pieces import piece_class
 
@@ -79,7 +79,7 @@ def render(
 
     Every input is checked before ``out_dir`` is touched, so a bad score destroys nothing.
     """
-    from synthlearn.audio.engine import Engine, validate_format
+    from synthlearn.audio.engine import validate_format
 
     opt = options or RenderOptions()
     validate_format(opt.sr, opt.block)
@@ -97,6 +97,12 @@ def render(
         duration_s = opt.duration_s
     elif score.duration_s is None:
         duration_s = cls.default_duration_s(duration_s)
+        if duration_s > MAX_DURATION_S:  # a small file may ask for years of sound
+            what = "the MIDI file" if score.midi == score.path else "the score"
+            raise UserError(f"{what} runs to {duration_s:,.0f} s, longer than the "
+                            f"{MAX_DURATION_S / 3600:g} h a render lasts unless asked: give "
+                            f"--duration SECONDS (at most {MAX_DURATION_S:g}) to render the "
+                            "start of it", source=str(input_path))
     seed = score.seed if opt.seed is None else opt.seed
     faithful = score.faithful if opt.faithful is None else opt.faithful
     if opt.video and (opt.width % 8 or opt.height % 8 or opt.width < 64 or opt.height < 64):
@@ -110,8 +116,45 @@ def render(
         source = open_source(opt.video_source, opt.width, opt.height)  # checked before writing
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    replaced = prepare_out(out)
+    try:
+        return _render(input_path, out, opt, score, cls, piece_name, events, duration_s, seed,
+                       faithful, source, replaced, progress)
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        where = exc.filename or out
+        raise UserError(f"cannot write {where}: {exc.strerror or exc}") from None
+
+
+RENDER_FILES = ("audio.wav", "summary.json", "video.mp4", "curves.csv", "curves.png")
+
+
+def prepare_out(out: Path) -> list[str]:
+    """Make ``out`` ready for a render: a folder, writable, and without the files of an
+    earlier render (a new render replaces the whole set: no old video beside a summary that
+    says there is none). Returns the names removed."""
+    import os
+
+    if out.exists() and not out.is_dir():
+        raise UserError("--out is a file, not a folder", source=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot make this folder: {exc.strerror or exc}",
+                        source=str(out)) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserError("this folder is not writable", source=str(out))
+    replaced = [name for name in RENDER_FILES if (out / name).is_file()]
+    for name in replaced:
+        (out / name).unlink()
+    return replaced
+
+
+def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: str, events,
+            duration_s: float, seed: int, faithful: bool, source, replaced: list[str],
+            progress) -> dict:
+    from synthlearn.audio.engine import Engine
     from synthlearn.audio.wavfile import WavWriter
+    from synthlearn.runtime.stopping import StopRequest
 
     n_frames_total = round(duration_s * opt.sr)
     n_blocks = -(-n_frames_total // opt.block)
@@ -122,6 +165,7 @@ def render(
         piece.use_midi_file(score.midi)
     events, off_audio = split_off_audio(events)
     writer = video = scene = None
+    stop = StopRequest()
     try:
         engine.play(piece, events)
         writer = WavWriter(out / "audio.wav", opt.sr)
@@ -143,6 +187,7 @@ def render(
         written = 0
         wall0 = last_report = time.perf_counter()
         next_off = 0
+        stop.__enter__()  # Ctrl-C, SIGTERM: finish this block, then the files, then stop
         for b in range(n_blocks):
             i = b % blocks_per_chunk
             # commands that run outside the block hook (a retrain, a set): at their time,
@@ -169,22 +214,28 @@ def render(
             ):
                 video.write(scene.draw())
                 frames_drawn += 1
-            if i == blocks_per_chunk - 1 or b == n_blocks - 1:
+            last = b == n_blocks - 1 or stop.signal is not None
+            if i == blocks_per_chunk - 1 or last:
                 keep = min((i + 1) * opt.block, n_frames_total - written)
                 part = chunk[:keep]
                 writer.write(part)
                 written += keep
                 peak = max(peak, float(np.abs(part).max(initial=0.0)))
                 sum_sq += float(np.square(part, dtype=np.float64).sum())
+            if last:
+                n_blocks = b + 1
+                break
             now = time.perf_counter()
             if progress is not None and now - last_report >= 0.5:
                 progress(end_s, duration_s, now - wall0)
                 last_report = now
         wall_s = time.perf_counter() - wall0
+        duration_s = min(duration_s, written / opt.sr)  # less if stopped
         costs = engine.block_costs_s()
         piece.main_tick(n_blocks * engine.block_s)  # what the last blocks finished
         series = piece.episode_series()
     finally:
+        stop.__exit__(None, None, None)
         if writer is not None:
             writer.close()
         if video is not None:
@@ -218,6 +269,8 @@ def render(
         "signals": {**signals, **series},  # series: one value per episode, not per t_s
         "events": piece.log,  # what the piece did outside the hook: sets, retrains
         "files": {"audio": "audio.wav", "video": "video.mp4" if opt.video else None},
+        "replaced": replaced,  # an earlier render's files in the folder, removed first
+        "stopped_by": stop.name,  # SIGINT, SIGTERM: the files hold what came before
     }
     if series:
         from synthlearn.runtime.curves import write_curves

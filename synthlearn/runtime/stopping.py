@@ -1,0 +1,43 @@
+"""Ctrl-C and SIGTERM as a request to stop, not an exception: a loop that checks
+:attr:`StopRequest.signal` finishes its files (a WAV with its header, a video ffmpeg closes)
+instead of being torn out of the middle of a write. A second signal stops at once."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal, as shells report
+
+
+class StopRequest:
+    """Within ``with StopRequest() as stop:`` (main thread), SIGINT and SIGTERM set
+    ``stop.signal``; the handlers before are restored after. Elsewhere it never fires."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._before: dict[int, object] = {}
+
+    def __enter__(self) -> StopRequest:
+        if threading.current_thread() is threading.main_thread():
+            self._before = {s: signal.signal(s, self._handle) for s in NAMES}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s, handler in self._before.items():
+            signal.signal(s, handler)
+        self._before = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.signal is not None:  # asked twice: the performer means it
+            raise KeyboardInterrupt
+        self.signal = signum
+
+    @property
+    def name(self) -> str | None:
+        return None if self.signal is None else NAMES[self.signal]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.signal is None else EXIT_CODES[NAMES[self.signal]]
