@@ -318,7 +318,7 @@ def cmd_perform(args) -> int:
         record=args.record, duration_s=args.duration, window=not args.no_window,
         console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
         size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
-        osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices,
+        osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices, force=args.force,
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
@@ -327,7 +327,8 @@ def cmd_perform(args) -> int:
              if result["midi_scheduled"] else f"{result['midi_received']} MIDI events received")
           + (f"; {result['frames_shown']} frames shown, {result['frames_dropped']} dropped"
              if "frames_shown" in result else "")
-          + (f"; recorded {result['recorded_s']:.1f} s to {args.record}"
+          + (f"; recorded {result['recorded_s']:.1f} s to {result['recorded_to']}"
+             + (f" (then: {result['recording_failed']})" if result["recording_failed"] else "")
              if args.record else ""))
     return 1 if result["audio_lost"] else 0  # the show ended because the audio died
 
@@ -439,7 +440,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
                         "contains it), FILE.mid (played as if live), keyboard, none")
     _formats(f, block=256, block_help="; on JACK the server's period and rate rule")
-    f.add_argument("--record", metavar="FILE.wav", help="record the master output")
+    f.add_argument("--record", metavar="FILE.wav",
+                   help="record the master output (an existing FILE is kept: the take goes to "
+                        "FILE-2.wav, ... unless --force)")
+    f.add_argument("--force", action="store_true", help="let --record overwrite its file")
     f.add_argument("--duration", type=_seconds, help="stop after this many seconds")
     f.add_argument("--no-window", action="store_true", help="no window (no keyboard piano)")
     f.add_argument("--no-console", action="store_true", help="do not read commands from stdin")

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from synthlearn.audio.wavfile import WavWriter
+from synthlearn.errors import UserError
 
 RING_S = 4.0
 WRITE_EVERY_S = 0.25
@@ -28,6 +29,24 @@ def _capture(ring, slot, left, right):
         ring[slot, i, 1] = right[i]
 
 
+def take_path(path: str | Path, *, force: bool = False) -> tuple[Path, str | None]:
+    """Where a recording asked for at ``path`` goes, and a line to say about it: never over an
+    existing file unless ``force`` (the next free ``NAME-2.wav``, ``NAME-3.wav``... instead).
+    A folder, or a file in a folder that does not exist, is one line (UserError)."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError("--record names a folder: give a file in it, e.g. "
+                        f"{path / 'take.wav'}", source=str(path))
+    if not path.parent.is_dir():
+        raise UserError("--record: its folder does not exist", source=str(path))
+    if not path.exists() or force:
+        return path, None
+    n = 2
+    while (numbered := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return numbered, f"recording to {numbered} ({path.name} exists; --force overwrites it)"
+
+
 class Recorder:
     def __init__(self, path: str | Path, sr: int, block: int):
         self.path = Path(path)
@@ -37,7 +56,12 @@ class Recorder:
         self._written = 0  # blocks the writer has taken
         self.captured = 0  # blocks the hook has put in (only the audio thread writes it)
         self.dropped_blocks = 0
-        self._writer = WavWriter(self.path, sr)
+        self.failed: str | None = None  # why the file stopped growing (a full disk), if it did
+        try:
+            self._writer = WavWriter(self.path, sr)
+        except OSError as exc:
+            raise UserError(f"cannot record here: {exc.strerror or exc}",
+                            source=str(self.path)) from None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="synthlearn-recorder", daemon=True)
 
@@ -69,15 +93,35 @@ class Recorder:
 
     def _run(self) -> None:
         while not self._stop.wait(WRITE_EVERY_S):
+            if not self._drain_or_stop():
+                return
+
+    def _drain_or_stop(self) -> bool:
+        """Drain; on a write error (a full disk) keep the file as it is and stop recording:
+        the music goes on, and :attr:`failed` says why. False once failed."""
+        if self.failed is not None:
+            return False
+        try:
             self._drain()
+            return True
+        except OSError as exc:
+            self.failed = exc.strerror or str(exc)
+            self._finish()
+            return False
+
+    def _finish(self) -> None:
+        try:  # the header as far as it was patched: the file plays up to there
+            self._writer.close()
+        except OSError:
+            pass
 
     def close(self) -> None:
         """Write what is left and finish the file (after the audio has stopped)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
-        self._drain()
-        self._writer.close()
+        if self._drain_or_stop():
+            self._finish()
 
     @property
     def seconds(self) -> float:

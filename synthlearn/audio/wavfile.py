@@ -43,9 +43,11 @@ class WavWriter:
 
     def close(self) -> None:
         if self._wav is not None:
-            self._wav.close()
-            self._file.close()
-            self._wav = None
+            wav, self._wav = self._wav, None
+            try:
+                wav.close()  # the header's last patch
+            finally:
+                self._file.close()
 
     def __enter__(self) -> WavWriter:
         return self

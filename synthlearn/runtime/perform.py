@@ -76,6 +76,7 @@ class Performance:
         self.on_key = self.bar = None
         self.watchdog = None
         self.switches = 0
+        self._said_recording = False
         self._main_jobs: collections.deque = collections.deque()  # commands for the main thread
         self.worker = Worker(say)
         self.names = Names(session.load_names() if session.exists() else None)
@@ -180,6 +181,7 @@ class Performance:
             if self.watchdog():
                 return True  # close() then finishes the recording and the autosave
             self.run_main_jobs()
+            self._recording_failed()
             self.piece.main_tick(engine.time_s)
             for line in self.piece.news():
                 self.say(line)
@@ -198,6 +200,14 @@ class Performance:
         except KeyboardInterrupt:
             self.say("stopped")
         return stop_and_measure(engine, self.win)
+
+    def _recording_failed(self) -> None:
+        """Say once that the recording stopped (a full disk); the music goes on."""
+        rec = self.engine.recorder
+        if rec is not None and rec.failed is not None and not self._said_recording:
+            self._said_recording = True
+            self.say(f"recording stopped: {rec.failed}; {rec.path} holds the first "
+                     f"{rec.seconds:.1f} s, and the music goes on")
 
     def close(self) -> None:
         self.stop.set()
@@ -218,7 +228,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             seed: int = 0, faithful: bool = False, size=(1280, 720), fps: float = 60.0,
             video_source: str | None = None, session_dir: str | Path | None = None,
             resume: str | Path | None = None, osc_in: str | tuple | None = None,
-            osc_out: str | tuple | None = None, voices: str = "numba", say=print) -> dict:
+            osc_out: str | tuple | None = None, voices: str = "numba", force: bool = False,
+            say=print) -> dict:
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
     or the window closing; what it learns is autosaved to the session folder."""
     from synthlearn.audio.engine import Engine
@@ -237,6 +248,12 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
     osc_in_at = parse_address(osc_in, what="--osc-in") if isinstance(osc_in, str) else osc_in
     osc_out_at = (parse_address(osc_out, what="--osc-out") if isinstance(osc_out, str)
                   else osc_out)
+    if record is not None:  # checked, and never over an earlier take, before any audio
+        from synthlearn.audio.recorder import take_path
+
+        record, note = take_path(record, force=force)
+        if note:
+            say(note)
     if session_dir is not None and resume is not None:
         raise UserError("--session starts a new session and --resume continues one; give one")
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
@@ -269,6 +286,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
         show.close()
     recorded_s = engine.recorder.seconds if engine.recorder is not None else None
     return {"backend": engine.backend, **figures, "recorded_s": recorded_s,
+            "recorded_to": str(record) if record is not None else None,
+            "recording_failed": engine.recorder.failed if engine.recorder else None,
             "midi_received": show.ports.received if show.ports else 0,
             "midi_scheduled": len(scheduled), "commands": list(show.console.history),
             "session": str(session.folder), "saves": show.saver.saves,

@@ -1,0 +1,72 @@
+"""The inventory for recordings: a folder or a missing folder is one line before any audio;
+an earlier take is never overwritten unless asked; a full disk mid-show stops the recording
+in one line while the music and the autosave go on."""
+
+import numpy as np
+import pytest
+from helpers import SR
+
+from synthlearn.audio.recorder import take_path
+from synthlearn.audio.wavfile import read_wav
+from synthlearn.cli import main
+from synthlearn.errors import UserError
+from synthlearn.midi.files import write_midi
+
+
+def test_a_folder_or_a_missing_folder_is_refused_before_any_audio(tmp_path, capsys):
+    for where, words in ((tmp_path, "--record names a folder: give a file in it"),
+                         (tmp_path / "no" / "t.wav", "--record: its folder does not exist")):
+        assert main(["perform", "ldd", "--audio", "jack", "--record", str(where)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1, err
+
+
+def test_takes_are_numbered_never_overwritten_unless_forced(tmp_path):
+    take = tmp_path / "take.wav"
+    assert take_path(take) == (take, None)
+    take.write_bytes(b"the first take")
+    (tmp_path / "take-2.wav").write_bytes(b"the second")
+    path, note = take_path(take)
+    assert path == tmp_path / "take-3.wav"
+    assert note == f"recording to {path} (take.wav exists; --force overwrites it)"
+    assert take_path(take, force=True) == (take, None)
+    with pytest.raises(UserError, match="names a folder"):
+        take_path(tmp_path, force=True)
+
+
+@pytest.mark.jack
+def test_perform_keeps_the_earlier_take(jack_server, tmp_path, capsys):
+    take = tmp_path / "take.wav"
+    take.write_bytes(b"the first take")
+    assert main(["perform", "additive", "--audio", "jack", "--midi", "none", "--no-window",
+                 "--no-console", "--duration", "1", "--record", str(take)]) == 0
+    captured = capsys.readouterr()
+    assert take.read_bytes() == b"the first take"
+    assert f"recording to {tmp_path / 'take-2.wav'} (take.wav exists" in captured.err
+    assert f"recorded 1.0 s to {tmp_path / 'take-2.wav'}" in captured.out
+    sr, audio = read_wav(tmp_path / "take-2.wav")
+    assert sr == SR and audio.shape[0] >= 0.9 * SR
+
+
+@pytest.mark.jack
+def test_a_full_disk_stops_the_recording_not_the_music(jack_server, tmp_path, capsys):
+    """/dev/full: every write fails with ENOSPC, as on a full disk."""
+    from synthlearn.runtime.sessions import Session
+
+    notes = write_midi(tmp_path / "n.mid", [(0.1 + 0.3 * i + d, 60 + i, v) for i in range(8)
+                                            for d, v in ((0.0, 90), (0.25, 0))])
+    folder = tmp_path / "s"
+    assert main(["perform", "ldd", "--audio", "jack", "--midi", str(notes), "--no-window",
+                 "--no-console", "--duration", "3", "--record", "/dev/full", "--force",
+                 "--session", str(folder)]) == 0
+    captured = capsys.readouterr()
+    said = [line for line in captured.err.splitlines() if line.startswith("recording stopped")]
+    assert said == ["recording stopped: No space left on device; /dev/full holds the first "
+                    "0.0 s, and the music goes on"]
+    assert "Traceback" not in captured.err
+    blocks = int(captured.out.split("performed on jack: ")[1].split()[0])
+    assert blocks >= 0.9 * 3 * SR / 256  # it played to the end
+    assert "(then: No space left on device)" in captured.out
+    learned = Session(folder).load_state("ldd")  # the autosave went on
+    assert learned["cubic_steps"][0] > 10
+    assert np.isfinite(learned["cubic_theta"]).all()
