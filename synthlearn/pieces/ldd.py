@@ -101,6 +101,7 @@ class Ldd(Piece):
         self._now_smp = 0
         self._dirty = True
         self._set_faithful(faithful)
+        self._publish()  # a state to save (and restore) even before the first block
 
     # -- set-up ---------------------------------------------------------------------------
     def build(self, engine):

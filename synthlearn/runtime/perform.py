@@ -33,6 +33,7 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
             raise UserError(f"{session.session_path}: was playing {saved!r}, not "
                             f"{piece_name!r}; leave the piece out to resume it")
         piece = restored_piece(session, saved, seed=meta["seed"], faithful=faithful)
+        session.load_names()  # checked now, before any audio (the performance reads it again)
         return piece, session, history
     name = piece_name or "ldd"
     cls = piece_class(name)

@@ -125,7 +125,7 @@ class Session:
             return {}
         try:
             values = json.loads(self.names_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise UserError(f"{self.names_path}: not a synthlearn names file ({exc})") from None
         if not isinstance(values, dict):
             raise UserError(f"{self.names_path}: expected names and their values, got "
@@ -141,15 +141,16 @@ class Session:
                             f"{SESSION_FILE}, PIECE.npz and {HISTORY_FILE}")
         try:
             meta = json.loads(self.session_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise UserError(f"{self.session_path}: not a synthlearn session ({exc})") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT or \
                 not isinstance(meta.get("piece"), str) or not isinstance(meta.get("seed"), int):
             raise UserError(f"{self.session_path}: {meta!r} is not a format-{FORMAT} session "
                             "(piece, seed)")
         history = []
-        if self.history_path.is_file():
-            history = self.history_path.read_text(encoding="utf-8").splitlines()
+        if self.history_path.is_file():  # only for the up-arrow: odd bytes are not worth a stop
+            history = self.history_path.read_text(encoding="utf-8",
+                                                  errors="replace").splitlines()
         return meta, history
 
     def load_state(self, piece: str) -> dict[str, np.ndarray] | None:
@@ -162,8 +163,9 @@ class Session:
                 meta = json.loads(bytes(data["meta"]).decode())
                 state = {k[len("state."):]: data[k] for k in data.files
                          if k.startswith("state.")}
-        except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: not a synthlearn piece state ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - data, not code: a cut or foreign file
+            why = str(exc) or type(exc).__name__
+            raise UserError(f"{path}: not a synthlearn piece state ({why})") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT or \
                 meta.get("piece") != piece:
             raise UserError(f"{path}: meta {meta!r} is not a format-{FORMAT} state of {piece}")
