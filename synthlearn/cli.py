@@ -250,7 +250,7 @@ def cmd_demo(args) -> int:
 
 def cmd_devices(args) -> int:
     from synthlearn.audio import backends
-    from synthlearn.midi.ports import list_inputs
+    from synthlearn.midi.ports import jack_midi_missing, list_inputs
 
     print("audio:")
     if backends.jack_running():
@@ -272,12 +272,16 @@ def cmd_devices(args) -> int:
     else:
         print("  portaudio: no output device (pyo would crash booting it; synthlearn refuses)")
     print("  offline: always (synthlearn render / synthlearn demo --render)")
-    names, why = list_inputs()
     print("midi inputs:")
-    for name in names:
-        print(f"  {name}")
-    if why:
-        print(f"  none: {why}; the computer keyboard and MIDI files still work")
+    apis = [("through JACK", "UNIX_JACK")] if backends.jack_running() and \
+        jack_midi_missing() is None else []
+    for label, api in [*apis, ("through ALSA", "LINUX_ALSA")]:
+        names, why = list_inputs(api)
+        print(f"  {label}: " + (why or ", ".join(names)))
+    if apis:
+        print("  perform --audio jack adds its own input, named when it starts "
+              "(synthlearn-midi-PID-1:synthlearn)")
+    print("  the computer keyboard (in the window) and MIDI files always work")
     return 0
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 from synthlearn import events
 from synthlearn.events import Event
+from synthlearn.midi.ports import quiet_stderr
 
 WATCH_EVERY_S = 1.0
 CLOSE_DRAIN_S = 0.03  # after the connections are cut: callbacks under way finish (GIL free)
@@ -128,16 +129,23 @@ class MidiPorts:
 
             self._rtmidi = rtmidi
             self._api = getattr(rtmidi, f"API_{self.api}") if self.api else rtmidi.API_UNSPECIFIED
-            self.virtual = self._open(None)
+            with quiet_stderr():  # alsa-lib's own line when there is no sequencer
+                self.virtual = self._open(None)
             self.say(f"midi: virtual input {self.virtual.name} (a DAW or controller app can "
                      "connect to it)")
             self._lister = rtmidi.MidiIn(rtapi=self._api, name="synthlearn-watch")
             self.scan()
         except Exception as exc:  # rtmidi's SystemError without an ALSA sequencer, and kin
             self.available = False
-            self.say(f"no MIDI system here ({type(exc).__name__}: {exc}); "
-                     "the computer keyboard and MIDI files still work")
+            why = ("no ALSA sequencer (modprobe snd-seq; a container has none)"
+                   if "ALSA sequencer" in str(exc) else f"{type(exc).__name__}: {exc}")
+            self.say(f"no MIDI system here ({why}); the computer keyboard and MIDI files "
+                     "still work")
             return self
+        if self.which != "all" and not self.ports:
+            others = [n for n in self._lister.get_ports() if VIRTUAL_NAME not in n]
+            self.say(f"midi: no input port's name contains {self.which!r} yet (here: "
+                     + (", ".join(others) or "none") + "); it opens when one appears")
         self._thread.start()
         return self
 

@@ -3,25 +3,52 @@ to a named input (the benchmark's performer, playing into perform's virtual port
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 NO_RTMIDI = ("MIDI ports need python-rtmidi, which is not installed (on Python 3.13 pip must "
              "compile it: pip install 'synthlearn[midi]' with a C++ compiler and the ALSA and "
              "JACK headers)")
 
 
-def list_inputs() -> tuple[list[str], str | None]:
-    """(input port names, None) or ([], why there are none)."""
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence file descriptor 2 for a moment: alsa-lib prints its own line there when there
+    is no sequencer, before rtmidi raises (the exception says it better)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
     try:
-        import rtmidi  # noqa: F401  (mido lists ports through it)
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def list_inputs(api: str | None = None) -> tuple[list[str], str | None]:
+    """(input port names, None) or ([], why there are none), through ``api`` ("UNIX_JACK",
+    "LINUX_ALSA"; rtmidi's choice when None)."""
+    try:
+        import rtmidi
     except ImportError:
         return [], NO_RTMIDI
     try:
-        import mido
-
-        names = mido.get_input_names()
+        with quiet_stderr():
+            lister = rtmidi.MidiIn(rtapi=getattr(rtmidi, f"API_{api}") if api
+                                   else rtmidi.API_UNSPECIFIED, name="synthlearn-list")
+        try:
+            names = lister.get_ports()
+        finally:
+            lister.delete()
     except Exception as exc:  # rtmidi raises its own SystemError without an ALSA sequencer
+        if "ALSA sequencer" in str(exc):
+            return [], "no MIDI system here: no ALSA sequencer (modprobe snd-seq; a container " \
+                       "has none)"
         return [], f"no MIDI system here ({type(exc).__name__}: {exc})"
     if not names:
-        return [], "the MIDI system lists no input ports"
+        return [], "no input ports yet"
     return list(names), None
 
 

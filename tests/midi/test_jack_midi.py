@@ -349,10 +349,12 @@ def test_qmelody_takes_phrases_played_into_its_port_and_rec_arms_one_agent(jack_
     out = None
     try:
         deadline = time.monotonic() + START_DEADLINE_S
+        announced = child.wait_for("midi: virtual input ", deadline).split()[3]
         line = child.wait_for("osc: listening on 127.0.0.1:", deadline)
         osc = udp_client.SimpleUDPClient("127.0.0.1", int(line.split(":")[2].split()[0]))
         child.wait_for("performing qmelody on jack", deadline)
-        out = jack_midi.open_output(perform_port(jack_midi))
+        assert perform_port(jack_midi) == announced  # the name JACK lists is the one said
+        out = jack_midi.open_output(announced)
         play(out, quarters([60, 64, 67, 72]))
         line = child.wait_for("a0, a1, a2 learn", time.monotonic() + 5.0)
         assert line.split("learn ")[1].split() == ["c4", "e4", "g4", "c5"]
@@ -372,3 +374,25 @@ def test_qmelody_takes_phrases_played_into_its_port_and_rec_arms_one_agent(jack_
     assert list(state["durs"].reshape(3, -1)[1, :2]) == [4, 4]  # quarters: 4 sixteenths
     assert list(state["nsteps"]) == [4, 3, 4]
     assert (state["q_ag"].reshape(3, -1)[:, K.AG_EPISODES] >= 1).all()
+
+
+@pytest.mark.jack
+def test_devices_tells_the_truth_about_midi_under_jack(jack_midi, capsys):
+    from synthlearn.cli import main
+
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    jack_line = next(line for line in out.splitlines() if "through JACK: " in line)
+    assert "no MIDI system" not in jack_line
+    assert "perform --audio jack adds its own input" in out
+
+
+@pytest.mark.jack
+def test_a_midi_port_that_is_not_there_is_said_and_the_show_goes_on(jack_midi, capsys):
+    from synthlearn.cli import main
+
+    assert main(["perform", "additive", "--audio", "jack", "--midi", "NoSuchDevice",
+                 "--no-window", "--no-console", "--duration", "0.5"]) == 0
+    err = capsys.readouterr().err
+    assert "midi: no input port's name contains 'NoSuchDevice' yet (here: " in err
+    assert "it opens when one appears" in err

@@ -29,7 +29,7 @@ def test_devices_and_the_bench_say_why(no_rtmidi, capsys):
     assert list_inputs() == ([], NO_RTMIDI)
     assert jack_midi_missing() == NO_RTMIDI
     assert main(["devices"]) == 0
-    assert f"none: {NO_RTMIDI}" in capsys.readouterr().out
+    assert f"through ALSA: {NO_RTMIDI}" in capsys.readouterr().out
 
 
 def test_midi_files_need_no_rtmidi(no_rtmidi, tmp_path):
