@@ -173,6 +173,8 @@ def _print_render(summary: dict, out: Path) -> None:
           f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
           f"time; block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us; "
           + ("silent" if summary["peak_dbfs"] is None else f"peak {summary['peak_dbfs']} dBFS"))
+    for line in summary.get("news", []):
+        print(line, file=sys.stderr)
     if summary.get("replaced"):
         print(f"replaced the earlier render in {out} ({', '.join(summary['replaced'])})")
     files = [out / "audio.wav", out / "summary.json"]

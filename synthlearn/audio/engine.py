@@ -30,6 +30,7 @@ from synthlearn.audio.voices import POOLS, VOICE_PATHS, PartialPool
 from synthlearn.dsp.limiter import Limiter
 from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.events import CC_ALL_NOTES_OFF, Event, EventQueue, Kind
+from synthlearn.faults import Faults
 
 SAMPLE_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
 BLOCK_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -162,6 +163,8 @@ class Engine:
         self.limiter = None
         self.latency_samples = 0
         self.recorder = None  # a Recorder fed the finished master block by the hook
+        self.faults = Faults("in its block hook", "its voices were silenced, and the audio "
+                             "goes on")  # a piece's exceptions in the hook (see _fault)
         # Flush-to-zero is per thread: set by the hook in whichever thread runs the DSP (pyo's
         # audio thread; the caller's in manual mode, restored by close()).
         self._fpu = denormals.FloatControl()
@@ -292,8 +295,11 @@ class Engine:
         piece, pools = self._playing  # once: a switch lands between blocks, never inside one
         self._hook_piece = piece
         end = (self.block_index + 1) * self.block
-        self.queue.drain(end, self._dispatch)
-        piece.step(self.block_index)
+        self.queue.drain(end, self._dispatch_safely)
+        try:
+            piece.step(self.block_index)
+        except Exception as exc:  # a piece's bug must not stop the music: count it, go on
+            self._fault(piece, exc)
         for pool in pools:
             pool.process()
         pre, lim = self._pre_views, self._lim_views
@@ -301,6 +307,15 @@ class Engine:
         if self.recorder is not None:  # the tap still holds the block pyo finished last
             self.recorder.capture(self._tap_views[0], self._tap_views[1])
         self.block_index += 1
+
+    def _fault(self, piece, exc: Exception) -> None:
+        """A piece raised in the hook (a bug): count it, silence its voices; the main thread
+        tells the performer (``faults.report()``)."""
+        self.faults.record(piece, exc, self.block_index * self.block_s)
+        try:
+            self.panic()
+        except Exception:  # noqa: BLE001 - silencing is best effort; the limiter still guards
+            pass
 
     def _preroll(self) -> None:
         """The hook's work on silence, before any event: the pools' kernels (every voice idle)
@@ -320,6 +335,13 @@ class Engine:
             self._fpu_before = before
         self._fpu_thread = threading.get_ident()
         self.dsp_control_word = self._fpu.word()
+
+    def _dispatch_safely(self, event: Event) -> None:
+        """One event, taken even if the piece raises on it (it is not handed over again)."""
+        try:
+            self._dispatch(event)
+        except Exception as exc:  # a piece's bug must not stop the music: count it, go on
+            self._fault(self._hook_piece, exc)
 
     def _dispatch(self, event: Event) -> None:
         if event.kind == Kind.COMMAND:

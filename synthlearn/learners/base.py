@@ -112,6 +112,9 @@ class Learner:
             target[:] = source.reshape(target.shape).astype(target.dtype, copy=False)
 
 
+DIVERGED_LOSS = 1e6  # far above any fresh target's loss (cubic and knot: below 10)
+
+
 class GradientLearner(Learner):
     """A learner that fits parameters to a random target by gradient descent: ``new_target()``
     draws one, ``step()`` takes one step and returns the loss before it."""
@@ -125,6 +128,7 @@ class GradientLearner(Learner):
         super().__init__()
         self.lr = lr
         self.stop_loss = stop_loss
+        self.diverged = 0  # restarts after a divergence (not learned state: a count to report)
 
     def validate(self) -> None:
         positive(self, "lr")
@@ -155,10 +159,16 @@ class GradientLearner(Learner):
         self.converged_ = False
 
     def step(self) -> float:
-        """One gradient step (none once converged). Returns the loss before the step."""
+        """One gradient step (none once converged). Returns the loss before the step. A learner
+        that diverges (a loss not finite or over ``DIVERGED_LOSS``: too large a rate) starts
+        again on a new target, and :attr:`diverged` counts it."""
         if self.converged_:
             return self.loss_
         loss, resid, mae = self._step()
+        if not loss <= DIVERGED_LOSS:  # NaN compares false too
+            self.diverged += 1
+            self.new_target()
+            return self.loss_
         self.loss_ = loss
         self.residual_ = resid
         self.mae_ = mae

@@ -100,6 +100,7 @@ class Ldd(Piece):
         self._clock_smp = 0.0
         self._now_smp = 0
         self._dirty = True
+        self._diverged_said: dict[str, int] = {}
         self._set_faithful(faithful)
         self._publish()  # a state to save (and restore) even before the first block
 
@@ -361,6 +362,18 @@ class Ldd(Piece):
         self.part = part
         self.section = f"part {self.part}"
         self._publish()
+
+    def news(self) -> list[str]:
+        """A learner that diverged (too large a rate) and started again, once per burst."""
+        out = []
+        for learner in (self.cubic, self.knot):
+            seen = self._diverged_said.get(learner.kind, 0)
+            if learner.diverged > seen:
+                self._diverged_said[learner.kind] = learner.diverged
+                out.append(f"the {learner.kind} diverged at lr {learner.lr:g} ("
+                           f"{learner.diverged - seen} times): it starts again on a new target; "
+                           "a smaller lr keeps it learning")
+        return out
 
     def outputs(self) -> dict[str, float]:
         snap = self.snapshot.read()

@@ -111,8 +111,20 @@ class Ruler(Piece):
         model, label = self.conducting
         self._next_beat_s = time_s + 60.0 / self.tempo_bpm
         for name, synth in self.synths.items():
-            if synth.sounding:
-                self._set(name, model, "r", label)
+            if not synth.sounding:
+                continue
+            # the rules it sounds from if they know the label, else the conductor's; a synth
+            # neither fits (fm under blip's rules) keeps its preset
+            own = self.sounding.get(name, {}).get("model")
+            for candidate in dict.fromkeys((own, model)):
+                if candidate is None or candidate not in self.names or \
+                        label not in self.model(candidate).labels:
+                    continue
+                try:
+                    self._set(name, candidate, "r", label)
+                    break
+                except UserError:  # its parameters are not this synth's
+                    continue
 
     # -- the rule sets kept under names -------------------------------------------------------
     def model(self, name: str) -> RuleSet:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from synthlearn.commands.console import Console, Names, live_language
 from synthlearn.errors import UserError
+from synthlearn.faults import Faults
 from synthlearn.pieces import PIECES, piece_class
 from synthlearn.runtime.worker import Worker
 
@@ -78,6 +79,7 @@ class Performance:
         self.watchdog = None
         self.switches = 0
         self._said_recording = False
+        self.main_faults = Faults("between blocks", "the music goes on")
         self._main_jobs: collections.deque = collections.deque()  # commands for the main thread
         self.worker = Worker(say)
         self.names = Names(session.load_names() if session.exists() else None)
@@ -183,9 +185,15 @@ class Performance:
                 return True  # close() then finishes the recording and the autosave
             self.run_main_jobs()
             self._recording_failed()
-            self.piece.main_tick(engine.time_s)
-            for line in self.piece.news():
-                self.say(line)
+            try:
+                self.piece.main_tick(engine.time_s)
+                news = self.piece.news()
+            except Exception as exc:  # a piece's bug must not end the show
+                self.main_faults.record(self.piece, exc, engine.time_s)
+                news = []
+            for line in [*news, engine.faults.report(), self.main_faults.report()]:
+                if line:
+                    self.say(line)
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
 
         self.say(f"session {self.session.folder} (autosaved; continue it with --resume "

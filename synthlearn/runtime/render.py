@@ -269,6 +269,8 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
         "signals": {**signals, **series},  # series: one value per episode, not per t_s
         "events": piece.log,  # what the piece did outside the hook: sets, retrains
         "files": {"audio": "audio.wav", "video": "video.mp4" if opt.video else None},
+        "news": [*piece.news(), *filter(None, [engine.faults.report()])],  # said at the end
+        "faults": engine.faults.count,  # exceptions the piece raised in its hook (a bug)
         "replaced": replaced,  # an earlier render's files in the folder, removed first
         "stopped_by": stop.name,  # SIGINT, SIGTERM: the files hold what came before
     }
