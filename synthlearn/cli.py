@@ -171,7 +171,9 @@ def _print_render(summary: dict, out: Path) -> None:
     cost = summary["block_cost"]
     print(f"rendered {summary['duration_s']:.1f} s of '{summary['piece']}' (seed "
           f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
-          f"time; block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us; "
+          f"time; offline block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us"
+          + (" (beside the video encoder; synthlearn bench measures real time)"
+             if summary["files"]["video"] else "") + "; "
           + ("silent" if summary["peak_dbfs"] is None else f"peak {summary['peak_dbfs']} dBFS"))
     for line in summary.get("news", []):
         print(line, file=sys.stderr)

@@ -15,6 +15,15 @@ from synthlearn.commands.names import Names
 from synthlearn.errors import UserError
 from synthlearn.pieces import PIECES, PLANNED
 
+PROMPT = "> "
+MAX_HISTORY = 10_000  # lines kept for the up-arrow and the session folder
+
+
+def done_line(line: str, cmd) -> str:
+    """What a command that worked says: the line, and what it changes (its spec's help)."""
+    return f"ok: {line} ({cmd.spec.help})"
+
+
 SESSION = (
     console.Spec("help", (console.Param("command", "word", optional=True),),
                  "list commands, or explain one", owner="session", where=Where.NOW),
@@ -24,6 +33,8 @@ SESSION = (
                  owner="session", where=Where.MAIN),
     console.Spec("quit", (), "end the performance (live only)", owner="session",
                  where=Where.MAIN),
+    console.Spec("status", (), "what the piece is doing now: part, learner, loss, rates, "
+                 "agents, rule sets", owner="session", where=Where.NOW),
 )
 
 
@@ -52,6 +63,8 @@ class Console:
         self.worker = worker  # .submit(job): a background thread (None: run here)
         self.names = Names() if names is None else names
         self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
+        self._reading = False  # at the terminal's prompt now
+        self._out_lock = threading.Lock()
 
     def start(self) -> Console:
         """Read the terminal (or the given stream) in a thread."""
@@ -68,6 +81,8 @@ class Console:
 
         def complete(text, state):
             options = self.complete(readline.get_line_buffer())
+            if len(options) == 1:  # one way on: the word and a space, ready for the next
+                options = [options[0] + " "]
             return options[state] if state < len(options) else None
 
         readline.set_completer(complete)
@@ -78,9 +93,12 @@ class Console:
     def complete(self, prefix: str) -> list[str]:
         return self.language.complete(prefix)  # the language of the piece playing now
 
-    def handle(self, line: str) -> str | None:
-        """One line, run where its spec says. Returns what was said back (an error, help or a
-        result), if anything; a bad line is one line starting with ``?``, the music goes on."""
+    def handle(self, line: str, *, quiet: bool = False) -> str | None:
+        """One line, run where its spec says. Returns what was said back (an error, help, a
+        result, or the one line saying what a command changes), if anything; a bad line is one
+        line starting with ``?``, the music goes on. ``quiet`` (OSC: a controller may send a
+        hundred lines a second) says only what went wrong, and keeps a run of the same command
+        as one history line."""
         line = line.strip()
         if not line or line.startswith("#"):
             return None
@@ -90,34 +108,63 @@ class Console:
             return self._reply(f"? {exc}")
         where = cmd.spec.where
         if where is Where.AUDIO:
-            self.history.append(line)
+            self._remember(line, cmd.name, quiet)
             self.push(events.command(self.now_smp(), cmd))
-            return None
+            return None if quiet else self._reply(done_line(line, cmd))
         owner = self if cmd.spec.owner == "session" else self.piece()
         if where is Where.NOW:
             return self._run_now(cmd, owner, line)
         runner = self.main if where is Where.MAIN else self.worker.submit if self.worker else None
-        job = lambda: self._run_now(cmd, owner, line)  # noqa: E731
+        job = lambda: self._run_now(cmd, owner, line, quiet)  # noqa: E731
         if runner is None:
             return job()
         runner(job)
         return None
 
-    def _run_now(self, cmd, owner, line: str) -> str | None:
+    def _run_now(self, cmd, owner, line: str, quiet: bool = False) -> str | None:
         try:
             result = cmd.run(owner)
             if cmd.target is not None:
                 self.names.assign(cmd.target, result)
         except UserError as exc:
             return self._reply(f"? {exc}")
-        self.history.append(line)
+        self._remember(line, cmd.name, quiet)
         if cmd.target is not None:
             return self._reply(f"{cmd.target} = {cmd.name}: kept")
-        return self._reply(result) if isinstance(result, str) else None
+        if isinstance(result, str):
+            return self._reply(result)
+        if quiet or cmd.spec.owner == "session":
+            return None
+        return self._reply(done_line(line, cmd))
+
+    def _remember(self, line: str, name: str, quiet: bool) -> None:
+        """Into the history (which the autosave keeps). Bounded: a controller's stream of one
+        command is one line, and past MAX_HISTORY lines nothing more is kept."""
+        if quiet and self.history and self.history[-1].split(" ", 1)[0] == name:
+            return
+        if len(self.history) < MAX_HISTORY:
+            self.history.append(line)
 
     def _reply(self, text: str) -> str:
-        self.say(text)
+        self.emit(text)
         return text
+
+    def emit(self, text: str) -> None:
+        """Say ``text``; while the terminal console waits at its prompt, above it: the line
+        being typed is cleared, the text printed, and the prompt with what was typed drawn
+        again, so output never runs into the prompt (any thread)."""
+        if not self._reading:
+            self.say(text)
+            return
+        try:
+            import readline
+
+            typed = readline.get_line_buffer()
+        except ImportError:
+            typed = ""
+        with self._out_lock:
+            sys.stdout.write(f"\r\x1b[2K{text}\n{PROMPT}{typed}")
+            sys.stdout.flush()
 
     # -- the session's commands ---------------------------------------------------------------
     def cmd_help(self, command: str | None = None) -> str:
@@ -131,6 +178,9 @@ class Console:
             raise UserError(reply[2:])
         return reply
 
+    def cmd_status(self) -> str:
+        return self.piece().status() if self.piece else "no piece is playing"
+
     def cmd_quit(self) -> None:
         self.stop.set()
 
@@ -138,9 +188,18 @@ class Console:
         interactive = self.stream.isatty()
         while not self.stop.is_set():
             try:
-                line = input("> ") if interactive else self.stream.readline()
-            except (EOFError, OSError, ValueError):
+                self._reading = interactive
+                line = input(PROMPT) if interactive else self.stream.readline()
+            except EOFError:
+                self._reading = False
+                if interactive:  # Ctrl-D
+                    self.say("console closed (Ctrl-D); the music goes on: Ctrl-C or closing "
+                             "the window ends it")
                 return
+            except (OSError, ValueError):
+                self._reading = False
+                return
+            self._reading = False
             if not line and not interactive:
                 return  # end of piped input
             self.handle(line)

@@ -16,6 +16,7 @@ import math
 import shlex
 import struct
 import threading
+import time
 from collections.abc import Callable
 
 from synthlearn.errors import UserError
@@ -82,6 +83,9 @@ def line_of(address: str, args: tuple | list) -> str:
     return " ".join([name, *(_arg_text(address, a) for a in args)])
 
 
+MAX_PER_S = 200  # messages taken a second: a faster stream is a runaway, not a performer
+
+
 class OscIn:
     """A UDP OSC server whose messages become lines for ``handle_line``."""
 
@@ -89,6 +93,9 @@ class OscIn:
                  port: int, say=print):
         self.handle_line, self.host, self.port, self.say = handle_line, host, port, say
         self.received = 0
+        self.dropped = 0  # over MAX_PER_S in a second
+        self._dropped_said, self._dropped_said_at = 0, -1e9
+        self._window_start, self._in_window = -1e9, 0
         self._server, self._thread = None, None
 
     @property
@@ -97,6 +104,13 @@ class OscIn:
         return self._server.server_address[:2] if self._server else (self.host, self.port)
 
     def _on_message(self, address: str, *args) -> None:
+        now = time.monotonic()
+        if now - self._window_start >= 1.0:
+            self._window_start, self._in_window = now, 0
+        if self._in_window >= MAX_PER_S:  # a flood: the audio and the console come first
+            self.dropped += 1
+            return
+        self._in_window += 1
         try:
             line = line_of(address, args)
         except UserError as exc:
@@ -104,6 +118,16 @@ class OscIn:
             return
         self.received += 1
         self.handle_line(line)
+
+    def report(self) -> str | None:
+        """Main thread, as often as it likes: a line when messages were dropped since the last
+        one (at most once a second)."""
+        now = time.monotonic()
+        if self.dropped == self._dropped_said or now - self._dropped_said_at < 1.0:
+            return None
+        new, self._dropped_said, self._dropped_said_at = (self.dropped - self._dropped_said,
+                                                          self.dropped, now)
+        return f"osc: {new} messages dropped (more than {MAX_PER_S} a second)"
 
     def start(self) -> OscIn:
         from pythonosc import dispatcher, osc_server

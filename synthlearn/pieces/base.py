@@ -111,6 +111,12 @@ class Piece:
         summary; read in the main thread."""
         return {}
 
+    def status(self) -> str:
+        """The piece's state now, in a line or a few (the console's ``status``: what a
+        performer without a window needs). By default its section and signals."""
+        values = ", ".join(f"{k} {float(v):.4g}" for k, v in self.signals().items())
+        return f"{self.name}: {self.section}" + (f"; {values}" if values else "")
+
     def news(self) -> list[str]:
         """Lines to tell the performer, once each, since the last call (main thread; a live
         performance prints them): what the piece did by itself, e.g. a phrase taken."""

@@ -22,6 +22,8 @@ original's frame rate), never on the frame rate; the visuals read a snapshot pub
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from synthlearn.commands.language import Param, Spec
@@ -362,6 +364,17 @@ class Ldd(Piece):
         self.part = part
         self.section = f"part {self.part}"
         self._publish()
+
+    def status(self) -> str:
+        learner = self.learner
+        loss = learner.loss_
+        return (f"ldd: part {self.part} ({learner.kind}), loss "
+                + (f"{loss:.4g}" if math.isfinite(loss) else "not yet")
+                + f" after {learner.steps_} steps"
+                + (" (converged)" if learner.converged_ else "")
+                + f", lr {learner.lr:g}, detune {self.signal} x {self.gain:g}, "
+                f"{int(self.pool.bank.active) if self.pool else 0} voices sounding"
+                + (", faithful" if self.faithful else ""))
 
     def news(self) -> list[str]:
         """A learner that diverged (too large a rate) and started again, once per burst."""

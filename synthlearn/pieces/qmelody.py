@@ -679,6 +679,12 @@ class Qmelody(Piece):
     def cmd_stubborn(self, k: int, mode: bool) -> None:
         self.learner.set_stubborn(k, mode)
 
+    def status(self) -> str:
+        return (f"qmelody: tempo {self.tempo_bpm:g} bpm, mean reward {self._progress:.2f}"
+                + (f", ring every {self.ring_every}" if self.ring_every else "")
+                + (", teacher on" if self.teacher else "")
+                + (", faithful" if self.faithful else "") + "\n" + self.cmd_agents())
+
     def cmd_agents(self) -> str:
         lines = []
         q = self.learner

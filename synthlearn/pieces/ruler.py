@@ -191,6 +191,15 @@ class Ruler(Piece):
         self.sounding.pop(synth, None)
         self._version += 1
 
+    def status(self) -> str:
+        sounding = [f"{name} ({v['label']} from {v['model']})" for name, v in
+                    self.sounding.items() if self.synths.get(name) and
+                    self.synths[name].sounding]
+        conducting = (f"section {self.conducting[1]} at {self.tempo_bpm:g} bpm"
+                      if self.conducting else "no section")
+        return (f"ruler: sounding {', '.join(sounding) or 'nothing'}; {conducting}\n"
+                + self.cmd_rules())
+
     def cmd_rules(self) -> str:
         kept = [(n, v) for n, v in self.names.items()
                 if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]

@@ -89,6 +89,7 @@ class Performance:
                                on_piece=self.switch_to, piece=lambda: self.piece,
                                main=self._main_jobs.append, worker=self.worker,
                                names=self.names)
+        self.say = self.console.emit  # above the terminal's prompt while it waits there
 
     # -- set-up (main thread, before audio starts) --------------------------------------------
     def open(self, scheduled, record) -> None:
@@ -121,7 +122,8 @@ class Performance:
 
         if self.osc_in_at is not None:
             host, port = self.osc_in_at
-            self.osc_listener = OscIn(self.console.handle, host=host, port=port,
+            self.osc_listener = OscIn(lambda line: self.console.handle(line, quiet=True),
+                                      host=host, port=port,
                                       say=self.say).start()
             self.say("osc: listening on {}:{} (/synthlearn/do \"LINE\", "
                      "/synthlearn/COMMAND ARGS)".format(*self.osc_listener.address))
@@ -191,7 +193,8 @@ class Performance:
             except Exception as exc:  # a piece's bug must not end the show
                 self.main_faults.record(self.piece, exc, engine.time_s)
                 news = []
-            for line in [*news, engine.faults.report(), self.main_faults.report()]:
+            osc = self.osc_listener.report() if self.osc_listener else None
+            for line in [*news, engine.faults.report(), self.main_faults.report(), osc]:
                 if line:
                     self.say(line)
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)

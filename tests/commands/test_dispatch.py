@@ -97,7 +97,7 @@ def test_each_line_runs_where_its_spec_says():
                                      on_piece=lambda name: f"would play {name}")
     try:
         # audio: into the queue, stamped, untouched here
-        assert console.handle("louder 3") is None
+        assert console.handle("louder 3") == "ok: louder 3 (a block-hook command)"
         (event,) = pushed
         assert (event.kind, event.time_smp, event.command.args) == (Kind.COMMAND, 480, (3.0,))
         assert piece.louder_db == 0.0
@@ -167,3 +167,41 @@ def test_the_engine_runs_its_own_commands_from_the_spec():
         assert engine.volume_db == -6.0
     finally:
         engine.close()
+
+
+def test_what_works_answers_in_one_line_and_osc_streams_stay_quiet_and_bounded():
+    from synthlearn.commands import console as console_module
+    from synthlearn.commands.console import MAX_HISTORY, Console, live_language
+    from synthlearn.pieces.ldd import Ldd
+
+    said, pushed = [], []
+    console = Console(live_language(Ldd), pushed.append, lambda: 0, stop=threading.Event(),
+                      say=said.append, stream=None, piece=lambda: Ldd(seed=1))
+    assert console.handle("lr 0.02") == "ok: lr 0.02 (learning rate of the current learner)"
+    assert console.handle("status").startswith("ldd: part 1 (cubic), loss not yet")
+    said.clear()
+    for i in range(5000):  # a controller's stream: quiet, one history line per run
+        console.handle(f"gain {i % 20}", quiet=True)
+    assert said == [] and console.history[-1] == "gain 0" and len(pushed) == 5001
+    assert console.history.count("gain 0") == 1
+    console.handle("part 9", quiet=True)  # what went wrong is still said
+    assert said == ["? part: n '9' is not in 1..4"]
+    console.history[:] = ["x"] * MAX_HISTORY
+    console.handle("part 2")
+    assert len(console.history) == MAX_HISTORY  # bounded
+    assert console_module.done_line("new", console.language.parse("new")).startswith("ok: new")
+
+
+def test_output_while_the_prompt_waits_goes_above_it(capsys, monkeypatch):
+    said = []
+    console = Console(live_language(Counting), lambda e: None, lambda: 0, stop=threading.Event(),
+                      say=said.append, stream=None)
+    console.emit("before the prompt")
+    assert said == ["before the prompt"]
+    console._reading = True  # the terminal thread waits in input("> ")
+    import readline
+
+    monkeypatch.setattr(readline, "get_line_buffer", lambda: "lr 0.0")
+    console.emit("the cubic diverged")
+    assert capsys.readouterr().out == "\r\x1b[2Kthe cubic diverged\n> lr 0.0"
+    assert said == ["before the prompt"]

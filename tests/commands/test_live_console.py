@@ -29,3 +29,47 @@ def test_console_lines_become_stamped_commands_and_errors_one_line():
     assert len(errors) == 1 and "mea" in errors[0] and "\n" not in errors[0]
     assert any("part" in s for s in said if not s.startswith("? "))  # help text
     assert stop.is_set() and c.history[-1] == "quit"
+
+
+def test_ctrl_d_closes_the_terminal_console_and_says_the_music_goes_on(tmp_path):
+    """On a real terminal (a pseudo-terminal here): a line runs, then Ctrl-D."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    script = tmp_path / "console.py"
+    script.write_text(
+        "import sys, threading\n"
+        "from synthlearn.commands.console import Console, live_language\n"
+        "from synthlearn.pieces.ldd import Ldd\n"
+        "c = Console(live_language(Ldd), lambda e: None, lambda: 0, stop=threading.Event(),\n"
+        "            say=print, piece=lambda: Ldd(seed=1)).start()\n"
+        "c._thread.join()\n"
+        "print('console thread ended')\n")
+    leader, follower = pty.openpty()
+    child = subprocess.Popen([sys.executable, str(script)], stdin=follower, stdout=follower,
+                             stderr=follower, close_fds=True,
+                             env=dict(os.environ, PYO_GUI_WX="0"))
+    os.close(follower)
+    seen = b""
+
+    def read_until(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen:
+            chunk = os.read(leader, 4096)  # blocks on the child's own output
+            assert chunk, seen
+            seen += chunk
+
+    try:
+        read_until(b"> ")
+        os.write(leader, b"gain 2\n")
+        read_until(b"ok: gain 2")
+        os.write(leader, b"\x04")  # Ctrl-D at an empty prompt
+        read_until(b"console thread ended")
+        assert child.wait(timeout=20) == 0
+    finally:
+        child.kill()
+        os.close(leader)
+    assert b"console closed (Ctrl-D); the music goes on" in seen
+    assert b"Traceback" not in seen

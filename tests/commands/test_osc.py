@@ -319,3 +319,16 @@ def test_import_is_pure():
             "print(','.join(m for m in ('pyo', 'pygame', 'rtmidi', 'mido') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_flood_is_rate_limited_and_said_once():
+    from synthlearn.commands.osc import MAX_PER_S
+
+    lines, said = [], []
+    osc = OscIn(lines.append, port=0, say=said.append)  # not started: messages by hand
+    for i in range(5000):  # as fast as the server thread could take them: well under 1 s
+        osc._on_message("/synthlearn/gain", float(i % 20))
+    assert len(lines) == osc.received == MAX_PER_S and osc.dropped == 5000 - MAX_PER_S
+    assert osc.report() == f"osc: {5000 - MAX_PER_S} messages dropped (more than {MAX_PER_S} " \
+                           "a second)"
+    assert osc.report() is None and said == []  # said once, by the main thread
