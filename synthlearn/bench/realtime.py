@@ -271,7 +271,7 @@ def _finish_control(control, period_s: float, intervals: np.ndarray,
         return None
     if proc.returncode != 0 or not out.exists():
         return None
-    data = np.load(out)
+    data = np.load(out, allow_pickle=False)
     realtime, wakes = bool(data[0]), data[1:]
     control_late = late_wakes(wakes, period_s)
     late_blocks = (times[1:][np.diff(times) > 2 * period_s] if times is not None
