@@ -39,8 +39,9 @@ def test_a_midi_storm_arrives_whole_in_order_and_within_the_block_budget():
     n = 20_000  # 2,000 a second for 10 s, pushed live as the MIDI thread does
     stamps = np.sort(rng.integers(0, 10 * SR, n))
     notes = rng.integers(21, 109, n)
+    pairs = enumerate(zip(stamps, notes, strict=True))
     storm = [events.note_on(int(t), int(p), 100) if i % 2 == 0 else
-             events.note_off(int(t), int(p)) for i, (t, p) in enumerate(zip(stamps, notes, strict=True))]
+             events.note_off(int(t), int(p)) for i, (t, p) in pairs]
     piece = Listening(voices=32, partials=8)
     engine = Engine("manual", sr=SR, block=BLOCK, seed=1)
     try:
