@@ -278,5 +278,8 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
         from synthlearn.runtime.curves import write_curves
 
         summary["files"].update(write_curves(series, out))
-    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    from synthlearn.runtime.sessions import write_atomic
+
+    # all at once: a crash while writing leaves no half summary
+    write_atomic(out / "summary.json", (json.dumps(summary, indent=1) + "\n").encode())
     return summary
