@@ -99,6 +99,12 @@ def _zero_or_more(what: str):
 _seed = _zero_or_more("a seed")
 
 
+def _folder(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name: expected a folder")
+    return text
+
+
 def _osc_address(text: str) -> tuple[str, int]:
     from synthlearn.commands.osc import parse_address
 
@@ -398,7 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo", help="play the built-in demo live, or render it without audio")
-    d.add_argument("--out", default="out", help="where a rendered demo goes (default out/)")
+    d.add_argument("--out", default="out", type=_folder,
+                   help="where a rendered demo goes (default out/)")
     d.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
                    help="auto|jack|portaudio (default auto)")
     d.add_argument("--render", action="store_true", help="render even if audio could play")
@@ -416,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("input", help="score.toml, or a MIDI file with --piece")
     r.add_argument("--piece", choices=_piece_names(planned=True), metavar="PIECE",
                    help="the piece that plays a MIDI file: " + ", ".join(_piece_names()))
-    r.add_argument("--out", help="output folder (default out/<input name>)")
+    r.add_argument("--out", type=_folder, help="output folder (default out/<input name>)")
     r.add_argument("--faithful", action="store_true", help="the original's behaviour")
     r.add_argument("--duration", type=_seconds,
                    help="seconds to render (default: the score's)")

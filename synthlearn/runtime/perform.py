@@ -40,6 +40,7 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
     cls = piece_class(name)
     if session_dir is not None:
         session = Session(session_dir)
+        session.check_makeable()
         if session.exists():
             raise UserError(f"{session_dir}: already holds a session; continue it with "
                             f"--resume {session_dir}, or choose another --session")

@@ -35,6 +35,9 @@ BAD = [  # (arguments after "render SCORE" or the command, what the refusal says
     (["--voices", "sine"], "invalid choice: 'sine'"),
     (["--piece", "nope"], "invalid choice: 'nope'"),
     (["--video", "missing.mp4"], "missing.mp4"),
+    (["--video", "{tmp}/notes.txt"], "cannot read video"),
+    (["--video", "{tmp}"], "cannot read video: no such file"),
+    (["--out", ""], "argument --out: an empty name: expected a folder"),
 ]
 
 
@@ -46,10 +49,11 @@ def phrase(tmp_path):
 @pytest.mark.parametrize("args, words", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_render_options_are_one_line(args, words, phrase, tmp_path, capsys):
     out = tmp_path / "out"
+    (tmp_path / "notes.txt").write_text("not a video")
     argv = ["render", str(phrase), "--out", str(out)]
     if "--piece" not in args:
         argv += ["--piece", "ldd"]
-    assert main(argv + args) == 2
+    assert main(argv + [a.format(tmp=tmp_path) for a in args]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1 and "Traceback" not in err, err
     assert not out.exists()
@@ -64,11 +68,18 @@ PERFORM_BAD = [
     (["--midi", "nope.mid"], "nope.mid: no such MIDI"),
     (["--session", "a", "--resume", "b"], "not allowed with argument --session"),
     (["--resume", "/nonexistent/session"], "/nonexistent/session"),
+    (["--resume", "{file}"], "no such session folder"),
+    (["--session", "{file}"], "cannot make the session folder (File exists)"),
+    (["--session", "/proc/synthlearn"], "cannot make the session folder"),
+    (["--record", ""], "--record names a folder"),
 ]
 
 
 @pytest.mark.parametrize("args, words", PERFORM_BAD, ids=[" ".join(a) for a, _ in PERFORM_BAD])
-def test_bad_perform_options_are_one_line_before_any_audio(args, words, capsys):
+def test_bad_perform_options_are_one_line_before_any_audio(args, words, capsys, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    args = [a.format(file=a_file) for a in args]
     assert main(["perform", "ldd", "--audio", "jack", *args]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1 and "Traceback" not in err, err
@@ -84,6 +95,10 @@ def test_out_that_is_a_file_or_cannot_be_made_is_one_line(phrase, tmp_path, caps
         assert main(["render", str(phrase), "--piece", "ldd", "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1, err
+    assert main(["demo", "--render", "--out", str(a_file)]) == 2
+    assert "--out is a file, not a folder" in capsys.readouterr().err
+    assert main(["render", str(tmp_path), "--piece", "ldd"]) == 2  # a folder as the input
+    assert "no such score or MIDI file" in capsys.readouterr().err
     assert a_file.read_text() == "keep me"
 
 
