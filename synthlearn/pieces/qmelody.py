@@ -353,9 +353,7 @@ class Qmelody(Piece):
                                              K.MAX_STEPS)
         for k in armed:
             self._give(k, phrase)
-        names = " ".join(_note_name(p) for p in phrase.pitches)
-        self._news.append(f"{', '.join(AGENT_NAMES[k] for k in armed)} "
-                          f"{'learns' if len(armed) == 1 else 'learn'} {names}"
+        self._news.append(_learns(armed, phrase)
                           + (f" (the first {len(phrase)} notes)" if truncated else ""))
         self.log.append({"time_s": round(notes[0][0], 6), "phrase": list(phrase.pitches),
                          "steps": list(phrase.steps), "agents": [AGENT_NAMES[k] for k in armed],
@@ -604,7 +602,7 @@ class Qmelody(Piece):
         self.log.append({"time_s": round(self._now_smp / self._sr, 6),
                          "phrase": list(phrase.pitches), "steps": list(phrase.steps),
                          "agents": [AGENT_NAMES[k] for k in _agents(agent)]})
-        return f"{agent} learns {notes}"
+        return _learns(_agents(agent), phrase)
 
     def cmd_tempo(self, bpm: float) -> None:
         self.tempo_bpm = float(bpm)
@@ -824,6 +822,13 @@ class Qmelody(Piece):
 def _flat(field: np.ndarray, array: np.ndarray) -> None:
     """Copy ``array`` into a flat snapshot field, element for element."""
     field.reshape(array.shape)[...] = array
+
+
+def _learns(agents, phrase: phrases.Phrase) -> str:
+    """What a performer is told when agents take a phrase: ``a0, a1 learn c4 e4 r g4``."""
+    names = [AGENT_NAMES[k] for k in agents]
+    return (f"{', '.join(names)} {'learns' if len(names) == 1 else 'learn'} "
+            + " ".join(_note_name(p) for p in phrase.pitches))
 
 
 def _note_name(pitch: int) -> str:

@@ -112,8 +112,6 @@ class Performance:
             self.ports = MidiPorts(engine.push, engine.now_smp, which=self.midi_ports,
                                    api="UNIX_JACK" if engine.backend == "jack" else None,
                                    say=say).start()
-        if self.console_in:
-            self.console.start()
         self._open_osc()
         if self.window:
             self._open_window()
@@ -208,6 +206,8 @@ class Performance:
                  + " (Ctrl-C or 'quit' ends"
                  + ("; in the window the keys play and Return opens the console line)"
                     if self.win else ")"))
+        if self.console_in:  # its prompt after the opening lines, not among them
+            self.console.start()
         try:
             run_main_thread(until, self.win, self.on_key, self.bar)
         except KeyboardInterrupt:
