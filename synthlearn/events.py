@@ -73,12 +73,14 @@ class EventQueue:
         self._live.append(event)
 
     def drain(self, end_smp: int, handle: Callable[[Event], None]) -> int:
-        """Hand every event due before ``end_smp`` to ``handle``; return how many."""
+        """Hand every event due before ``end_smp`` to ``handle``; return how many. Each is
+        taken before it is handed over: one ``handle`` raises on is not handed over again (a
+        caller that catches the exception calls ``drain`` again for the rest)."""
         n = 0
         sched = self._scheduled
         while self._next < len(sched) and sched[self._next].time_smp < end_smp:
-            handle(sched[self._next])
             self._next += 1
+            handle(sched[self._next - 1])
             n += 1
         live = self._live
         while live:

@@ -1,5 +1,6 @@
 """Exceptions a piece raises where the music must go on (its block hook, its main-thread tick):
-counted, the first kept, and told to the performer at most once a second."""
+counted, the first kept, and told to the performer at most once a second (:class:`Tally`, which
+OSC's dropped messages use too)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,31 @@ import time
 REPORT_EVERY_S = 1.0
 
 
-class Faults:
-    def __init__(self, where: str, then: str):
-        self.where, self.then = where, then  # "in its block hook", "its voices were silenced"
+class Tally:
+    """Something that happens in another thread (a fault, a dropped message), counted there
+    and told in the main thread at most once a second."""
+
+    def __init__(self) -> None:
         self.count = 0
+        self._said, self._said_at = 0, -1e9
+
+    def since_said(self) -> int:
+        """How many since the last time this returned more than 0: 0 when none, or when the
+        last was told less than a second ago (then they are told next time)."""
+        now = time.monotonic()
+        if self.count == self._said or now - self._said_at < REPORT_EVERY_S:
+            return 0
+        new, self._said, self._said_at = self.count - self._said, self.count, now
+        return new
+
+
+class Faults(Tally):
+    def __init__(self, where: str, then: str):
+        super().__init__()
+        self.where, self.then = where, then  # "in its block hook", "its voices were silenced"
         self.reason: str | None = None
         self.piece: str | None = None
         self.at_s = 0.0
-        self._said, self._said_at = 0, -1e9
 
     def record(self, piece, exc: BaseException, at_s: float) -> None:
         """Count one (any thread; allocates only when something failed)."""
@@ -28,10 +46,9 @@ class Faults:
     def report(self) -> str | None:
         """A line about the faults since the last one said (None when none, or when one was
         said less than a second ago)."""
-        now = time.monotonic()
-        if self.count == self._said or now - self._said_at < REPORT_EVERY_S:
+        new = self.since_said()
+        if not new:
             return None
-        new, self._said, self._said_at = self.count - self._said, self.count, now
         return (f"the piece {self.piece} failed {self.where} ({self.reason}, first at "
                 f"{self.at_s:.2f} s; {new} time{'s' if new > 1 else ''} since the last report, "
                 f"{self.count} in all): {self.then}")

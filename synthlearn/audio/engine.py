@@ -295,7 +295,12 @@ class Engine:
         piece, pools = self._playing  # once: a switch lands between blocks, never inside one
         self._hook_piece = piece
         end = (self.block_index + 1) * self.block
-        self.queue.drain(end, self._dispatch_safely)
+        while True:  # a piece's bug must not stop the music: count it, go on
+            try:
+                self.queue.drain(end, self._dispatch)
+                break
+            except Exception as exc:  # the event it raised on is taken: the rest follow
+                self._fault(piece, exc)
         try:
             piece.step(self.block_index)
         except Exception as exc:  # a piece's bug must not stop the music: count it, go on
@@ -335,13 +340,6 @@ class Engine:
             self._fpu_before = before
         self._fpu_thread = threading.get_ident()
         self.dsp_control_word = self._fpu.word()
-
-    def _dispatch_safely(self, event: Event) -> None:
-        """One event, taken even if the piece raises on it (it is not handed over again)."""
-        try:
-            self._dispatch(event)
-        except Exception as exc:  # a piece's bug must not stop the music: count it, go on
-            self._fault(self._hook_piece, exc)
 
     def _dispatch(self, event: Event) -> None:
         if event.kind == Kind.COMMAND:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 from synthlearn.errors import UserError
+from synthlearn.faults import Tally
 
 DEFAULT_HOST = "127.0.0.1"
 PREFIX = "/synthlearn/"
@@ -93,8 +94,7 @@ class OscIn:
                  port: int, say=print):
         self.handle_line, self.host, self.port, self.say = handle_line, host, port, say
         self.received = 0
-        self.dropped = 0  # over MAX_PER_S in a second
-        self._dropped_said, self._dropped_said_at = 0, -1e9
+        self._dropped = Tally()  # messages over MAX_PER_S in a second
         self._window_start, self._in_window = -1e9, 0
         self._server, self._thread = None, None
 
@@ -108,7 +108,7 @@ class OscIn:
         if now - self._window_start >= 1.0:
             self._window_start, self._in_window = now, 0
         if self._in_window >= MAX_PER_S:  # a flood: the audio and the console come first
-            self.dropped += 1
+            self._dropped.count += 1
             return
         self._in_window += 1
         try:
@@ -119,15 +119,15 @@ class OscIn:
         self.received += 1
         self.handle_line(line)
 
+    @property
+    def dropped(self) -> int:
+        return self._dropped.count
+
     def report(self) -> str | None:
         """Main thread, as often as it likes: a line when messages were dropped since the last
         one (at most once a second)."""
-        now = time.monotonic()
-        if self.dropped == self._dropped_said or now - self._dropped_said_at < 1.0:
-            return None
-        new, self._dropped_said, self._dropped_said_at = (self.dropped - self._dropped_said,
-                                                          self.dropped, now)
-        return f"osc: {new} messages dropped (more than {MAX_PER_S} a second)"
+        new = self._dropped.since_said()
+        return f"osc: {new} messages dropped (more than {MAX_PER_S} a second)" if new else None
 
     def start(self) -> OscIn:
         from pythonosc import dispatcher, osc_server

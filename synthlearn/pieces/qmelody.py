@@ -163,6 +163,7 @@ class Qmelody(Piece):
         self._next_smp = np.zeros(AGENTS, np.float64)
         self._sounding = np.full(AGENTS, -1, np.int64)
         self._practice_left = np.zeros(AGENTS, np.int64)
+        self._round_due = False  # faithful: every agent finished its round; rotate this block
         self._since_ring = np.zeros(AGENTS, np.int64)
         self._teacher_step = 0
         self._teacher_next_smp = 0.0
@@ -199,6 +200,7 @@ class Qmelody(Piece):
         self.osc_queue: collections.deque = collections.deque()  # per-episode messages
         self._news: collections.deque = collections.deque(maxlen=16)  # for the performer
         self.pools: dict = {}
+        self._agent_banks: list = []  # each agent's voice bank (the hook looks them up often)
         if faithful:
             for k in range(AGENTS):
                 self._give(k, phrases.Phrase(ORIGINAL_MELODIES[k], (1,) * 5), now=True)
@@ -236,6 +238,7 @@ class Qmelody(Piece):
         pools["bell"].bank.ratio[:] = BELL_RATIOS
         pools["bell"].bank.partial_amp[:] = (0.45, 0.25, 0.15, 0.1, 0.05)
         self.pools = pools
+        self._agent_banks = [pools[f"agent{k}"].bank for k in range(AGENTS)]
         self._publish()
         mix = [p.output for p in pools.values()]
         from synthlearn.audio.synths import stereo_mix
@@ -257,6 +260,7 @@ class Qmelody(Piece):
         while self._pending:
             self._take(self._pending.popleft())
         self.pools = {}
+        self._agent_banks = []
 
     # -- time -----------------------------------------------------------------------------------
     @property
@@ -428,9 +432,8 @@ class Qmelody(Piece):
             while self._teacher_next_smp < end:
                 self._teacher_boundary()
         self._drone(end)
-        if self.faithful and self.rounds_left and all(
-                self.learner.ag_[k, K.AG_TARGET_EPISODES] >= FAITHFUL_EPISODES
-                for k in range(AGENTS)):
+        if self._round_due:  # after every agent's notes of this block, as the original's
+            self._round_due = False
             self._next_round()
         if self._dirty and block_index - self._published_at >= self._publish_every:
             self._published_at = block_index
@@ -468,7 +471,7 @@ class Qmelody(Piece):
         pitch = self.learner.pitch_of(k, int(out[K.OUT_ACTION]))
         explored = out[K.OUT_EXPLORED] != 0.0
         if pitch >= 0:
-            self.pools[f"agent{k}"].bank.note_on(
+            self._agent_banks[k].note_on(
                 pitch, EXPLORE_VELOCITY if explored else GREEDY_VELOCITY,
                 overtones=ROUGH if explored else 1.0)
             self._sounding[k] = pitch
@@ -493,6 +496,8 @@ class Qmelody(Piece):
             bell.note_on(int(first % 12) + 84, 100)
             bell.note_off(int(first % 12) + 84)
         self._progress_goal = self._mean_reward()
+        if self.faithful and self.rounds_left and self._round_over():
+            self._round_due = True
         if self.ring_every:
             self._since_ring[k] += 1
             if self._since_ring[k] >= self.ring_every:
@@ -500,6 +505,13 @@ class Qmelody(Piece):
                 src = (k + 1) % AGENTS
                 if self.nsteps[src]:
                     self._copy(k, src)
+
+    def _round_over(self) -> bool:
+        """Faithful: every agent has played its 100 episodes of the melody it learns now."""
+        for k in range(AGENTS):
+            if self.learner.ag_[k, K.AG_TARGET_EPISODES] < FAITHFUL_EPISODES:
+                return False
+        return True
 
     def _mean_reward(self) -> float:
         total, n = 0.0, 0
@@ -510,8 +522,8 @@ class Qmelody(Piece):
         return total / n if n else 0.0
 
     def _silence(self, k: int) -> None:
-        if self._sounding[k] >= 0 and self.pools:
-            self.pools[f"agent{k}"].bank.note_off(int(self._sounding[k]))
+        if self._sounding[k] >= 0 and self._agent_banks:
+            self._agent_banks[k].note_off(int(self._sounding[k]))
         self._sounding[k] = -1
 
     def _practise(self, k: int, start_smp: int) -> None:
@@ -522,6 +534,8 @@ class Qmelody(Piece):
                                      start_smp / self._sr)
         self._practice_left[k] -= done
         self._dirty = self._dirty or done > 0
+        if done and self.faithful and self.rounds_left and self._round_over():
+            self._round_due = True
         if self._practice_left[k] <= 0:  # back to playing, on the grid
             self._practice_left[k] = 0
             self._tstep[k] = int(self.learner.ag_[k, K.AG_POS]) if not self.faithful else 0

@@ -132,7 +132,7 @@ def prepare_out(out: Path) -> list[str]:
     """Make ``out`` ready for a render: a folder, writable, and without the files of an
     earlier render (a new render replaces the whole set: no old video beside a summary that
     says there is none). Returns the names removed."""
-    import os
+    from synthlearn.runtime.places import cannot_write_in
 
     if out.exists() and not out.is_dir():
         raise UserError("--out is a file, not a folder", source=str(out))
@@ -141,8 +141,9 @@ def prepare_out(out: Path) -> list[str]:
     except OSError as exc:
         raise UserError(f"cannot make this folder: {exc.strerror or exc}",
                         source=str(out)) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UserError("this folder is not writable", source=str(out))
+    why = cannot_write_in(out)
+    if why:
+        raise UserError(f"cannot write in this folder: {why}", source=str(out))
     replaced = [name for name in RENDER_FILES if (out / name).is_file()]
     for name in replaced:
         (out / name).unlink()

@@ -97,18 +97,16 @@ class Session:
     def check_makeable(self) -> None:
         """One line now, before any audio, if :meth:`make` could not make the folder: a file
         in the way, or no existing folder above it to make it in."""
-        import tempfile
+        from synthlearn.runtime.places import cannot_write_in
 
         if self.folder.exists() and not self.folder.is_dir():
             raise UserError(f"{self.folder}: cannot make the session folder (File exists)")
         above = self.folder
         while not above.exists():
             above = above.parent
-        try:  # the one honest test of a place (root passes every permission check)
-            Path(tempfile.mkdtemp(dir=above, prefix=".synthlearn-")).rmdir()
-        except OSError as exc:
-            raise UserError(f"{self.folder}: cannot make the session folder ({above}: "
-                            f"{exc.strerror or exc})") from None
+        why = cannot_write_in(above)
+        if why:
+            raise UserError(f"{self.folder}: cannot make the session folder ({above}: {why})")
 
     def make(self) -> None:
         try:
