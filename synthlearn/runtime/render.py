@@ -188,7 +188,7 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
         written = 0
         wall0 = last_report = time.perf_counter()
         next_off = 0
-        stop.__enter__()  # Ctrl-C, SIGTERM: finish this block, then the files, then stop
+        stop.install()  # Ctrl-C, SIGTERM: finish this block, then the files, then stop
         for b in range(n_blocks):
             i = b % blocks_per_chunk
             # commands that run outside the block hook (a retrain, a set): at their time,
@@ -236,7 +236,7 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
         piece.main_tick(n_blocks * engine.block_s)  # what the last blocks finished
         series = piece.episode_series()
     finally:
-        stop.__exit__(None, None, None)
+        stop.restore()
         if writer is not None:
             writer.close()
         if video is not None:

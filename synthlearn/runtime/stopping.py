@@ -19,15 +19,23 @@ class StopRequest:
         self.signal: int | None = None
         self._before: dict[int, object] = {}
 
-    def __enter__(self) -> StopRequest:
+    def install(self) -> None:
+        """From now on SIGINT and SIGTERM set :attr:`signal` (main thread only)."""
         if threading.current_thread() is threading.main_thread():
             self._before = {s: signal.signal(s, self._handle) for s in NAMES}
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def restore(self) -> None:
+        """The handlers from before :meth:`install` (nothing if it never installed)."""
         for s, handler in self._before.items():
             signal.signal(s, handler)
         self._before = {}
+
+    def __enter__(self) -> StopRequest:
+        self.install()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
 
     def _handle(self, signum, frame) -> None:
         if self.signal is not None:  # asked twice: the performer means it
