@@ -76,6 +76,9 @@ def _positive(what: str, most: float | None = None):
     return convert
 
 
+AUDIO_CHOICES = ("auto", "jack", "pipewire", "portaudio")  # backends.LIVE_CHOICES, kept light
+AUDIO_HELP = ("auto (default: a running JACK server, then PipeWire, then ALSA's default), jack "
+              "(jackd, or PipeWire's JACK), pipewire, or portaudio (ALSA's default)")
 MAX_FPS = 240.0  # video and window frame rates: more only burns the cores the audio needs
 MAX_SIZE = (7680, 4320)  # 8K: a bigger frame is a typo, and its buffers would not fit
 _seconds = _positive("seconds", most=MAX_DURATION_S)
@@ -222,8 +225,9 @@ def cmd_demo(args) -> int:
               file=sys.stderr)
     try:
         if not args.render:
+            audio = "jack" if jack else args.audio
             try:
-                backend = backends.resolve("jack" if jack else args.audio)
+                backends.resolve(audio)
             except UserError as exc:
                 if args.audio != "auto":
                     raise
@@ -233,9 +237,9 @@ def cmd_demo(args) -> int:
                 from synthlearn.runtime.play import display_available, play
 
                 window = not args.no_window and display_available()
-                print(f"playing the demo live on {backend}"
-                      + (" with a window" if window else "") + " (Ctrl-C stops)", file=sys.stderr)
-                result = play(score, backend, duration_s=args.duration, window=window,
+                print("playing the demo live" + (" with a window" if window else "")
+                      + " (Ctrl-C stops)", file=sys.stderr)
+                result = play(score, audio, duration_s=args.duration, window=window,
                               video_source=args.video, voices=args.voices,
                               say=lambda line: print(line, file=sys.stderr, flush=True))
                 if result["audio_lost"]:
@@ -262,34 +266,42 @@ def cmd_devices(args) -> int:
     from synthlearn.audio import backends
     from synthlearn.midi.ports import jack_midi_missing, list_inputs
 
-    print("audio:")
-    if backends.jack_running():
-        try:
-            fmt = backends.jack_format()
-            runs = f"{fmt.sr} Hz, period {fmt.period} frames: synthlearn plays at that block"
-        except UserError as exc:
-            runs = str(exc)
-        print(f"  jack: a server is running ({runs})")
-    else:
-        print("  jack: no server running (start jackd, then use --audio jack)")
+    findings, chosen = backends.survey()
+    print(f"audio (--audio auto takes the first that plays: {backends.AUTO_ORDER}):")
+    for found in findings:
+        label = {"jack": "jack server", "pipewire": "pipewire", "alsa": "alsa default"}[found.step]
+        route = found.route
+        if route is None:
+            print(f"  {label}: {found.why}")
+            continue
+        fmt = route.fmt
+        runs = ""
+        if fmt is not None and fmt.period is not None:
+            runs = (f" at {fmt.sr} Hz, quantum {fmt.period} frames (perform --block N asks "
+                    "for N)" if route.name == "PipeWire"
+                    else f" at {fmt.sr} Hz, period {fmt.period} frames (synthlearn plays at it)")
+        elif fmt is not None:
+            runs = f" at {fmt.sr} Hz"
+        print(f"  {label}: {route.server}{runs} via {route.library}")
     info = backends.portaudio_info()
-    if info.outputs:
-        for i, name in enumerate(info.outputs):
-            mark = "*" if i == info.default_output else " "
-            rate = (f" ({info.default_sr} Hz)" if i == info.default_output and info.default_sr
-                    else "")
-            print(f"  portaudio {mark} {name}{rate}")
-    else:
+    for index, name in zip(info.indexes, info.outputs, strict=False):
+        mark = "*" if index == info.default_output else " "
+        rate = (f" ({info.default_sr} Hz)" if index == info.default_output and info.default_sr
+                else "")
+        print(f"  portaudio {mark} {name}{rate}")
+    if not info.outputs:
         print("  portaudio: no output device (pyo would crash booting it; synthlearn refuses)")
     print("  offline: always (synthlearn render / synthlearn demo --render)")
+    print("  --audio auto plays here through: "
+          + (chosen.line.removeprefix("audio: ") if chosen else "nothing (it renders)"))
     print("midi inputs:")
-    apis = [("through JACK", "UNIX_JACK")] if backends.jack_running() and \
-        jack_midi_missing() is None else []
+    jack_midi = chosen is not None and chosen.backend == "jack" and jack_midi_missing() is None
+    apis = [("through JACK", "UNIX_JACK")] if jack_midi else []
     for label, api in [*apis, ("through ALSA", "LINUX_ALSA")]:
         names, why = list_inputs(api)
         print(f"  {label}: " + (why or ", ".join(names)))
     if apis:
-        print("  perform --audio jack adds its own input, named when it starts "
+        print("  perform on JACK adds its own input, named when it starts "
               "(synthlearn-midi-PID-1:synthlearn)")
     print("  the computer keyboard (in the window) and MIDI files always work")
     return 0
@@ -406,8 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="play the built-in demo live, or render it without audio")
     d.add_argument("--out", default="out", type=_folder,
                    help="where a rendered demo goes (default out/)")
-    d.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
-                   help="auto|jack|portaudio (default auto)")
+    d.add_argument("--audio", default="auto", choices=AUDIO_CHOICES,
+                   help=AUDIO_HELP)
     d.add_argument("--render", action="store_true", help="render even if audio could play")
     d.add_argument("--duration", type=_seconds, help="stop after this many seconds")
     d.add_argument("--start-jack", action="store_true",
@@ -449,12 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("piece", nargs="?", choices=_piece_names(planned=True), metavar="PIECE",
                    help="the piece: " + ", ".join(_piece_names())
                    + " (default ldd, or the one --resume continues)")
-    f.add_argument("--audio", default="auto", choices=("auto", "jack", "portaudio"),
-                   help="auto|jack|portaudio (default auto)")
+    f.add_argument("--audio", default="auto", choices=AUDIO_CHOICES,
+                   help=AUDIO_HELP)
     f.add_argument("--midi", default="all", type=_midi, metavar="SOURCE",
                    help="all (every port + a virtual 'synthlearn' port), NAME (ports whose name "
                         "contains it), FILE.mid (played as if live), keyboard, none")
-    _formats(f, block=256, block_help="; on JACK the server's period and rate rule")
+    _formats(f, block=256, block_help="; PipeWire is asked for it; a jackd server's period "
+             "and rate rule")
     f.add_argument("--record", metavar="FILE.wav",
                    help="record the master output (an existing FILE is kept: the take goes to "
                         "FILE-2.wav, ... unless --force)")

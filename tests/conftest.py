@@ -5,6 +5,7 @@ os.environ.setdefault("PYO_GUI_WX", "0")
 
 import pytest  # noqa: E402
 from helpers import own_jackd, run_engine  # noqa: E402
+from pipewire_daemon import private_pipewire  # noqa: E402, F401 - a fixture for every module
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from synthlearn.audio import backends, denormals
+from synthlearn.audio import backends, denormals, native, pipewire
 from synthlearn.audio.tables import Tables
 from synthlearn.audio.voices import POOLS, VOICE_PATHS, PartialPool
 from synthlearn.dsp.limiter import Limiter
@@ -57,26 +57,28 @@ SERVER_SR_RANGE = (8000, 384000)
 SERVER_PERIOD_RANGE = (16, 4096)
 
 
-def server_format(backend: str, sr: int, block: int,
-                  fmt: backends.ServerFormat | None) -> tuple[int, int, str | None]:
+def server_format(backend: str, sr: int, block: int, fmt: backends.ServerFormat | None,
+                  name: str | None = None) -> tuple[int, int, str | None]:
     """(sample rate, block size, a one-line note or None): what the engine must run at.
 
-    A JACK server imposes its rate and period on every client, and pyo takes them whatever it
-    was asked, so a graph built for ``sr``/``block`` would play garbled. A portaudio device
-    plays its own default rate. Where these differ from what was asked, the server's win and
-    the note says so.
+    A JACK server (jackd or PipeWire) imposes its rate and period on every client, and pyo
+    takes them whatever it was asked, so a graph built for ``sr``/``block`` would play garbled.
+    A portaudio device plays its own default rate, or PipeWire's graph rate behind ALSA. Where
+    these differ from what was asked, the server's win and the note (naming ``name``) says so.
     """
     if fmt is None:
         return sr, block, None
-    name = "JACK" if backend == "jack" else "the audio device"
+    name = name or ("JACK" if backend == "jack" else "the audio device")
+    period_word = "quantum" if name == "PipeWire" else "period"
     lo, hi = SERVER_SR_RANGE
     if not lo <= fmt.sr <= hi:
         raise UserError(f"{name} runs at {fmt.sr} Hz; synthlearn plays from {lo} to {hi} Hz")
     new_block = block if fmt.period is None else fmt.period
     lo, hi = SERVER_PERIOD_RANGE
     if not lo <= new_block <= hi:
-        raise UserError(f"{name} runs a period of {new_block} frames; synthlearn needs {lo} to "
-                        f"{hi} (e.g. jackd ... -p 256)")
+        how = "--block 256" if name == "PipeWire" else "jackd ... -p 256"
+        raise UserError(f"{name} runs a {period_word} of {new_block} frames; synthlearn needs "
+                        f"{lo} to {hi} (e.g. {how})")
     changed = []
     if fmt.sr != sr:
         changed.append(f"{fmt.sr} Hz (asked {sr})")
@@ -84,7 +86,7 @@ def server_format(backend: str, sr: int, block: int,
         changed.append(f"block {new_block} (asked {block})")
     if not changed:
         return sr, block, None
-    runs = f"{fmt.sr} Hz" + (f" with a period of {fmt.period} frames"
+    runs = f"{fmt.sr} Hz" + (f" with a {period_word} of {fmt.period} frames"
                              if fmt.period is not None else "")
     return fmt.sr, new_block, f"{name} runs at {runs}: playing at " + ", ".join(changed)
 
@@ -120,15 +122,16 @@ class Engine:
             raise UserError(f"unknown voice path {voices!r}; expected one of "
                             + ", ".join(VOICE_PATHS))
         self.voices = voices
-        self.backend = backends.resolve(backend)
-        fmt = None
-        if self.backend == "jack":
-            fmt = backends.jack_format(f"{jack_client}-probe")
-        elif self.backend == "portaudio":
-            info = backends.portaudio_info()
-            fmt = backends.ServerFormat(info.default_sr) if info.default_sr else None
+        # Which server and library play (the process's native libraries committed).
+        self.route = backends.resolve(backend, sr=sr, block=block, client=f"{jack_client}-probe")
+        self.backend = self.route.backend
         # A one-line note for the performer when the server's format replaced the asked one.
-        sr, block, self.format_note = server_format(self.backend, sr, block, fmt)
+        self.boot_note: str | None = None  # said after boot: what the server made us change
+        sr, block, self.format_note = server_format(self.backend, sr, block, self.route.fmt,
+                                                    self.route.name)
+        own = pipewire.performers_latency()
+        if self.format_note and self.route.name == "PipeWire" and own:
+            self.format_note += f" ({pipewire.LATENCY_ENV}={own} is set in your environment)"
         self.sr = sr
         self.block = block
         self.block_s = block / sr
@@ -183,6 +186,34 @@ class Engine:
         return self.block_index * self.block_s
 
     def boot(self) -> Engine:
+        server = self._boot_server()
+        booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
+        if booted != (self.sr, self.block) and self.route.name == "PipeWire" \
+                and booted[0] == self.sr and self.backend == "jack":
+            # PipeWire's graph kept its quantum (a stream already playing holds it), and pyo
+            # took it while booting: ask PipeWire for that one and boot again, so pyo, our
+            # graph and PipeWire agree (a graph built for another block would play garbled).
+            server.shutdown()
+            asked = self.block
+            pipewire.request_latency(booted[1], self.sr, force=True)
+            self.block, self.block_s = booted[1], booted[1] / self.sr
+            self.boot_note = (f"PipeWire keeps a quantum of {booted[1]} frames (a stream "
+                              "playing already, or a forced quantum, holds it): playing at "
+                              f"block {booted[1]} (asked {asked})")
+            server = self._boot_server()
+            booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
+        if booted != (self.sr, self.block):
+            # The server changed between our question and the boot: never play garbled.
+            server.shutdown()
+            raise AudioUnavailable(
+                f"the {self.backend} server runs at {booted[0]} Hz, block {booted[1]}, not the "
+                f"{self.sr} Hz, block {self.block} it reported a moment ago; start again")
+        server.setGlobalSeed(self.seed % 2_000_000_000 + 1)  # 0 would mean "seed from time"
+        self._server = server
+        return self
+
+    def _boot_server(self):
+        native.ensure()  # pyo binds to the libraries this process chose
         import pyo
 
         mode = "manual" if self.backend in ("offline", "manual") else self.backend
@@ -197,16 +228,12 @@ class Engine:
         server.boot()
         if not server.getIsBooted():
             raise UserError(f"the {self.backend} audio backend failed to start")
-        booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
-        if booted != (self.sr, self.block):
-            # The server changed between our question and the boot: never play garbled.
-            server.shutdown()
-            raise AudioUnavailable(
-                f"the {self.backend} server runs at {booted[0]} Hz, block {booted[1]}, not the "
-                f"{self.sr} Hz, block {self.block} it reported a moment ago; start again")
-        server.setGlobalSeed(self.seed % 2_000_000_000 + 1)  # 0 would mean "seed from time"
-        self._server = server
-        return self
+        return server
+
+    def server_block(self) -> int | None:
+        """The block pyo's server runs now (a JACK server may change its period mid-show:
+        pyo follows, and a graph built for another block plays garbled)."""
+        return None if self._server is None else int(self._server.getBufferSize())
 
     def _build_master(self) -> None:
         import pyo

@@ -1,78 +1,59 @@
-"""The few libjack calls synthlearn makes itself, through ctypes (no new dependency): the
-running server's rate and period, and cutting a port's connections.
+"""The few libjack calls synthlearn makes itself, through ctypes (no new dependency): whether a
+server answers and at what rate and period, and cutting a port's connections.
 
-The system's libjack is used first (it speaks the running server's protocol), else the one
-bundled with pyo. Every call opens a short-lived client that never starts a server.
+Which libjack: the one this process committed to (``native``), or a candidate being probed.
+Every call opens a short-lived client that never starts a server.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
-import functools
-import glob
-import os
 from collections.abc import Iterator
 
+from synthlearn.audio import native
 from synthlearn.errors import AudioUnavailable
 
 JACK_NO_START_SERVER = 0x01  # jack_options_t: never start a server to answer us
-
-
-@functools.cache
-def _lib() -> ctypes.CDLL | None:
-    names = [ctypes.util.find_library("jack") or "libjack.so.0"]
-    try:
-        import pyo
-
-        names += glob.glob(os.path.join(os.path.dirname(pyo.__file__), os.pardir, "pyo.libs",
-                                        "libjack*.so*"))
-    except ImportError:
-        pass
-    for name in names:
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError:
-            continue
-        vp, cp = ctypes.c_void_p, ctypes.c_char_p
-        for fn, res, args in (
-            ("jack_client_open", vp, (cp, ctypes.c_int, ctypes.POINTER(ctypes.c_int))),
-            ("jack_client_close", ctypes.c_int, (vp,)),
-            ("jack_get_buffer_size", ctypes.c_uint32, (vp,)),
-            ("jack_get_sample_rate", ctypes.c_uint32, (vp,)),
-            ("jack_port_by_name", vp, (vp, cp)),
-            ("jack_port_get_all_connections", ctypes.POINTER(cp), (vp, vp)),
-            ("jack_port_flags", ctypes.c_int, (vp,)),
-            ("jack_disconnect", ctypes.c_int, (vp, cp, cp)),
-            ("jack_free", None, (vp,)),
-        ):
-            getattr(lib, fn).restype = res
-            getattr(lib, fn).argtypes = args
-        return lib
-    return None
+JACK_SERVER_NAME = 0x04  # jack_options_t: the server's name follows as an argument
+NO_LIBJACK = ("no libjack found to talk to the JACK server (Debian/Ubuntu: apt-get install "
+              "libjack-jackd2-0, or pipewire-jack on a PipeWire desktop)")
 
 
 @contextlib.contextmanager
-def client(name: str) -> Iterator[tuple[ctypes.CDLL, int]]:
-    """(libjack, a client handle) for the length of the block; AudioUnavailable when there is
-    no libjack or no server answers."""
+def client(name: str, lib: native.JackLib | None = None,
+           server: str | None = None) -> Iterator[tuple[ctypes.CDLL, int]]:
+    """(libjack, a client handle) for the length of the block, through ``lib`` (default: the
+    process's own); AudioUnavailable when there is no libjack or no server answers."""
     from synthlearn.audio.quiet import c_stderr_silenced
 
-    lib = _lib()
+    lib = lib if lib is not None else native.ensure().jack
     if lib is None:
-        raise AudioUnavailable("no libjack found to talk to the JACK server "
-                               "(Debian/Ubuntu: apt-get install libjack-jackd2-0)")
+        raise AudioUnavailable(NO_LIBJACK)
+    cdll = lib.cdll
     status = ctypes.c_int(0)
+    named = (server.encode(),) if server else ()
     with c_stderr_silenced():  # libjack prints its own lines when no server answers
-        handle = lib.jack_client_open(name.encode(), JACK_NO_START_SERVER, ctypes.byref(status))
+        handle = cdll.jack_client_open(name.encode(), JACK_NO_START_SERVER
+                                       | (JACK_SERVER_NAME if server else 0),
+                                       ctypes.byref(status), *named)
     if not handle:
-        raise AudioUnavailable(f"the JACK server did not answer (jack status "
-                               f"0x{status.value:x}); is jackd running?")
+        raise AudioUnavailable(f"no JACK server answered through {lib.describe()} (jack "
+                               f"status 0x{status.value:x})")
     try:
-        yield lib, handle
+        yield cdll, handle
     finally:
-        lib.jack_client_close(handle)
+        cdll.jack_client_close(handle)
+
+
+def answers(lib: native.JackLib, client_name: str = "synthlearn-probe",
+            server: str | None = None) -> tuple[int, int] | None:
+    """(sample rate in Hz, period in frames) if a server answers through ``lib``, else None."""
+    try:
+        with client(client_name, lib, server) as (cdll, handle):
+            return int(cdll.jack_get_sample_rate(handle)), int(cdll.jack_get_buffer_size(handle))
+    except AudioUnavailable:
+        return None
 
 
 def server_format(client_name: str = "synthlearn-probe") -> tuple[int, int]:

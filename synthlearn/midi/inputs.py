@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 
 from synthlearn import events
+from synthlearn.audio import native
 from synthlearn.events import Event
 from synthlearn.midi.ports import quiet_stderr
 
@@ -118,6 +119,7 @@ class MidiPorts:
 
     def start(self) -> MidiPorts:
         try:
+            native.ensure()  # rtmidi binds to the libraries chosen for this process
             import rtmidi
         except ImportError:
             from synthlearn.midi.ports import NO_RTMIDI

@@ -7,6 +7,8 @@ import contextlib
 import os
 import sys
 
+from synthlearn.audio import native
+
 NO_RTMIDI = ("MIDI ports need python-rtmidi, which is not installed (on Python 3.13 pip must "
              "compile it: pip install 'synthlearn[midi]' with a C++ compiler and the ALSA and "
              "JACK headers)")
@@ -31,6 +33,7 @@ def list_inputs(api: str | None = None) -> tuple[list[str], str | None]:
     """(input port names, None) or ([], why there are none), through ``api`` ("UNIX_JACK",
     "LINUX_ALSA"; rtmidi's choice when None)."""
     try:
+        native.ensure()  # rtmidi binds to the libraries chosen for this process
         import rtmidi
     except ImportError:
         return [], NO_RTMIDI
@@ -55,6 +58,7 @@ def list_inputs(api: str | None = None) -> tuple[list[str], str | None]:
 def jack_midi_missing() -> str | None:
     """Why python-rtmidi cannot make JACK MIDI ports here, or None."""
     try:
+        native.ensure()  # rtmidi binds to the libraries chosen for this process
         import rtmidi
     except ImportError:
         return NO_RTMIDI
@@ -67,6 +71,7 @@ class JackOutput:
     """A JACK MIDI output connected to the one input port whose name ends in ``:{port}``."""
 
     def __init__(self, port: str, client: str = "synthlearn-sender"):
+        native.ensure()  # rtmidi binds to the libraries chosen for this process
         import rtmidi
 
         self._rt = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=client)

@@ -98,6 +98,8 @@ class Performance:
 
         engine, say = self.engine, self.say
         engine.boot()
+        if engine.boot_note:
+            say(engine.boot_note)
         for name in PIECES:  # compile every piece's kernels now: a switch compiles nothing
             piece_class(name).warm_kernels()
         engine.play(self.piece, scheduled)
@@ -275,13 +277,14 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
         piece.use_midi_file(source.value)
     # A resumed session's seed; the running server's rate and period, if they differ.
     engine = Engine(audio, sr=sr, block=block, seed=piece.seed, voices=voices)
+    if not engine.realtime:
+        raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
+                        "'synthlearn render' plays scores offline")
+    say(engine.route.line)  # which server and library play
     if engine.format_note:
         say(engine.format_note)
     if scheduled and engine.sr != sr:  # stamped again at the rate the server runs
         scheduled, _ = read_midi(source.value, engine.sr)
-    if not engine.realtime:
-        raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
-                        "'synthlearn render' plays scores offline")
     if window and not display_available():
         say("no display here: performing without a window")
         window = False

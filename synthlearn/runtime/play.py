@@ -106,11 +106,17 @@ class Watchdog:
 
     def __call__(self) -> bool:
         if self.lost is None:
+            block = self.engine.server_block()
             silent_s = self.engine.silent_for_s()
-            if silent_s < self.after_s:
+            if block is not None and block != self.engine.block:
+                self.lost = (f"the {self.engine.backend} server changed its period from "
+                             f"{self.engine.block} to {block} frames mid-show (another program "
+                             "asked); ending, as the sound would be garbled (--resume continues)")
+            elif silent_s < self.after_s:
                 return False
-            self.lost = (f"no audio for {silent_s:.1f} s: the {self.engine.backend} server "
-                         "stopped or the audio device was lost; ending")
+            else:
+                self.lost = (f"no audio for {silent_s:.1f} s: the {self.engine.backend} "
+                             "server stopped or the audio device was lost; ending")
             if self.say is not None:
                 self.say(self.lost)
         return True
@@ -170,14 +176,18 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
     cls = piece_class(name)
     schedule(score, cls.language(), sr)  # every line checked before any audio is asked for
     engine = Engine(backend, sr=sr, block=block, seed=score.seed, voices=voices)
-    if engine.format_note and say is not None:
-        say(engine.format_note)
+    if say is not None:
+        say(engine.route.line)  # which server and library play
+        if engine.format_note:
+            say(engine.format_note)
     events, score_s = schedule(score, cls.language(), engine.sr)  # stamped at the server's rate
     events, off_audio = split_off_audio(events)
     duration_s = score_s if duration_s is None else duration_s
     win = None
     try:
         engine.boot()
+        if engine.boot_note and say is not None:
+            say(engine.boot_note)
         piece = cls(seed=score.seed, faithful=score.faithful)
         piece.base_dir = Path(score.path).parent if score.path else Path.cwd()
         engine.play(piece, events)

@@ -38,7 +38,7 @@ def test_perform_plays_at_the_servers_period_and_rate(sr, period, tmp_path, caps
 
     wav = tmp_path / "a440.wav"
     with own_jackd(sr=sr, period=period):
-        assert backends.jack_format() == backends.ServerFormat(sr, period)
+        assert backends.resolve("jack", block=None).fmt == backends.ServerFormat(sr, period)
         # perform's defaults: block 256 at 48 kHz, whatever the server runs.
         code = main(["perform", "additive", "--audio", "jack", "--midi",
                      str(_a440(tmp_path / "a.mid", 2.0)), "--record", str(wav), "--duration",
@@ -116,4 +116,6 @@ def test_devices_says_what_the_jack_server_runs(capsys):
 
     with own_jackd(sr=44100, period=512):
         assert main(["devices"]) == 0
-    assert "jack: a server is running (44100 Hz, period 512 frames" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "jack server: JACK (jackd) at 44100 Hz, period 512 frames" in out
+    assert "--audio auto plays here through: JACK (jackd) via libjack" in out

@@ -384,7 +384,7 @@ def test_devices_tells_the_truth_about_midi_under_jack(jack_midi, capsys):
     out = capsys.readouterr().out
     jack_line = next(line for line in out.splitlines() if "through JACK: " in line)
     assert "no MIDI system" not in jack_line
-    assert "perform --audio jack adds its own input" in out
+    assert "perform on JACK adds its own input" in out
 
 
 @pytest.mark.jack

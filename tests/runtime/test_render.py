@@ -99,8 +99,8 @@ def test_cli_user_errors_are_one_line_exit_2(score, tmp_path, capsys, args, frag
 def test_demo_renders_non_silent_wav_without_audio_device(tmp_path, capsys):
     from synthlearn.audio import backends
 
-    if backends.jack_running():
-        pytest.skip("a JACK server runs: demo would play live")
+    if backends.survey()[1] is not None:
+        pytest.skip("live audio exists here: demo would play live")
     assert main(["demo", "--out", str(tmp_path / "demo"), "--no-video"]) == 0
     sr, audio = read_wav(tmp_path / "demo" / "audio.wav")
     assert audio.shape[0] > 20 * sr
@@ -115,10 +115,13 @@ def test_devices_lists_what_it_finds(capsys):
     assert main(["devices"]) == 0
     out = capsys.readouterr().out
     info, (midi_names, why) = backends.portaudio_info(), list_inputs("LINUX_ALSA")
-    if backends.jack_running():
-        assert "jack: a server is running (" in out
-    else:
-        assert "jack: no server running" in out
+    findings, chosen = backends.survey()
+    for found in findings:  # each route of --audio auto's order: what plays, or why not
+        label = {"jack": "jack server", "pipewire": "pipewire", "alsa": "alsa default"}
+        said = found.why if found.route is None else found.route.server
+        assert f"  {label[found.step]}: {said}" in out
+    assert ("--audio auto plays here through: "
+            + (chosen.line.removeprefix("audio: ") if chosen else "nothing")) in out
     for name in info.outputs:  # every output portaudio finds, or why there is none
         assert f" {name}" in out
     assert ("portaudio: no output device" in out) == (not info.outputs)
