@@ -42,6 +42,19 @@ def run_engine(piece, events, seconds, *, block=64, sr=SR, voices="numba", watch
     return out, facts
 
 
+def a440_midi(path, seconds):
+    """A MIDI file at ``path`` holding one A4 (440 Hz) for ``seconds``, starting at 0.1 s."""
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    track.append(mido.Message("note_on", note=69, velocity=100, time=96))
+    track.append(mido.Message("note_on", note=69, velocity=0, time=round(960 * seconds)))
+    mid.save(path)
+    return path
+
+
 def peak_hz(x, sr, near_hz, width_hz=20.0):
     """Frequency (Hz) and amplitude of the strongest FFT peak near ``near_hz``.
 

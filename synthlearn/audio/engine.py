@@ -21,6 +21,7 @@ import gc
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -50,6 +51,25 @@ PREROLL_BLOCKS = 2
 
 def _noop() -> None:
     pass
+
+
+# PipeWire: how long a quantum must hold before pyo's graph is built for it (a change lands
+# within a few cycles: 12 at 1024 frames), and how many boots may chase it.
+SETTLE_S = 0.25
+SETTLE_POLL_S = 0.01
+SETTLE_ATTEMPTS = 4
+
+
+def _settled(read: Callable[[], int]) -> int:
+    """``read()`` once it has held for SETTLE_S (waiting on an external server's clock)."""
+    value = int(read())
+    held_since = time.monotonic()
+    while time.monotonic() - held_since < SETTLE_S:
+        time.sleep(SETTLE_POLL_S)
+        now = int(read())
+        if now != value:
+            value, held_since = now, time.monotonic()
+    return value
 
 
 # What a running audio server may impose (any rate or period in these ranges plays right).
@@ -187,21 +207,9 @@ class Engine:
 
     def boot(self) -> Engine:
         server = self._boot_server()
+        if self.backend == "jack" and self.route.name == "PipeWire":
+            server = self._settle_pipewire(server)
         booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
-        if booted != (self.sr, self.block) and self.route.name == "PipeWire" \
-                and booted[0] == self.sr and self.backend == "jack":
-            # PipeWire's graph kept its quantum (a stream already playing holds it), and pyo
-            # took it while booting: ask PipeWire for that one and boot again, so pyo, our
-            # graph and PipeWire agree (a graph built for another block would play garbled).
-            server.shutdown()
-            asked = self.block
-            pipewire.request_latency(booted[1], self.sr, force=True)
-            self.block, self.block_s = booted[1], booted[1] / self.sr
-            self.boot_note = (f"PipeWire keeps a quantum of {booted[1]} frames (a stream "
-                              "playing already, or a forced quantum, holds it): playing at "
-                              f"block {booted[1]} (asked {asked})")
-            server = self._boot_server()
-            booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
         if booted != (self.sr, self.block):
             # The server changed between our question and the boot: never play garbled.
             server.shutdown()
@@ -211,6 +219,39 @@ class Engine:
         server.setGlobalSeed(self.seed % 2_000_000_000 + 1)  # 0 would mean "seed from time"
         self._server = server
         return self
+
+    def _settle_pipewire(self, server):
+        """Boot again until pyo and PipeWire agree on the quantum.
+
+        pyo reads the quantum we asked for (PIPEWIRE_LATENCY) when its client opens, and
+        follows PipeWire's buffer-size notices from then on; a graph already running at
+        another quantum (a stream playing, a forced quantum) sends one as our client joins,
+        and the graph may then move to our request a few cycles later. A pyo graph built for
+        one block and run at another plays garbled, so: wait until the quantum has held for
+        SETTLE_S (pyo outputs silence until started), and if it is not the block we built
+        for, boot again asking for the one PipeWire runs.
+        """
+        asked = self.block
+        for _ in range(SETTLE_ATTEMPTS):
+            quantum = _settled(server.getBufferSize)
+            if quantum == self.block:
+                if self.block != asked:
+                    self.boot_note = (
+                        f"PipeWire keeps a quantum of {self.block} frames (a stream playing "
+                        "already, or a forced quantum, holds it): playing at block "
+                        f"{self.block} (asked {asked})")
+                return server
+            server.shutdown()
+            lo, hi = SERVER_PERIOD_RANGE
+            if not lo <= quantum <= hi:
+                raise UserError(f"PipeWire runs a quantum of {quantum} frames; synthlearn needs "
+                                f"{lo} to {hi} (e.g. --block 256)")
+            pipewire.request_latency(quantum, self.sr, force=True)
+            self.block, self.block_s = quantum, quantum / self.sr
+            server = self._boot_server()
+        server.shutdown()
+        raise AudioUnavailable(f"PipeWire's quantum did not settle in {SETTLE_ATTEMPTS} boots "
+                               "(another program keeps changing it); start again")
 
     def _boot_server(self):
         native.ensure()  # pyo binds to the libraries this process chose

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import own_jackd, peak_hz, stderr_until
+from helpers import a440_midi, own_jackd, peak_hz, stderr_until
 
 from synthlearn.audio import backends
 from synthlearn.audio.engine import server_format
@@ -18,18 +18,6 @@ from synthlearn.audio.wavfile import read_wav
 from synthlearn.errors import UserError
 
 pytestmark = pytest.mark.jack
-
-
-def _a440(path, seconds):
-    import mido
-
-    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
-    track = mido.MidiTrack()
-    mid.tracks.append(track)
-    track.append(mido.Message("note_on", note=69, velocity=100, time=96))
-    track.append(mido.Message("note_on", note=69, velocity=0, time=round(960 * seconds)))
-    mid.save(path)
-    return path
 
 
 @pytest.mark.parametrize("sr, period", [(48000, 1024), (48000, 64), (44100, 256)])
@@ -41,7 +29,7 @@ def test_perform_plays_at_the_servers_period_and_rate(sr, period, tmp_path, caps
         assert backends.resolve("jack", block=None).fmt == backends.ServerFormat(sr, period)
         # perform's defaults: block 256 at 48 kHz, whatever the server runs.
         code = main(["perform", "additive", "--audio", "jack", "--midi",
-                     str(_a440(tmp_path / "a.mid", 2.0)), "--record", str(wav), "--duration",
+                     str(a440_midi(tmp_path / "a.mid", 2.0)), "--record", str(wav), "--duration",
                      "2.5", "--no-window", "--no-console", "--session", str(tmp_path / "s")])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -83,7 +71,7 @@ def test_killing_jackd_ends_perform_with_its_recording_and_autosave_complete(tmp
     with own_jackd() as server:
         child = subprocess.Popen(
             [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
-             str(_a440(tmp_path / "a.mid", 60.0)), "--record", str(wav), "--no-window",
+             str(a440_midi(tmp_path / "a.mid", 60.0)), "--record", str(wav), "--no-window",
              "--no-console", "--session", str(folder)],
             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             env=dict(os.environ, PYTHONUNBUFFERED="1"))

@@ -3,6 +3,7 @@
 with no audio flags. What reaches the sink is measured, and compared with synthlearn's own
 recording of what it played."""
 
+import os
 import shutil
 import signal
 import subprocess
@@ -10,25 +11,13 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import peak_hz, stderr_until
+from helpers import a440_midi, own_jackd, peak_hz, stderr_until
 from pipewire_daemon import read_float_wav
 
 from synthlearn.audio.wavfile import read_wav
 
 pytestmark = pytest.mark.pipewire
 CHILD_TIMEOUT_S = 180
-
-
-def _a440(path, seconds=3.0):
-    import mido
-
-    mid = mido.MidiFile(ticks_per_beat=480)  # 120 bpm: 960 ticks a second
-    track = mido.MidiTrack()
-    mid.tracks.append(track)
-    track.append(mido.Message("note_on", note=69, velocity=100, time=96))
-    track.append(mido.Message("note_on", note=69, velocity=0, time=round(960 * seconds)))
-    mid.save(path)
-    return path
 
 
 def _env(daemon, **extra):
@@ -40,7 +29,7 @@ def _perform(daemon, tmp_path, *args, wrapper=(), **env):
     sink; returns (the child's stderr, the sink's (sr, frames), its own (sr, frames))."""
     own, sink = tmp_path / "own.wav", tmp_path / "sink.wav"
     cmd = [*wrapper, sys.executable, "-m", "synthlearn", "perform", "additive", "--midi",
-           str(_a440(tmp_path / "a440.mid")), "--record", str(own), "--duration", "3.5",
+           str(a440_midi(tmp_path / "a440.mid", 3.0)), "--record", str(own), "--duration", "3.5",
            "--no-window", "--no-console", "--session", str(tmp_path / "session"), *args]
     with daemon.record(sink):
         run = subprocess.run(cmd, env=_env(daemon, **env), capture_output=True, text=True,
@@ -196,3 +185,13 @@ def test_the_wheels_own_libraries_on_request_find_no_pipewire(private_pipewire):
     assert "jack server: no JACK server answers through pyo's bundled libjack" in run.stdout
     assert "portaudio finds no audio output device here (with pyo's own alsa-lib" in run.stdout
     assert "--audio auto plays here through: nothing" in run.stdout
+
+
+def test_a_hand_started_jackd_comes_before_pipewire(private_pipewire):
+    with own_jackd():  # names its server in JACK_DEFAULT_SERVER while it runs
+        env = _env(private_pipewire, JACK_DEFAULT_SERVER=os.environ["JACK_DEFAULT_SERVER"])
+        run = subprocess.run([sys.executable, "-m", "synthlearn", "devices"], env=env,
+                             capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+    assert run.returncode == 0, run.stderr
+    assert "  jack server: JACK (jackd) at 48000 Hz, period 256 frames" in run.stdout
+    assert "--audio auto plays here through: JACK (jackd) via libjack" in run.stdout
