@@ -117,6 +117,15 @@ def _osc_address(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _osc_may(text: str) -> tuple[str, ...]:
+    from synthlearn.commands.osc import parse_may
+
+    try:
+        return parse_may(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _midi(text: str):
     from synthlearn.midi.source import midi_source
 
@@ -345,6 +354,7 @@ def cmd_perform(args) -> int:
         console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
         size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
         osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices, force=args.force,
+        osc_may=args.osc_may,
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
@@ -490,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--osc-in", metavar="[HOST:]PORT", type=_osc_address,
                    help="take commands over OSC: /synthlearn/do \"LINE\" or "
                         "/synthlearn/COMMAND ARGS (host 127.0.0.1 unless given)")
+    f.add_argument("--osc-may", metavar="show,read,write", type=_osc_may, default=(),
+                   help="what OSC senders may do beyond playing and setting: show (quit, "
+                        "piece, reset), read (files), write (files); default none")
     f.add_argument("--osc-out", metavar="[HOST:]PORT", type=_osc_address,
                    help="send learner signals (/synthlearn/loss, ...) as OSC to this port")
     f.set_defaults(func=cmd_perform)

@@ -30,9 +30,9 @@ SESSION = (
     console.Spec("piece", (console.Param("name", "choice", choices=tuple(PIECES),
                                          later=PLANNED),),
                  "switch to another piece; each keeps what it learned (live only)",
-                 owner="session", where=Where.MAIN),
+                 owner="session", where=Where.MAIN, touches=console.Touch.SHOW),
     console.Spec("quit", (), "end the performance (live only)", owner="session",
-                 where=Where.MAIN),
+                 where=Where.MAIN, touches=console.Touch.SHOW),
     console.Spec("status", (), "what the piece is doing now: part, learner, loss, rates, "
                  "agents, rule sets", owner="session", where=Where.NOW),
 )
@@ -93,17 +93,18 @@ class Console:
     def complete(self, prefix: str) -> list[str]:
         return self.language.complete(prefix)  # the language of the piece playing now
 
-    def handle(self, line: str, *, quiet: bool = False) -> str | None:
+    def handle(self, line: str, *, quiet: bool = False,
+               grant: console.Grant = console.TERMINAL) -> str | None:
         """One line, run where its spec says. Returns what was said back (an error, help, a
         result, or the one line saying what a command changes), if anything; a bad line is one
         line starting with ``?``, the music goes on. ``quiet`` (OSC: a controller may send a
         hundred lines a second) says only what went wrong, and keeps a run of the same command
-        as one history line."""
+        as one history line. ``grant``: what the front-end may do (the terminal: anything)."""
         line = line.strip()
         if not line or line.startswith("#"):
             return None
         try:
-            cmd = self.language.parse(line)
+            cmd = self.language.parse(line, grant)
         except UserError as exc:
             return self._reply(f"? {exc}")
         where = cmd.spec.where

@@ -19,7 +19,7 @@ import difflib
 import enum
 import math
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from synthlearn.errors import UserError
@@ -100,6 +100,51 @@ class Where(enum.Enum):
     WORKER = "worker"  # a background worker; its result may be assigned (``r = ruler ...``)
 
 
+class Touch(enum.Flag):
+    """What a command touches. A front-end (the terminal, OSC, a score, a peer) is granted a
+    set of these, and :meth:`Language.parse` refuses a command that needs more: the one place
+    the trust boundary is checked, never in each handler."""
+
+    SOUND = enum.auto()  # plays, sets, trains from what is in memory: sound only
+    SHOW = enum.auto()  # ends or reshapes the show: quit, piece, reset
+    READS = enum.auto()  # reads a file it names
+    WRITES = enum.auto()  # writes a file it names
+
+    @classmethod
+    def everything(cls) -> Touch:
+        return cls.SOUND | cls.SHOW | cls.READS | cls.WRITES
+
+    def words(self, *, it: bool = True) -> str:
+        """'ends or reshapes the show, reads files' (``it``: as in "it reads files"), or
+        'end or reshape the show, read files' (as in "may read files")."""
+        said = {Touch.SOUND: ("plays and sets", "play and set"),
+                Touch.SHOW: ("ends or reshapes the show", "end or reshape the show"),
+                Touch.READS: ("reads files", "read files"),
+                Touch.WRITES: ("writes files", "write files")}
+        return ", ".join(text[0 if it else 1] for flag, text in said.items() if flag in self)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one front-end may do: a name for refusals, the touches it may make, and how the
+    performer allows more (one line, said with a refusal)."""
+
+    source: str
+    may: Touch
+    allow_more: Callable[[Touch], str] | None = None  # how to allow what was refused
+
+    def refuse(self, spec: Spec) -> UserError | None:
+        """A one-line refusal when ``spec`` needs more than this grant, else None."""
+        denied = spec.touches & ~self.may
+        if not denied:
+            return None
+        hint = f"; {self.allow_more(denied)}" if self.allow_more else ""
+        return UserError(f"{spec.name}: not from {self.source}: it {denied.words()}{hint}")
+
+
+TERMINAL = Grant("the terminal", Touch.everything())  # the performer
+
+
 OWNERS = ("engine", "piece", "session")
 HANDLER_PREFIX = "cmd_"
 
@@ -121,10 +166,15 @@ class Spec:
     where: Where = Where.AUDIO
     handler_name: str | None = None
     bound: tuple = ()  # arguments the handler gets first (``a0.eps 0.3``: agent 0, "eps")
+    touches: Touch = Touch.SOUND  # what it touches (see Touch, Grant)
 
     def __post_init__(self) -> None:
         if self.owner not in OWNERS:
             raise ValueError(f"{self.name}: owner {self.owner!r} is not one of {OWNERS}")
+        files = Touch.READS | Touch.WRITES
+        if any(p.kind == "path" for p in self.params) and not self.touches & files:
+            raise ValueError(f"{self.name}: a path parameter, but touches neither READS nor "
+                             "WRITES")
         if self.takes_target and self.where is Where.AUDIO:
             raise ValueError(f"{self.name}: a command run in the audio thread cannot be "
                              "assigned")
@@ -200,8 +250,10 @@ class Language:
     def names(self) -> list[str]:
         return sorted(self.specs)
 
-    def parse(self, text: str) -> Command:
-        """Parse one line; raise :class:`UserError` naming the bad token and what was expected."""
+    def parse(self, text: str, grant: Grant = TERMINAL) -> Command:
+        """Parse one line from a front-end with ``grant``; raise :class:`UserError` naming the
+        bad token and what was expected, or what the command touches that ``grant`` may not
+        (before any argument is read: a refused line reads no file)."""
         try:
             tokens = shlex.split(text, comments=True)
         except ValueError as exc:  # an unclosed quote
@@ -222,6 +274,9 @@ class Language:
             close = difflib.get_close_matches(name, self.specs, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else "; type 'help' for the list"
             raise UserError(f"unknown command {name!r}{hint}")
+        refused = grant.refuse(spec)
+        if refused is not None:
+            raise refused
         if target is not None and not spec.takes_target:
             raise UserError(f"{name}: its result cannot be assigned ('{target} = ...')")
         return Command(name, self._bind(spec, rest), text.strip(), target, spec)

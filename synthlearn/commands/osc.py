@@ -14,19 +14,59 @@ from __future__ import annotations
 
 import math
 import shlex
+import socket
 import struct
 import threading
 import time
 from collections.abc import Callable
 
+from synthlearn.commands.language import Grant, Touch
 from synthlearn.errors import UserError
 from synthlearn.faults import Tally
 
 DEFAULT_HOST = "127.0.0.1"
 PREFIX = "/synthlearn/"
 POLL_S = 0.1  # how long close() may wait for the server loop to notice
+MAX_PACKET_BYTES = 65535  # the largest UDP datagram: a 10,000-note teach fits
 USAGE = 'expected /synthlearn/do "LINE" or /synthlearn/COMMAND ARGS'
 _F32 = struct.Struct(">f")  # OSC's "f": what Pd, Max, TouchOSC and python-osc send by default
+
+
+# What --osc-may adds to OSC's grant (sound only by default): any UDP sender on the machine
+# (or the network) reaches the port, so nothing that ends the show or touches a file is theirs
+# unless the performer says so.
+MAY_WORDS = {"show": Touch.SHOW, "read": Touch.READS, "write": Touch.WRITES}
+
+
+def parse_may(text: str) -> tuple[str, ...]:
+    """``--osc-may show,read`` as ("show", "read"); one line for a word that is not one."""
+    words = tuple(w.strip() for w in text.split(",") if w.strip())
+    bad = [w for w in words if w not in MAY_WORDS]
+    if bad or not words:
+        raise UserError(f"--osc-may {text!r}: expected some of {', '.join(MAY_WORDS)}, "
+                        "comma-separated")
+    return words
+
+
+def _allow(touches: Touch) -> str:
+    return "allow it with perform --osc-may " + ",".join(
+        word for word, flag in MAY_WORDS.items() if flag in touches)
+
+
+def grant(may: tuple[str, ...] = ()) -> Grant:
+    """OSC's grant: sound, plus what ``may`` names (see MAY_WORDS)."""
+    touches = Touch.SOUND
+    for word in may:
+        touches |= MAY_WORDS[word]
+    return Grant("OSC", touches, _allow)
+
+
+def describe_grant(osc: Grant) -> str:
+    """'may play and set; not end or reshape the show, read files, write files (...)'."""
+    refused = Touch.everything() & ~osc.may
+    said = f"may {osc.may.words(it=False)}"
+    return said if not refused else (f"{said}; not {refused.words(it=False)} "
+                                     f"({_allow(refused)})")
 
 
 def parse_address(text: str, *, default_host: str = DEFAULT_HOST,
@@ -95,6 +135,8 @@ class OscIn:
         self.handle_line, self.host, self.port, self.say = handle_line, host, port, say
         self.received = 0
         self._dropped = Tally()  # messages over MAX_PER_S in a second
+        self._malformed = Tally()  # packets that are not OSC (or not UTF-8 where text is)
+        self._malformed_why = ""
         self._window_start, self._in_window = -1e9, 0
         self._server, self._thread = None, None
 
@@ -103,7 +145,9 @@ class OscIn:
         """The (host, port) bound once started (a real port where 0 was asked for)."""
         return self._server.server_address[:2] if self._server else (self.host, self.port)
 
-    def _on_message(self, address: str, *args) -> None:
+    def _packet(self, data: bytes) -> None:
+        """One datagram (the server thread): counted against the flood limit before it is
+        parsed, then parsed; anything malformed is tallied, never printed or raised."""
         now = time.monotonic()
         if now - self._window_start >= 1.0:
             self._window_start, self._in_window = now, 0
@@ -111,6 +155,18 @@ class OscIn:
             self._dropped.count += 1
             return
         self._in_window += 1
+        from pythonosc import osc_packet
+
+        try:
+            messages = [timed.message for timed in osc_packet.OscPacket(data).messages]
+        except Exception as exc:  # noqa: BLE001 - bytes from anyone: nothing may escape
+            self._malformed.count += 1
+            self._malformed_why = f"{type(exc).__name__}: {exc}"[:120]
+            return
+        for message in messages:
+            self._on_message(message.address, *message.params)
+
+    def _on_message(self, address: str, *args) -> None:
         try:
             line = line_of(address, args)
         except UserError as exc:
@@ -123,22 +179,42 @@ class OscIn:
     def dropped(self) -> int:
         return self._dropped.count
 
+    @property
+    def malformed(self) -> int:
+        return self._malformed.count
+
     def report(self) -> str | None:
-        """Main thread, as often as it likes: a line when messages were dropped since the last
-        one (at most once a second)."""
+        """Main thread, as often as it likes: a line when packets were dropped or malformed
+        since the last one (at most once a second each)."""
+        said = []
         new = self._dropped.since_said()
-        return f"osc: {new} messages dropped (more than {MAX_PER_S} a second)" if new else None
+        if new:
+            said.append(f"{new} messages dropped (more than {MAX_PER_S} a second)")
+        bad = self._malformed.since_said()
+        if bad:
+            said.append(f"{bad} malformed packets ignored (last: {self._malformed_why})")
+        return ("osc: " + "; ".join(said)) if said else None
 
     def start(self) -> OscIn:
-        from pythonosc import dispatcher, osc_server
+        import socketserver
 
-        try:  # a bundle stamped in the future would otherwise sleep in the server thread
-            disp = dispatcher.Dispatcher(strict_timing=False)
-        except TypeError:  # python-osc < 1.9 has no such switch
-            disp = dispatcher.Dispatcher()
-        disp.set_default_handler(self._on_message)  # we read the address ourselves
+        listener = self
+
+        class Server(socketserver.UDPServer):
+            # Whole UDP datagrams (socketserver's 8 KiB default cut long ones into garbage);
+            # each handled here, never through a handler that could print a traceback.
+            max_packet_size = MAX_PACKET_BYTES
+
+            def process_request(self, request, client_address) -> None:
+                listener._packet(request[0])
+
+            def handle_error(self, request, client_address) -> None:
+                listener._malformed.count += 1
+
         try:
-            self._server = osc_server.BlockingOSCUDPServer((self.host, self.port), disp)
+            Server.address_family = socket.getaddrinfo(self.host, self.port,
+                                                       type=socket.SOCK_DGRAM)[0][0]
+            self._server = Server((self.host, self.port), socketserver.BaseRequestHandler)
         except OSError as exc:
             raise UserError(f"cannot listen for OSC on {self.host}:{self.port}: "
                             f"{exc.strerror or exc}") from None

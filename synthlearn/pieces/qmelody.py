@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.commands.language import Param, Spec, Where
+from synthlearn.commands.language import Param, Spec, Touch, Where
 from synthlearn.dsp.voicing import midi_hz
 from synthlearn.errors import UserError
 from synthlearn.events import CC_SUSTAIN, Event, Kind
@@ -107,7 +107,7 @@ class Qmelody(Piece):
              "the notes the agents choose from: scale dorian d (auto: fitted to each target)",
              where=Where.MAIN),
         Spec("reset", (Param("agent", "choice", choices=AGENT_CHOICES),),
-             "the agent forgets all it learned (its target stays)"),
+             "the agent forgets all it learned (its target stays)", touches=Touch.SHOW),
         Spec("freeze", (Param("agent", "choice", choices=AGENT_CHOICES),
                         Param("mode", "onoff", optional=True, default=True)),
              "the agent plays its best notes and learns nothing (freeze a0 off: learns again)"),

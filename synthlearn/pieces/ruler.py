@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.commands.language import Param, Spec, Where
+from synthlearn.commands.language import Param, Spec, Touch, Where
 from synthlearn.errors import UserError
 from synthlearn.learners.presets import read_presets
 from synthlearn.learners.ruler import RuLer, RuleSet
@@ -42,7 +42,7 @@ class Ruler(Piece):
                        Param("distance", "int", 0, 64, optional=True, default=2),
                        Param("consistency", "float", 0.0, 1.0, optional=True, default=0.5)),
              "learn rules from a labeled preset table: r = ruler data.csv distance:2 "
-             "consistency:0.5", takes_target=True, where=Where.WORKER),
+             "consistency:0.5", takes_target=True, where=Where.WORKER, touches=Touch.READS),
         Spec("set", (Param("synth", "choice", choices=SYNTH_NAMES),
                      Param("model", "word", example="rules"),
                      Param("which", "word", example="r"),
@@ -58,7 +58,7 @@ class Ruler(Piece):
                          Param("count", "int", 1, 1_000_000),
                          Param("path", "path", example="{dir}/new-presets.csv")),
              "export new presets of a label to CSV: presets rules rain 700 rain-new.csv",
-             where=Where.WORKER),
+             where=Where.WORKER, touches=Touch.WRITES),
         Spec("section", (Param("label", "word", example="tone"),),
              "the label conducts: each beat every sounding synth takes one of its presets "
              "('section off' stops)", where=Where.MAIN),

@@ -28,25 +28,37 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
 
     if resume is not None:
         session = Session(resume)
-        meta, history = session.load()
-        saved = meta["piece"]
-        if piece_name is not None and piece_name != saved:
-            raise UserError(f"{session.session_path}: was playing {saved!r}, not "
-                            f"{piece_name!r}; leave the piece out to resume it")
-        piece = restored_piece(session, saved, seed=meta["seed"], faithful=faithful)
-        session.load_names()  # checked now, before any audio (the performance reads it again)
-        return piece, session, history
+        if not session.folder.is_dir():
+            session.load()  # its own one line: no such session
+        session.claim()  # before reading: a session another process plays is refused
+        try:
+            return _resumed(session, piece_name, faithful)
+        except BaseException:
+            session.release()
+            raise
     name = piece_name or "ldd"
     cls = piece_class(name)
+    session = Session(session_dir if session_dir is not None else new_folder(name))
     if session_dir is not None:
-        session = Session(session_dir)
         session.check_makeable()
-        if session.exists():
-            raise UserError(f"{session_dir}: already holds a session; continue it with "
-                            f"--resume {session_dir}, or choose another --session")
-    else:
-        session = Session(new_folder(name))
+    session.claim()  # first, then the check: two starts in one instant cannot both pass it
+    if session.exists():
+        session.release()
+        raise UserError(f"{session_dir}: already holds a session; continue it with "
+                        f"--resume {session_dir}, or choose another --session")
     return cls(seed=seed, faithful=faithful), session, []
+
+
+def _resumed(session, piece_name: str | None, faithful: bool):
+    """(piece, session, history) of a claimed session folder, or one UserError."""
+    meta, history = session.load()
+    saved = meta["piece"]
+    if piece_name is not None and piece_name != saved:
+        raise UserError(f"{session.session_path}: was playing {saved!r}, not "
+                        f"{piece_name!r}; leave the piece out to resume it")
+    piece = restored_piece(session, saved, seed=meta["seed"], faithful=faithful)
+    session.load_names()  # checked now, before any audio (the performance reads it again)
+    return piece, session, history
 
 
 def restored_piece(session, name: str, *, seed: int, faithful: bool):
@@ -68,16 +80,20 @@ class Performance:
 
     def __init__(self, piece, session, history, *, engine, faithful: bool, midi_ports: str | None,
                  window: bool, console_in: bool, size, fps: float, video_source, osc_in,
-                 osc_out, say):
+                 osc_out, say, osc_may: tuple[str, ...] = ()):
         self.piece, self.session, self.engine, self.faithful, self.say = (
             piece, session, engine, faithful, say)
         self.midi_ports, self.window, self.console_in = midi_ports, window, console_in
         self.size, self.fps, self.video_source = size, fps, video_source
         self.osc_in_at, self.osc_out_at = osc_in, osc_out
+        from synthlearn.commands.osc import grant
+
+        self.osc_grant = grant(osc_may)  # what OSC senders may do (sound only by default)
         self.stop = threading.Event()
         self.ports = self.win = self.saver = self.osc_listener = self.osc_sender = None
         self.on_key = self.bar = None
         self.watchdog = None
+        self.started = False  # the audio ran: the session folder is kept whatever follows
         self.switches = 0
         self._said_recording = False
         self.main_faults = Faults("between blocks", "the music goes on")
@@ -119,15 +135,16 @@ class Performance:
             self._open_window()
 
     def _open_osc(self) -> None:
-        from synthlearn.commands.osc import OscIn, OscOut
+        from synthlearn.commands.osc import OscIn, OscOut, describe_grant
 
         if self.osc_in_at is not None:
             host, port = self.osc_in_at
-            self.osc_listener = OscIn(lambda line: self.console.handle(line, quiet=True),
-                                      host=host, port=port,
-                                      say=self.say).start()
-            self.say("osc: listening on {}:{} (/synthlearn/do \"LINE\", "
-                     "/synthlearn/COMMAND ARGS)".format(*self.osc_listener.address))
+            self.osc_listener = OscIn(
+                lambda line: self.console.handle(line, quiet=True, grant=self.osc_grant),
+                host=host, port=port, say=self.say).start()
+            self.say("osc: listening on {}:{} (/synthlearn/do \"LINE\", /synthlearn/COMMAND "
+                     "ARGS); it {}".format(*self.osc_listener.address,
+                                           describe_grant(self.osc_grant)))
         if self.osc_out_at is not None:
             host, port = self.osc_out_at
             # Reads whichever piece plays now: a switch needs no new sender.
@@ -203,6 +220,7 @@ class Performance:
         self.say(f"session {self.session.folder} (autosaved; continue it with --resume "
                  f"{self.session.folder})")
         engine.start()
+        self.started = True
         self.say(f"performing {self.piece.name} on {engine.backend}, block {engine.block}"
                  + (f", recording to {engine.recorder.path}" if engine.recorder else "")
                  + " (Ctrl-C or 'quit' ends"
@@ -244,7 +262,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             video_source: str | None = None, session_dir: str | Path | None = None,
             resume: str | Path | None = None, osc_in: str | tuple | None = None,
             osc_out: str | tuple | None = None, voices: str = "numba", force: bool = False,
-            say=print) -> dict:
+            osc_may: tuple[str, ...] = (), say=print) -> dict:
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
     or the window closing; what it learns is autosaved to the session folder."""
     from synthlearn.audio.engine import Engine
@@ -273,33 +291,38 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
         raise UserError("--session starts a new session and --resume continues one; give one")
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
                                            resume=resume, session_dir=session_dir)
-    if source.kind == "file":
-        piece.use_midi_file(source.value)
-    # A resumed session's seed; the running server's rate and period, if they differ.
-    engine = Engine(audio, sr=sr, block=block, seed=piece.seed, voices=voices)
-    if not engine.realtime:
-        raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
-                        "'synthlearn render' plays scores offline")
-    say(engine.route.line)  # which server and library play
-    if engine.format_note:
-        say(engine.format_note)
-    if scheduled and engine.sr != sr:  # stamped again at the rate the server runs
-        scheduled, _ = read_midi(source.value, engine.sr)
-    if window and not display_available():
-        say("no display here: performing without a window")
-        window = False
-    if not window and source.kind == "keyboard":
-        say("the computer keyboard plays in the window, and there is none: notes come only "
-            "from the console and OSC (try --midi all)")
-    show = Performance(piece, session, history, engine=engine, faithful=faithful, midi_ports=ports,
-                       window=window, console_in=console_in, size=size, fps=fps,
-                       video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
-                       say=say)
-    try:
-        show.open(scheduled, record)
-        figures = show.run(duration_s)
+    show = None
+    try:  # a start that fails leaves nothing behind; the lock goes with us either way
+        if source.kind == "file":
+            piece.use_midi_file(source.value)
+        # A resumed session's seed; the running server's rate and period, if they differ.
+        engine = Engine(audio, sr=sr, block=block, seed=piece.seed, voices=voices)
+        if not engine.realtime:
+            raise UserError(f"perform needs real-time audio (jack or portaudio), not {audio}; "
+                            "'synthlearn render' plays scores offline")
+        say(engine.route.line)  # which server and library play
+        if engine.format_note:
+            say(engine.format_note)
+        if scheduled and engine.sr != sr:  # stamped again at the rate the server runs
+            scheduled, _ = read_midi(source.value, engine.sr)
+        if window and not display_available():
+            say("no display here: performing without a window")
+            window = False
+        if not window and source.kind == "keyboard":
+            say("the computer keyboard plays in the window, and there is none: notes come only "
+                "from the console and OSC (try --midi all)")
+        show = Performance(piece, session, history, engine=engine, faithful=faithful,
+                           midi_ports=ports, window=window, console_in=console_in, size=size,
+                           fps=fps,
+                           video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
+                           say=say, osc_may=osc_may)
+        try:
+            show.open(scheduled, record)
+            figures = show.run(duration_s)
+        finally:
+            show.close()
     finally:
-        show.close()
+        session.release(discard=show is None or not show.started)
     recorded_s = engine.recorder.seconds if engine.recorder is not None else None
     return {"backend": engine.backend, **figures, "recorded_s": recorded_s,
             "recorded_to": str(record) if record is not None else None,

@@ -31,6 +31,7 @@ from synthlearn.errors import UserError
 from synthlearn.snapshot import SnapshotBusy
 
 SESSION_FILE = "session.json"
+LOCK_FILE = ".lock"  # flock'ed by the one process that plays the session; holds its PID
 HISTORY_FILE = "history.txt"
 NAMES_FILE = "names.json"
 FORMAT = 1
@@ -87,6 +88,53 @@ class Session:
         self.session_path = self.folder / SESSION_FILE
         self.history_path = self.folder / HISTORY_FILE
         self.names_path = self.folder / NAMES_FILE
+
+    _lock_fd: int | None = None
+    _made_here = False  # claim() made the folder: a start that fails removes it
+
+    def claim(self) -> None:
+        """Own the folder for this process, before anything is written: make it if need be,
+        then take an exclusive flock on its lock file (never through a symlink). Another
+        performance holding it: one line naming its process. The lock goes with the process
+        (a crash releases it)."""
+        import fcntl
+
+        self._made_here = not self.folder.exists()
+        self.make()
+        try:
+            fd = os.open(self.folder / LOCK_FILE,
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            self._discard()
+            raise UserError(f"{self.folder / LOCK_FILE}: cannot lock the session "
+                            f"({exc.strerror}; a regular file is expected)") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 16).decode(errors="replace").strip()
+            os.close(fd)
+            holder = f"process {holder}" if holder.isdigit() else "another process"
+            raise UserError(f"{self.folder}: in use by another performance ({holder}); wait "
+                            "for it to end, or choose another folder") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def release(self, *, discard: bool = False) -> None:
+        """Let the folder go; ``discard`` (a start that failed) removes it if claim() made it.
+        The lock file stays: unlinking it would let two processes lock two files."""
+        if discard and self._made_here:
+            self._discard()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _discard(self) -> None:
+        import shutil
+
+        if self._made_here:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self._made_here = False
 
     def state_path(self, piece: str) -> Path:
         return self.folder / f"{piece}.npz"

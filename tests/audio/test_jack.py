@@ -200,7 +200,7 @@ def test_perform_switches_pieces_live_with_the_window_and_keeps_each_ones_state(
     child = subprocess.Popen(
         [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
          "none", "--no-console", "--duration", "8", "--session", str(folder), "--size",
-         "320x180", "--osc-in", "127.0.0.1:0"],
+         "320x180", "--osc-in", "127.0.0.1:0", "--osc-may", "show"],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1", SDL_VIDEODRIVER="dummy"))
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthlearn.commands.console import SESSION
-from synthlearn.commands.language import ENGINE, Command, Language, Param, Spec, Where
+from synthlearn.commands.language import ENGINE, Command, Language, Param, Spec, Touch, Where
 from synthlearn.errors import UserError
 from synthlearn.pieces.additive import Additive
 
@@ -17,7 +17,7 @@ LANG = Language.of(
     (
         Spec("ruler", (Param("data", "path"), Param("distance", "int", 0, 64),
                        Param("consistency", "float", 0, 1)), "rules", takes_target=True,
-             where=Where.WORKER),
+             where=Where.WORKER, touches=Touch.READS),
         Spec("detune", (Param("signal", "choice", choices=("loss", "residual", "mae")),), "d"),
         Spec("faithful", (Param("state", "onoff"),), "f"),
     ),

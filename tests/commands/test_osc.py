@@ -325,10 +325,62 @@ def test_a_flood_is_rate_limited_and_said_once():
     from synthlearn.commands.osc import MAX_PER_S
 
     lines, said = [], []
-    osc = OscIn(lines.append, port=0, say=said.append)  # not started: messages by hand
+    osc = OscIn(lines.append, port=0, say=said.append)  # not started: packets by hand
+    packets = [udp_packet("/synthlearn/gain", float(i % 20)) for i in range(20)]
     for i in range(5000):  # as fast as the server thread could take them: well under 1 s
-        osc._on_message("/synthlearn/gain", float(i % 20))
+        osc._packet(packets[i % 20])
     assert len(lines) == osc.received == MAX_PER_S and osc.dropped == 5000 - MAX_PER_S
     assert osc.report() == f"osc: {5000 - MAX_PER_S} messages dropped (more than {MAX_PER_S} " \
                            "a second)"
     assert osc.report() is None and said == []  # said once, by the main thread
+
+
+def udp_packet(address, *args) -> bytes:
+    builder = osc_message_builder.OscMessageBuilder(address=address)
+    for arg in args:
+        builder.add_arg(arg)
+    return builder.build().dgram
+
+
+def test_malformed_packets_are_tallied_before_parsing_never_a_traceback(capfd):
+    lines, said = [], []
+    osc = OscIn(lines.append, port=0, say=said.append).start()
+    bad_utf8 = b"/synthlearn/\xff\xfe" + b"\0" * 2 + b",s\0\0" + b"\xc3\x28\0\0"
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for i in range(3000):  # a flood of garbage: invalid UTF-8, truncated, not OSC at all
+            sender.sendto([bad_utf8, b"/synth", b"\x00\x01garbage", b""][i % 4], osc.address)
+        sender.sendto(udp_packet("/synthlearn/tempo", 90.0), osc.address)
+        done = queue.Queue()
+        osc.handle_line = lambda line: done.put(line)  # the next good one that gets through
+        for _ in range(2000):  # past the flood window, a good message is taken again
+            sender.sendto(udp_packet("/synthlearn/tempo", 91.0), osc.address)
+            try:
+                assert done.get(timeout=0.05) == "tempo 91"
+                break
+            except queue.Empty:
+                continue
+    finally:
+        sender.close()
+        osc.close()
+    # Every bad packet that arrived was counted (the kernel may drop some of a flood first).
+    assert osc.malformed > 0 and osc.received >= 1
+    report = osc.report()
+    assert report is not None and report.count("\n") == 0 and "malformed packets ignored" in report
+    assert osc.report() is None  # at most once a second
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 0 and said == []
+
+
+def test_a_long_teach_fits_one_datagram():
+    lines = []
+    osc = OscIn(lines.append, port=0, say=lines.append).start()
+    notes = ",".join(["c4", "e4", "g4"] * 3000)  # 9,000 notes: 27 KB, over socketserver's 8 KB
+    sender = udp_client.SimpleUDPClient(*osc.address)
+    got = queue.Queue()
+    osc.handle_line = got.put
+    try:
+        sender.send_message("/synthlearn/do", f"teach a0 {notes}")
+        assert got.get(timeout=WAIT_S) == f"teach a0 {notes}"
+    finally:
+        osc.close()

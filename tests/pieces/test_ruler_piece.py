@@ -183,8 +183,8 @@ def test_live_from_osc_rules_are_learned_set_heard_and_resumed(jack_server, tmp_
         return subprocess.Popen(
             [sys.executable, "-m", "synthlearn", "perform", *extra, "--audio", "jack", "--midi",
              "none", "--no-window", "--no-console", "--duration", str(duration), "--osc-in",
-             "127.0.0.1:0"], cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+             "127.0.0.1:0", "--osc-may", "read"], cwd=tmp_path, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
 
     child, seen = perform("ruler", "--session", str(folder), "--record", str(wav), duration=7), []
     try:

@@ -1,0 +1,107 @@
+"""The trust boundary: each command says what it touches, each front-end what it may do, and
+the language refuses the rest where a line is parsed — before any file is read or written."""
+
+import queue
+import threading
+
+import pytest
+from pythonosc import udp_client
+
+from synthlearn.commands import osc
+from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.language import TERMINAL, Param, Spec, Touch
+from synthlearn.pieces import PIECES, piece_class
+
+WAIT_S = 10
+
+
+def test_a_spec_with_a_path_must_say_whether_it_reads_or_writes():
+    with pytest.raises(ValueError, match="touches neither READS nor WRITES"):
+        Spec("load", (Param("file", "path", example="x.csv"),))
+    Spec("load", (Param("file", "path", example="x.csv"),), touches=Touch.READS)
+
+
+@pytest.mark.parametrize("name", PIECES)
+def test_oscs_default_grant_refuses_files_and_the_show_in_every_piece(name):
+    language = live_language(piece_class(name))
+    default = osc.grant()
+    for spec in language.specs.values():
+        files = any(p.kind == "path" for p in spec.params)
+        assert not files or spec.touches & (Touch.READS | Touch.WRITES), spec.name
+        refused = default.refuse(spec)
+        assert (refused is None) == (spec.touches == Touch.SOUND), spec.name
+        assert TERMINAL.refuse(spec) is None  # the performer may do anything
+        assert osc.grant(("show", "read", "write")).refuse(spec) is None
+    for spec_name in ("quit", "piece"):
+        assert default.refuse(language.specs[spec_name]) is not None
+
+
+def test_the_osc_grant_is_said_and_its_words_checked():
+    assert osc.describe_grant(osc.grant()) == (
+        "may play and set; not end or reshape the show, read files, write files (allow it "
+        "with perform --osc-may show,read,write)")
+    assert osc.describe_grant(osc.grant(("read",))).endswith(
+        "not end or reshape the show, write files (allow it with perform --osc-may show,write)")
+    assert osc.parse_may("show, read") == ("show", "read")
+    with pytest.raises(Exception, match="--osc-may 'all': expected some of show, read, write"):
+        osc.parse_may("all")
+
+
+def _osc_console(tmp_path, grant):
+    """A ruler console behind a real OSC port: what it said, the main thread's jobs (a queue:
+    a job arriving there shows every earlier packet was handled), its piece, the sender."""
+    from synthlearn.pieces.ruler import Ruler
+
+    piece = Ruler(seed=1)
+    piece.base_dir = tmp_path
+    said, jobs = [], queue.Queue()
+    console = Console(live_language(Ruler), lambda event: None, lambda: 0,
+                      stop=threading.Event(), say=said.append, stream=None,
+                      piece=lambda: piece, main=jobs.put)
+    listener = osc.OscIn(lambda line: console.handle(line, quiet=True, grant=grant),
+                         port=0, say=said.append).start()
+    sender = udp_client.SimpleUDPClient(*listener.address)
+    return console, said, jobs, listener, sender
+
+
+def test_osc_can_neither_read_nor_write_a_file_nor_end_the_show(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("TOPSECRET,numharm,amp,label\n1,2,3,tone\n")
+    console, said, jobs, listener, sender = _osc_console(tmp_path, osc.grant())
+    try:
+        sender.send_message("/synthlearn/do", f"r = ruler {secret}")
+        sender.send_message("/synthlearn/do", "r = ruler /etc/passwd")
+        sender.send_message("/synthlearn/do", f"presets r tone 3 {tmp_path / 'x.csv'}")
+        sender.send_message("/synthlearn/quit", [])
+        sender.send_message("/synthlearn/piece", "ldd")
+        sender.send_message("/synthlearn/tempo", 90.0)  # sound only: it reaches the show
+        jobs.get(timeout=WAIT_S).__call__()  # the tempo, after every packet before it
+    finally:
+        listener.close()
+    refusals = [line for line in said if line.startswith("? ")]
+    assert refusals == [
+        "? ruler: not from OSC: it reads files; allow it with perform --osc-may read",
+        "? ruler: not from OSC: it reads files; allow it with perform --osc-may read",
+        "? presets: not from OSC: it writes files; allow it with perform --osc-may write",
+        "? quit: not from OSC: it ends or reshapes the show; allow it with perform --osc-may "
+        "show",
+        "? piece: not from OSC: it ends or reshapes the show; allow it with perform --osc-may "
+        "show"]
+    assert not any("TOPSECRET" in line or "root" in line for line in said)
+    assert not (tmp_path / "x.csv").exists()
+    assert console.history == ["tempo 90"] and not console.stop.is_set()
+
+
+def test_osc_reads_a_file_when_the_performer_allows_it(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("freq,numharm,amp,label\n110,3,0.3,tone\n165,3,0.3,tone\n"
+                     "2,40,0.4,rhythm\n3,80,0.4,rhythm\n")
+    console, said, jobs, listener, sender = _osc_console(tmp_path, osc.grant(("read",)))
+    try:
+        sender.send_message("/synthlearn/do", f"r = ruler {table} distance:1")
+        sender.send_message("/synthlearn/tempo", 90.0)
+        jobs.get(timeout=WAIT_S)
+    finally:
+        listener.close()
+    assert [line for line in said if line.startswith("? ")] == []
+    assert "r" in console.names and console.history[0].startswith("r = ruler")
