@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from synthlearn import __version__
+from synthlearn.commands.printable import printable
 from synthlearn.commands.score import MAX_DURATION_S
 from synthlearn.errors import UserError
 
@@ -113,6 +114,15 @@ def _osc_address(text: str) -> tuple[str, int]:
 
     try:
         return parse_address(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _osc_allow(text: str) -> tuple[str, ...]:
+    from synthlearn.commands.osc import parse_allow
+
+    try:
+        return parse_allow(text)
     except UserError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -220,6 +230,11 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _say(line: str) -> None:
+    """A performance's lines, on stderr, with control characters shown escaped."""
+    print(printable(line), file=sys.stderr, flush=True)
+
+
 def cmd_demo(args) -> int:
     from synthlearn.audio import backends
 
@@ -250,7 +265,7 @@ def cmd_demo(args) -> int:
                       + " (Ctrl-C stops)", file=sys.stderr)
                 result = play(score, audio, duration_s=args.duration, window=window,
                               video_source=args.video, voices=args.voices,
-                              say=lambda line: print(line, file=sys.stderr, flush=True))
+                              say=_say)
                 if result["audio_lost"]:
                     return 1
                 print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
@@ -354,8 +369,8 @@ def cmd_perform(args) -> int:
         console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
         size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
         osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices, force=args.force,
-        osc_may=args.osc_may,
-        say=lambda line: print(line, file=sys.stderr, flush=True),
+        osc_may=args.osc_may, osc_allow=args.osc_allow,
+        say=_say,
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
           f"{result['late_blocks']} late, "
@@ -389,14 +404,16 @@ def cmd_ruler(args) -> int:
     width = {n: max(len(n), *(len(_cell(r.sets[i])) for r in found.rules)) if found.rules
              else len(n) for i, n in enumerate(names)}
     label_w = max(5, *(len(r.label) for r in found.rules)) if found.rules else 5
-    print(f"{'label':<{label_w}}  " + "  ".join(f"{n:<{width[n]}}" for n in names)
-          + f"  {'presets':>8} {'new':>8}")
+    # Labels and parameter names come from the CSV: shown escaped, never acting on the terminal.
+    print(printable(f"{'label':<{label_w}}  " + "  ".join(f"{n:<{width[n]}}" for n in names)
+                    + f"  {'presets':>8} {'new':>8}"))
     for r in found.rules:
-        print(f"{r.label:<{label_w}}  " + "  ".join(f"{_cell(s):<{width[n]}}" for n, s in
-                                                    zip(names, r.sets, strict=True))
-              + f"  {r.size:>8} {r.new:>8}")
-    print(f"{len(found.rules)} rules from {len(presets)} presets ({args.data}, distance "
-          f"{args.distance}, consistency {args.consistency:g}) in {found.seconds:.3f} s")
+        print(printable(f"{r.label:<{label_w}}  " + "  ".join(
+            f"{_cell(s):<{width[n]}}" for n, s in zip(names, r.sets, strict=True))
+            + f"  {r.size:>8} {r.new:>8}"))
+    print(printable(f"{len(found.rules)} rules from {len(presets)} presets ({args.data}, "
+                    f"distance {args.distance}, consistency {args.consistency:g}) in "
+                    f"{found.seconds:.3f} s"))
     return 0
 
 
@@ -503,6 +520,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--osc-may", metavar="show,read,write", type=_osc_may, default=(),
                    help="what OSC senders may do beyond playing and setting: show (quit, "
                         "piece, reset), read (files), write (files); default none")
+    f.add_argument("--osc-allow", metavar="HOST[,HOST...]", type=_osc_allow,
+                   help="the only senders --osc-in takes packets from (needed when it listens "
+                        "beyond this machine, e.g. 0.0.0.0)")
     f.add_argument("--osc-out", metavar="[HOST:]PORT", type=_osc_address,
                    help="send learner signals (/synthlearn/loss, ...) as OSC to this port")
     f.set_defaults(func=cmd_perform)
@@ -527,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UserError as exc:
-        print(f"synthlearn {args.command}: error: {exc}", file=sys.stderr)
+        print(printable(f"synthlearn {args.command}: error: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)

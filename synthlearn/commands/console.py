@@ -12,6 +12,7 @@ from synthlearn import events
 from synthlearn.commands import language as console
 from synthlearn.commands.language import Where
 from synthlearn.commands.names import Names
+from synthlearn.commands.printable import printable
 from synthlearn.errors import UserError
 from synthlearn.pieces import PIECES, PLANNED
 
@@ -153,7 +154,9 @@ class Console:
     def emit(self, text: str) -> None:
         """Say ``text``; while the terminal console waits at its prompt, above it: the line
         being typed is cleared, the text printed, and the prompt with what was typed drawn
-        again, so output never runs into the prompt (any thread)."""
+        again, so output never runs into the prompt (any thread). Control characters in it
+        (a label from a CSV, a name from OSC) are shown escaped, never sent to the terminal."""
+        text = printable(text)
         if not self._reading:
             self.say(text)
             return

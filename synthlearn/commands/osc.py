@@ -12,6 +12,7 @@ shares the GIL): translate a message, call the handler.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import shlex
 import socket
@@ -127,12 +128,51 @@ def line_of(address: str, args: tuple | list) -> str:
 MAX_PER_S = 200  # messages taken a second: a faster stream is a runaway, not a performer
 
 
+def loopback(host: str) -> bool:
+    """True when ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM))
+    except (OSError, ValueError):
+        return False
+
+
+def parse_allow(text: str) -> tuple[str, ...]:
+    """``--osc-allow HOST[,HOST...]`` as the senders' IP addresses (names resolved now)."""
+    hosts = [h.strip() for h in text.split(",") if h.strip()]
+    if not hosts:
+        raise UserError(f"--osc-allow {text!r}: expected HOST[,HOST...]")
+    found = []
+    for host in hosts:
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise UserError(f"--osc-allow {host!r}: cannot resolve it ({exc.strerror or exc})"
+                            ) from None
+        found += [str(ipaddress.ip_address(info[4][0])) for info in infos]
+    return tuple(dict.fromkeys(found))
+
+
+def check_listen(host: str, port: int, allow) -> None:
+    """Listening beyond this machine needs an allow-list of senders: one line if it has none."""
+    if allow is None and not loopback(host):
+        raise UserError(f"--osc-in {host}:{port} listens beyond this machine: name who may "
+                        "send with --osc-allow HOST[,HOST...]")
+
+
 class OscIn:
-    """A UDP OSC server whose messages become lines for ``handle_line``."""
+    """A UDP OSC server whose messages become lines for ``handle_line``.
+
+    Beyond this machine (a host that is not loopback) it takes packets only from the senders
+    in ``allow``; it refuses to start without such a list. Others' packets are dropped,
+    tallied, and said at most once a second."""
 
     def __init__(self, handle_line: Callable[[str], None], *, host: str = DEFAULT_HOST,
-                 port: int, say=print):
+                 port: int, say=print, allow: tuple[str, ...] | None = None):
         self.handle_line, self.host, self.port, self.say = handle_line, host, port, say
+        self.allow = None if allow is None else frozenset(allow)
+        self._strangers = Tally()  # packets from senders not in allow
+        self._stranger = ""
         self.received = 0
         self._dropped = Tally()  # messages over MAX_PER_S in a second
         self._malformed = Tally()  # packets that are not OSC (or not UTF-8 where text is)
@@ -145,9 +185,14 @@ class OscIn:
         """The (host, port) bound once started (a real port where 0 was asked for)."""
         return self._server.server_address[:2] if self._server else (self.host, self.port)
 
-    def _packet(self, data: bytes) -> None:
-        """One datagram (the server thread): counted against the flood limit before it is
-        parsed, then parsed; anything malformed is tallied, never printed or raised."""
+    def _packet(self, data: bytes, sender: str | None = None) -> None:
+        """One datagram (the server thread) from ``sender``'s address: dropped unless the
+        sender may send, counted against the flood limit before it is parsed, then parsed;
+        anything malformed is tallied, never printed or raised."""
+        if self.allow is not None and sender not in self.allow:
+            self._strangers.count += 1
+            self._stranger = str(sender)
+            return
         now = time.monotonic()
         if now - self._window_start >= 1.0:
             self._window_start, self._in_window = now, 0
@@ -193,11 +238,16 @@ class OscIn:
         bad = self._malformed.since_said()
         if bad:
             said.append(f"{bad} malformed packets ignored (last: {self._malformed_why})")
+        strangers = self._strangers.since_said()
+        if strangers:
+            said.append(f"{strangers} packets from senders not in --osc-allow dropped (last: "
+                        f"{self._stranger})")
         return ("osc: " + "; ".join(said)) if said else None
 
     def start(self) -> OscIn:
         import socketserver
 
+        check_listen(self.host, self.port, self.allow)
         listener = self
 
         class Server(socketserver.UDPServer):
@@ -206,7 +256,8 @@ class OscIn:
             max_packet_size = MAX_PACKET_BYTES
 
             def process_request(self, request, client_address) -> None:
-                listener._packet(request[0])
+                sender = str(ipaddress.ip_address(client_address[0].split("%")[0]))
+                listener._packet(request[0], sender)
 
             def handle_error(self, request, client_address) -> None:
                 listener._malformed.count += 1

@@ -80,7 +80,8 @@ class Performance:
 
     def __init__(self, piece, session, history, *, engine, faithful: bool, midi_ports: str | None,
                  window: bool, console_in: bool, size, fps: float, video_source, osc_in,
-                 osc_out, say, osc_may: tuple[str, ...] = ()):
+                 osc_out, say, osc_may: tuple[str, ...] = (),
+                 osc_allow: tuple[str, ...] | None = None):
         self.piece, self.session, self.engine, self.faithful, self.say = (
             piece, session, engine, faithful, say)
         self.midi_ports, self.window, self.console_in = midi_ports, window, console_in
@@ -89,6 +90,7 @@ class Performance:
         from synthlearn.commands.osc import grant
 
         self.osc_grant = grant(osc_may)  # what OSC senders may do (sound only by default)
+        self.osc_allow = osc_allow  # who may send (needed beyond this machine)
         self.stop = threading.Event()
         self.ports = self.win = self.saver = self.osc_listener = self.osc_sender = None
         self.on_key = self.bar = None
@@ -141,10 +143,12 @@ class Performance:
             host, port = self.osc_in_at
             self.osc_listener = OscIn(
                 lambda line: self.console.handle(line, quiet=True, grant=self.osc_grant),
-                host=host, port=port, say=self.say).start()
+                host=host, port=port, say=self.say, allow=self.osc_allow).start()
+            senders = (f"; only from {', '.join(self.osc_allow)}" if self.osc_allow is not None
+                       else "")
             self.say("osc: listening on {}:{} (/synthlearn/do \"LINE\", /synthlearn/COMMAND "
-                     "ARGS); it {}".format(*self.osc_listener.address,
-                                           describe_grant(self.osc_grant)))
+                     "ARGS){}; it {}".format(*self.osc_listener.address, senders,
+                                             describe_grant(self.osc_grant)))
         if self.osc_out_at is not None:
             host, port = self.osc_out_at
             # Reads whichever piece plays now: a switch needs no new sender.
@@ -262,7 +266,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             video_source: str | None = None, session_dir: str | Path | None = None,
             resume: str | Path | None = None, osc_in: str | tuple | None = None,
             osc_out: str | tuple | None = None, voices: str = "numba", force: bool = False,
-            osc_may: tuple[str, ...] = (), say=print) -> dict:
+            osc_may: tuple[str, ...] = (), osc_allow: tuple[str, ...] | None = None,
+            say=print) -> dict:
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
     or the window closing; what it learns is autosaved to the session folder."""
     from synthlearn.audio.engine import Engine
@@ -279,6 +284,10 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
         ports = source.value
     # Addresses as "[HOST:]PORT" or, from the command line, already (host, port).
     osc_in_at = parse_address(osc_in, what="--osc-in") if isinstance(osc_in, str) else osc_in
+    if osc_in_at is not None:  # refused now, before any audio or folder
+        from synthlearn.commands.osc import check_listen
+
+        check_listen(*osc_in_at, osc_allow)
     osc_out_at = (parse_address(osc_out, what="--osc-out") if isinstance(osc_out, str)
                   else osc_out)
     if record is not None:  # checked, and never over an earlier take, before any audio
@@ -315,7 +324,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
                            midi_ports=ports, window=window, console_in=console_in, size=size,
                            fps=fps,
                            video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
-                           say=say, osc_may=osc_may)
+                           say=say, osc_may=osc_may, osc_allow=osc_allow)
         try:
             show.open(scheduled, record)
             figures = show.run(duration_s)

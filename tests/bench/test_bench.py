@@ -112,7 +112,24 @@ def test_released_workload_measures_after_the_tails():
     run = blocks.run_one("additive-16-released", block=256, voices="numba", held_s=0.3,
                          released_s=0.3)
     assert run["released"].size == round(0.3 * 48000 / 256)
-    assert np.median(run["released"]) < np.median(run["held"])
+    assert np.all(run["released"] > 0) and np.all(np.isfinite(run["released"]))
+    # The released window is measured once every tail has ended: the same schedule, heard,
+    # is silent there (what the blocks cost is the machine's, for the bench to compare).
+    from helpers import run_engine
+
+    from synthlearn import events
+
+    piece, notes, _, _ = blocks._workload("additive-16-released")
+    block, sr = 256, 48000
+    onset = round(blocks.ONSET_S * sr / block)
+    release = onset + round(0.3 * sr / block)
+    end = release + round((blocks.RELEASED_AFTER_S + 0.3) * sr / block)
+    evs = [events.note_on(onset * block, n, 100) for n in notes]
+    evs += [events.note_off(release * block, n) for n in notes]
+    out, _ = run_engine(piece, evs, end * block / sr, block=block)
+    held = out[(onset + 20) * block:release * block]
+    released = out[(end - run["released"].size) * block:end * block]
+    assert np.sqrt(np.mean(held ** 2)) > 1e-3 and np.max(np.abs(released)) < 1e-4
 
 
 def _jack(figures, section):

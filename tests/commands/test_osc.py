@@ -384,3 +384,38 @@ def test_a_long_teach_fits_one_datagram():
         assert got.get(timeout=WAIT_S) == f"teach a0 {notes}"
     finally:
         osc.close()
+
+
+def test_beyond_this_machine_osc_needs_an_allow_list():
+    from synthlearn.commands.osc import loopback, parse_allow
+
+    assert loopback("127.0.0.1") and loopback("localhost") and not loopback("0.0.0.0")
+    with pytest.raises(UserError, match=r"^--osc-in 0\.0\.0\.0:0 listens beyond this machine: "
+                                        r"name who may send with --osc-allow HOST\[,HOST\.\.\.\]$"):
+        OscIn(print, host="0.0.0.0", port=0).start()
+    assert parse_allow("127.0.0.2, localhost")[0] == "127.0.0.2"
+    with pytest.raises(UserError, match="--osc-allow 'no.such.host.invalid': cannot resolve"):
+        parse_allow("no.such.host.invalid")
+
+
+def test_packets_from_senders_not_allowed_are_dropped_and_said_once():
+    lines = queue.Queue()
+    osc = OscIn(lines.put, host="127.0.0.1", port=0, say=print,
+                allow=("127.0.0.2",)).start()
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    friend = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    friend.bind(("127.0.0.2", 0))  # any 127/8 address is this machine's on Linux
+    try:
+        for _ in range(50):
+            stranger.sendto(udp_packet("/synthlearn/do", "part 2"), osc.address)
+        friend.sendto(udp_packet("/synthlearn/do", "part 3"), osc.address)
+        assert lines.get(timeout=WAIT_S) == "part 3"  # the stranger's never came through
+    finally:
+        stranger.close()
+        friend.close()
+        osc.close()
+    assert lines.empty() and osc.received == 1
+    report = osc.report()
+    assert report.startswith("osc: ") and "packets from senders not in --osc-allow dropped " \
+                                          "(last: 127.0.0.1)" in report
+    assert osc.report() is None
