@@ -381,7 +381,8 @@ def cmd_perform(args) -> int:
           + (f"; recorded {result['recorded_s']:.1f} s to {result['recorded_to']}"
              + (f" (then: {result['recording_failed']})" if result["recording_failed"] else "")
              if args.record else ""))
-    return 1 if result["audio_lost"] else 0  # the show ended because the audio died
+    # The show ended because the audio died, or its last save failed (said above).
+    return 1 if result["audio_lost"] or result["save_failed"] else 0
 
 
 def cmd_ruler(args) -> int:

@@ -96,6 +96,7 @@ class Performance:
         self.on_key = self.bar = None
         self.watchdog = None
         self.started = False  # the audio ran: the session folder is kept whatever follows
+        self.save_failed: str | None = None  # the last save's failure, said
         self.switches = 0
         self._said_recording = False
         self.main_faults = Faults("between blocks", "the music goes on")
@@ -255,7 +256,10 @@ class Performance:
             self.win.close()
         self.worker.close()
         if self.saver is not None:
-            self.saver.close()  # the last save, with the audio stopped
+            # The last save, with the audio stopped; if it fails, say what was not saved.
+            self.save_failed = self.saver.close()
+            if self.save_failed:
+                self.say(self.save_failed)
         self.engine.close()  # also finishes the recording
 
 
@@ -340,4 +344,5 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             "midi_scheduled": len(scheduled), "commands": list(show.console.history),
             "session": str(session.folder), "saves": show.saver.saves,
             "piece": show.piece.name, "switches": show.switches,
-            "audio_lost": show.watchdog.lost if show.watchdog else None}
+            "audio_lost": show.watchdog.lost if show.watchdog else None,
+            "save_failed": show.save_failed}

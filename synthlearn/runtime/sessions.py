@@ -18,6 +18,7 @@ that was playing exactly, and a piece switched back to (``piece NAME``) gets its
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -56,13 +57,28 @@ def new_folder(piece: str, root: Path | None = None) -> Path:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once (temporary file, fsync, rename)."""
+    """Replace ``path`` with ``data`` all at once (temporary file, fsync, rename).
+
+    The temporary file is made new (O_EXCL) and never through a symlink (O_NOFOLLOW): one
+    planted in its place, or left by a crash, is removed (unlinking a link leaves its target
+    alone) and the file made again. A failed write removes it."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except FileExistsError:
+        os.unlink(tmp)  # a directory here raises: the save fails in one line
+        fd = os.open(tmp, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
         fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -183,6 +199,7 @@ class Session:
 
     def load_names(self) -> dict:
         """What assignments kept here (empty when none did); a damaged file: one UserError."""
+        _regular(self.names_path)
         if not self.names_path.is_file():
             return {}
         try:
@@ -198,6 +215,8 @@ class Session:
         """(session meta: piece, seed; history); a missing or damaged folder: one UserError."""
         if not self.folder.is_dir():
             raise UserError(f"{self.folder}: no such session folder")
+        for path in (self.session_path, self.history_path, self.names_path):
+            _regular(path)
         if not self.session_path.is_file():
             raise UserError(f"{self.session_path}: missing; a session folder holds "
                             f"{SESSION_FILE}, PIECE.npz and {HISTORY_FILE}")
@@ -218,6 +237,7 @@ class Session:
     def load_state(self, piece: str) -> dict[str, np.ndarray] | None:
         """The saved state of ``piece`` (None if it never played here)."""
         path = self.state_path(piece)
+        _regular(path)
         if not path.is_file():
             return None
         try:
@@ -232,6 +252,20 @@ class Session:
                 meta.get("piece") != piece:
             raise UserError(f"{path}: meta {meta!r} is not a format-{FORMAT} state of {piece}")
         return state
+
+
+def _regular(path: Path) -> None:
+    """One line if ``path`` exists as anything but a regular file (a symlink, a FIFO, a
+    device): a session folder holds its own regular files, read never through a link."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    import stat
+
+    if not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise UserError(f"{path}: {kind}; a session folder holds regular files only")
 
 
 def same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
@@ -292,6 +326,7 @@ class Autosaver:
             return self._save()
 
     def _failure(self, exc: OSError) -> None:
+        self._why = exc.strerror or str(exc)
         if not self._failed:  # a full disk must not stop the music; say it once
             self.say(f"autosave: {self.session.folder}: {exc}; still playing, not saving")
         self._failed = True
@@ -340,8 +375,13 @@ class Autosaver:
         while not self._stop.wait(self.every_s):
             self.save_now()
 
-    def close(self) -> None:
+    def close(self) -> str | None:
+        """Stop, and make the last save; one line saying what was not saved if it failed."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
         self.save_now()
+        if not self._failed:
+            return None
+        return (f"autosave: the last save to {self.session.folder} failed ({self._why}): what "
+                "was learned since the last save that worked is not there")

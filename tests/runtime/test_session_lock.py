@@ -113,3 +113,74 @@ def test_a_busy_osc_port_leaves_no_session_folder(jack_server, tmp_path):
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     assert not folder.exists()
+
+
+def test_a_planted_symlink_temp_file_is_not_followed(tmp_path):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    session = Session(tmp_path / "s")
+    session.claim()
+    try:
+        (session.folder / ".session.json.tmp").symlink_to(target)
+        (session.folder / ".history.txt.tmp").symlink_to(tmp_path / "made-through-a-link")
+        session.save_current("ldd", 3)
+        session.save_history(["part 2"])
+    finally:
+        session.release()
+    assert target.read_text() == "keep me"
+    assert not (tmp_path / "made-through-a-link").exists()
+    assert session.load() == ({"format": 1, "piece": "ldd", "seed": 3,
+                               "synthlearn": session.load()[0]["synthlearn"]}, ["part 2"])
+    assert sorted(p.name for p in session.folder.iterdir()) == [
+        LOCK_FILE, "history.txt", "session.json"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("name", ["session.json", "ldd.npz", "names.json"])
+def test_a_session_file_that_is_a_symlink_is_refused_in_one_line(tmp_path, name):
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not yours")
+    session = Session(tmp_path / "s")
+    session.claim()
+    session.save_current("ldd", 0)
+    session.release()
+    (session.folder / name).unlink(missing_ok=True)
+    (session.folder / name).symlink_to(elsewhere)
+    with pytest.raises(UserError, match=f"{name}: a symbolic link; a session folder holds "
+                                        "regular files only"):
+        open_session(None, seed=0, faithful=False, resume=session.folder, session_dir=None)
+
+
+def test_a_last_save_that_fails_is_said_and_the_exit_code_is_not_zero(tmp_path):
+    # A folder where the history's temporary file must go makes every history save fail,
+    # the last one included (as a full disk would), while the music plays on.
+    from synthlearn.pieces.additive import Additive
+    from synthlearn.runtime.sessions import Autosaver
+
+    session = Session(tmp_path / "s")
+    session.claim()
+    (session.folder / ".history.txt.tmp").mkdir()
+    said, history = [], ["volume -3"]
+    saver = Autosaver(session, Additive(), history=history, say=said.append).start()
+    history.append("volume -6")
+    line = saver.close()
+    session.release()
+    assert line.startswith(f"autosave: the last save to {session.folder} failed (")
+    assert line.endswith("what was learned since the last save that worked is not there")
+    assert len(said) == 1 and "still playing, not saving" in said[0]  # said once meanwhile
+
+
+@pytest.mark.jack
+def test_perform_says_a_failed_last_save_and_exits_1(jack_server, tmp_path):
+    from synthlearn.runtime.sessions import Session as Folder
+
+    folder = Folder(tmp_path / "s")
+    folder.claim()
+    folder.save_current("additive", 0)
+    folder.release()
+    (folder.folder / ".history.txt.tmp").mkdir()
+    run = subprocess.run([sys.executable, "-m", "synthlearn", "perform", "--resume",
+                          str(folder.folder), "--audio", "jack", "--no-window", "--no-console",
+                          "--midi", "none", "--duration", "1"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert "autosave: the last save to " in run.stderr and "Traceback" not in run.stderr
