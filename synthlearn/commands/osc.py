@@ -283,6 +283,14 @@ class OscIn:
         thread.join()
 
 
+def _broadcast(host: str) -> bool:
+    try:
+        return any(info[4][0] == "255.255.255.255"
+                   for info in socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM))
+    except OSError:
+        return False  # an unknown name: _connect says so
+
+
 class OscOut:
     """Send ``read()``'s signals that changed as ``/synthlearn/KEY`` float32 messages."""
 
@@ -291,7 +299,9 @@ class OscOut:
                  events: Callable[[], list[tuple[str, float]]] | None = None):
         self.read, self.host, self.port, self.rate_hz = read, host, port, rate_hz
         self.events = events  # messages sent once each, changed or not (per episode)
-        self.sent = self.errors = 0
+        self.sent = 0
+        self._errors = Tally()  # sends that failed (nobody listening, no route)
+        self._error_why = ""
         self._last: dict[str, float] = {}
         self._client, self._thread = None, None
         self._lock = threading.Lock()  # send_now may be called while the thread runs
@@ -317,24 +327,41 @@ class OscOut:
                 try:
                     client.send_message(PREFIX + key, _f32(float(value)))
                     self.sent += 1
-                except OSError:
-                    self.errors += 1
+                except OSError as exc:
+                    self._failed(exc)
             for key, value in self.read().items():
                 value32 = _f32(float(value))  # what arrives; beyond float32 is inf
                 if not math.isfinite(value32) or self._last.get(key) == value32:
                     continue
                 try:
                     client.send_message(PREFIX + key, value32)
-                except OSError:  # nobody listening (ICMP refused), no route: try next tick
-                    self.errors += 1
+                except OSError as exc:  # nobody listening (ICMP refused), no route: next tick
+                    self._failed(exc)
                     break
                 self._last[key] = value32
                 self.sent += 1
             return self.sent - before
 
+    @property
+    def errors(self) -> int:
+        return self._errors.count
+
+    def _failed(self, exc: OSError) -> None:
+        self._errors.count += 1
+        self._error_why = exc.strerror or str(exc)
+
+    def report(self) -> str | None:
+        """Main thread: a line when sends failed since the last one (at most once a second)."""
+        new = self._errors.since_said()
+        return (f"osc: {new} messages to {self.host}:{self.port} not sent "
+                f"({self._error_why})") if new else None
+
     def start(self) -> OscOut:
         if not (math.isfinite(self.rate_hz) and self.rate_hz > 0):
             raise UserError(f"OSC out rate {self.rate_hz!r}: expected a positive number of Hz")
+        if _broadcast(self.host):  # it would send nothing (no SO_BROADCAST), saying it sends
+            raise UserError(f"--osc-out {self.host}:{self.port} is a broadcast address; "
+                            "synthlearn sends to one listener: give its address")
         self._connect()
         self.send_now()  # listeners hear the state at once, not a period later
         self._stop.clear()

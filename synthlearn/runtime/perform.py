@@ -56,7 +56,13 @@ def _resumed(session, piece_name: str | None, faithful: bool):
     if piece_name is not None and piece_name != saved:
         raise UserError(f"{session.session_path}: was playing {saved!r}, not "
                         f"{piece_name!r}; leave the piece out to resume it")
-    piece = restored_piece(session, saved, seed=meta["seed"], faithful=faithful)
+    was_faithful = meta.get("faithful")  # absent in sessions saved before it was kept
+    if not isinstance(was_faithful, bool):
+        was_faithful = faithful
+    if faithful and not was_faithful:
+        raise UserError(f"{session.session_path}: was playing {saved} in its own mode, not "
+                        "the faithful one; leave --faithful out to resume it")
+    piece = restored_piece(session, saved, seed=meta["seed"], faithful=was_faithful)
     session.load_names()  # checked now, before any audio (the performance reads it again)
     return piece, session, history
 
@@ -217,7 +223,8 @@ class Performance:
                 self.main_faults.record(self.piece, exc, engine.time_s)
                 news = []
             osc = self.osc_listener.report() if self.osc_listener else None
-            for line in [*news, engine.faults.report(), self.main_faults.report(), osc]:
+            sent = self.osc_sender.report() if self.osc_sender else None
+            for line in [*news, engine.faults.report(), self.main_faults.report(), osc, sent]:
                 if line:
                     self.say(line)
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)

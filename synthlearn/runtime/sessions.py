@@ -179,8 +179,10 @@ class Session:
             raise UserError(f"{self.folder}: cannot make the session folder ({exc.strerror})") \
                 from None
 
-    def save_current(self, piece: str, seed: int) -> None:
-        meta = {"format": FORMAT, "piece": piece, "seed": seed, "synthlearn": __version__}
+    def save_current(self, piece: str, seed: int, faithful: bool = False) -> None:
+        """The piece playing and every flag it was made with, so a resume makes the same."""
+        meta = {"format": FORMAT, "piece": piece, "seed": seed, "faithful": bool(faithful),
+                "synthlearn": __version__}
         write_atomic(self.session_path, json.dumps(meta, sort_keys=True).encode())
 
     def save_state(self, piece: str, seed: int, state: dict[str, np.ndarray],
@@ -316,7 +318,7 @@ class Autosaver:
 
     def _save_current(self) -> None:
         try:
-            self.session.save_current(self.piece.name, self.piece.seed)
+            self.session.save_current(self.piece.name, self.piece.seed, self.piece.faithful)
         except OSError as exc:
             self._failure(exc)
 

@@ -279,7 +279,7 @@ def test_osc_out_thread_sends_at_its_rate(receiver):
 
 @pytest.mark.parametrize("host, port", [
     ("127.0.0.1", None),  # nobody listens: Linux says nothing, others raise ECONNREFUSED
-    ("255.255.255.255", 9000),  # broadcast without SO_BROADCAST: every send raises EACCES
+    ("127.0.0.1", 0),  # port 0: every send raises EINVAL, on the machine itself
 ])
 def test_osc_out_unreachable_does_not_stop_the_thread(host, port):
     calls, third = [], threading.Event()
@@ -290,11 +290,12 @@ def test_osc_out_unreachable_does_not_stop_the_thread(host, port):
             third.set()
         return {"step": float(len(calls))}
 
-    out = OscOut(read, host=host, port=port or free_port(), rate_hz=1000).start()
+    out = OscOut(read, host=host, port=free_port() if port is None else port,
+                 rate_hz=1000).start()
     assert third.wait(WAIT_S)  # the thread read again after two sends
     assert out._thread.is_alive()
     out.close()
-    if host.startswith("255"):
+    if port == 0:
         assert out.errors >= 2 and out.sent == 0
 
 
@@ -419,3 +420,17 @@ def test_packets_from_senders_not_allowed_are_dropped_and_said_once():
     assert report.startswith("osc: ") and "packets from senders not in --osc-allow dropped " \
                                           "(last: 127.0.0.1)" in report
     assert osc.report() is None
+
+
+def test_osc_out_refuses_a_broadcast_address_and_says_failed_sends_once():
+    with pytest.raises(UserError, match=r"^--osc-out 255\.255\.255\.255:9000 is a broadcast "
+                                        r"address; synthlearn sends to one listener"):
+        OscOut(dict, host="255.255.255.255", port=9000).start()
+    out = OscOut(lambda: {"loss": 1.0}, host="255.255.255.255", port=9000)  # never sent
+    out.send_now()
+    out.send_now()
+    report = out.report()
+    assert report is not None and report.startswith(
+        "osc: 2 messages to 255.255.255.255:9000 not sent (")
+    assert out.report() is None  # once a second at most
+    out.close()

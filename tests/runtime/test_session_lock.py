@@ -129,7 +129,7 @@ def test_a_planted_symlink_temp_file_is_not_followed(tmp_path):
         session.release()
     assert target.read_text() == "keep me"
     assert not (tmp_path / "made-through-a-link").exists()
-    assert session.load() == ({"format": 1, "piece": "ldd", "seed": 3,
+    assert session.load() == ({"format": 1, "piece": "ldd", "seed": 3, "faithful": False,
                                "synthlearn": session.load()[0]["synthlearn"]}, ["part 2"])
     assert sorted(p.name for p in session.folder.iterdir()) == [
         LOCK_FILE, "history.txt", "session.json"]  # no temporary file left behind
@@ -184,3 +184,18 @@ def test_perform_says_a_failed_last_save_and_exits_1(jack_server, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stderr
     assert "autosave: the last save to " in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_resume_restores_the_flags_the_piece_was_made_with_or_refuses(tmp_path):
+    for faithful in (True, False):
+        session = Session(tmp_path / f"s{faithful}")
+        session.claim()
+        session.save_current("qmelody", 7, faithful)
+        session.release()
+        piece, resumed, _ = open_session(None, seed=0, faithful=False, resume=session.folder,
+                                         session_dir=None)
+        resumed.release()
+        assert (piece.name, piece.seed, piece.faithful) == ("qmelody", 7, faithful)
+    with pytest.raises(UserError, match="was playing qmelody in its own mode, not the faithful "
+                                        "one; leave --faithful out to resume it"):
+        open_session(None, seed=0, faithful=True, resume=tmp_path / "sFalse", session_dir=None)
