@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 from synthlearn import events
 from synthlearn.commands import language as console
@@ -14,6 +15,7 @@ from synthlearn.commands.language import Where
 from synthlearn.commands.names import Names
 from synthlearn.commands.printable import printable
 from synthlearn.errors import UserError
+from synthlearn.faults import Tally
 from synthlearn.pieces import PIECES, PLANNED
 
 PROMPT = "> "
@@ -63,6 +65,7 @@ class Console:
         self.main = main  # (job) -> None: run job in the main thread (None: run here)
         self.worker = worker  # .submit(job): a background thread (None: run here)
         self.names = Names() if names is None else names
+        self._refused, self._refused_at, self._refused_last = Tally(), -1e9, ""
         self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
         self._reading = False  # at the terminal's prompt now
         self._out_lock = threading.Lock()
@@ -107,7 +110,7 @@ class Console:
         try:
             cmd = self.language.parse(line, grant)
         except UserError as exc:
-            return self._reply(f"? {exc}")
+            return self._refuse(f"? {exc}", quiet)
         where = cmd.spec.where
         if where is Where.AUDIO:
             self._remember(line, cmd.name, quiet)
@@ -129,7 +132,7 @@ class Console:
             if cmd.target is not None:
                 self.names.assign(cmd.target, result)
         except UserError as exc:
-            return self._reply(f"? {exc}")
+            return self._refuse(f"? {exc}", quiet)
         self._remember(line, cmd.name, quiet)
         if cmd.target is not None:
             return self._reply(f"{cmd.target} = {cmd.name}: kept")
@@ -146,6 +149,25 @@ class Console:
             return
         if len(self.history) < MAX_HISTORY:
             self.history.append(line)
+
+    def _refuse(self, text: str, quiet: bool) -> str:
+        """A wrong line's answer. From a stream (``quiet``: OSC) at most one a second is said;
+        the rest are counted and told by :meth:`report` (a flood of wrong commands is one line
+        a second, not two hundred)."""
+        if not quiet:
+            return self._reply(text)
+        now = time.monotonic()
+        if now - self._refused_at >= 1.0:
+            self._refused_at = now
+            return self._reply(text)
+        self._refused.count += 1
+        self._refused_last = text
+        return text
+
+    def report(self) -> str | None:
+        """Main thread: the wrong lines a stream sent that were not said (once a second)."""
+        new = self._refused.since_said()
+        return f"osc: {new} more wrong lines (last: {self._refused_last[2:]})" if new else None
 
     def _reply(self, text: str) -> str:
         self.emit(text)

@@ -224,7 +224,9 @@ class Performance:
                 news = []
             osc = self.osc_listener.report() if self.osc_listener else None
             sent = self.osc_sender.report() if self.osc_sender else None
-            for line in [*news, engine.faults.report(), self.main_faults.report(), osc, sent]:
+            wrong = self.console.report()
+            for line in [*news, engine.faults.report(), self.main_faults.report(), osc, sent,
+                         wrong]:
                 if line:
                     self.say(line)
             return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)

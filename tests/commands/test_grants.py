@@ -78,15 +78,13 @@ def test_osc_can_neither_read_nor_write_a_file_nor_end_the_show(tmp_path):
         jobs.get(timeout=WAIT_S).__call__()  # the tempo, after every packet before it
     finally:
         listener.close()
+    # A stream's wrong lines: the first said at once, the rest counted (one line a second).
     refusals = [line for line in said if line.startswith("? ")]
     assert refusals == [
-        "? ruler: not from OSC: it reads files; allow it with perform --osc-may read",
-        "? ruler: not from OSC: it reads files; allow it with perform --osc-may read",
-        "? presets: not from OSC: it writes files; allow it with perform --osc-may write",
-        "? quit: not from OSC: it ends or reshapes the show; allow it with perform --osc-may "
-        "show",
-        "? piece: not from OSC: it ends or reshapes the show; allow it with perform --osc-may "
-        "show"]
+        "? ruler: not from OSC: it reads files; allow it with perform --osc-may read"]
+    assert console.report() == (
+        "osc: 4 more wrong lines (last: piece: not from OSC: it ends or reshapes the show; "
+        "allow it with perform --osc-may show)")
     assert not any("TOPSECRET" in line or "root" in line for line in said)
     assert not (tmp_path / "x.csv").exists()
     assert console.history == ["tempo 90"] and not console.stop.is_set()
@@ -105,3 +103,36 @@ def test_osc_reads_a_file_when_the_performer_allows_it(tmp_path):
         listener.close()
     assert [line for line in said if line.startswith("? ")] == []
     assert "r" in console.names and console.history[0].startswith("r = ruler")
+
+
+@pytest.mark.parametrize("line, refusal", [
+    ("presets r tone 3 x.csv",
+     "? presets: not from OSC: it writes files; allow it with perform --osc-may write"),
+    ("quit", "? quit: not from OSC: it ends or reshapes the show; allow it with perform "
+             "--osc-may show"),
+])
+def test_each_refusal_names_what_the_command_touches(tmp_path, line, refusal):
+    from synthlearn.pieces.ruler import Ruler
+
+    said = []
+    console = Console(live_language(Ruler), lambda event: None, lambda: 0,
+                      stop=threading.Event(), say=said.append, stream=None,
+                      piece=lambda: Ruler(seed=1))
+    assert console.handle(line, quiet=True, grant=osc.grant()) == refusal
+    assert said == [refusal] and not (tmp_path / "x.csv").exists()
+
+
+def test_a_flood_of_wrong_lines_from_a_stream_is_one_line_a_second():
+    from synthlearn.pieces.additive import Additive
+
+    said = []
+    console = Console(live_language(Additive), lambda event: None, lambda: 0,
+                      stop=threading.Event(), say=said.append, stream=None)
+    for i in range(5000):
+        console.handle(f"nosuch{i}", quiet=True)
+    assert said == ["? unknown command 'nosuch0'; type 'help' for the list"]
+    assert console.report() == ("osc: 4999 more wrong lines (last: unknown command "
+                                "'nosuch4999'; type 'help' for the list)")
+    assert console.report() is None
+    console.handle("nosuch", quiet=False)  # the performer's own mistakes are always said
+    assert said[-1] == "? unknown command 'nosuch'; type 'help' for the list"
