@@ -242,10 +242,9 @@ class Engine:
                         f"{self.block} (asked {asked})")
                 return server
             server.shutdown()
-            lo, hi = SERVER_PERIOD_RANGE
-            if not lo <= quantum <= hi:
-                raise UserError(f"PipeWire runs a quantum of {quantum} frames; synthlearn needs "
-                                f"{lo} to {hi} (e.g. --block 256)")
+            # A quantum out of range: server_format's one line.
+            server_format(self.backend, self.sr, self.block,
+                          backends.ServerFormat(self.sr, quantum), self.route.name)
             pipewire.request_latency(quantum, self.sr, force=True)
             self.block, self.block_s = quantum, quantum / self.sr
             server = self._boot_server()
@@ -484,10 +483,22 @@ class Engine:
         fade_blocks = int(np.ceil(fade_s / self.block_s))
         self._retiring.append((old_piece, old_pools, self.block_index + fade_blocks + 2, output))
         if self.realtime and self._running:
-            deadline = time.monotonic() + timeout_s
-            while self.block_index < self._retiring[-1][2] and time.monotonic() < deadline:
-                time.sleep(self.block_s)  # waiting on the audio clock, in the main thread
+            self._wait_for_block(self._retiring[-1][2], timeout_s)
             self._retire_due()
+
+    def drain(self, timeout_s: float = 1.0) -> None:
+        """Main thread, real time: return once the hook has run every event queued before
+        this call, so what a piece was told before a switch lands on it, not on the next one.
+        Two blocks: one pushed while a hook ran, after it drained, waits for the next hook.
+        Manual runs drain in ``process``."""
+        if self.realtime and self._running:
+            self._wait_for_block(self.block_index + 2, timeout_s)
+
+    def _wait_for_block(self, index: int, timeout_s: float) -> None:
+        """Wait (main thread) until the hook has begun block ``index``, or ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while self.block_index < index and time.monotonic() < deadline:
+            time.sleep(self.block_s)  # waiting on the audio clock, in the main thread
 
     def _retire_due(self) -> None:
         """Free retired pieces whose fade is over (main thread, between blocks)."""

@@ -56,12 +56,6 @@ def answers(lib: native.JackLib, client_name: str = "synthlearn-probe",
         return None
 
 
-def server_format(client_name: str = "synthlearn-probe") -> tuple[int, int]:
-    """(sample rate in Hz, period in frames) of the running JACK server."""
-    with client(client_name) as (lib, handle):
-        return int(lib.jack_get_sample_rate(handle)), int(lib.jack_get_buffer_size(handle))
-
-
 JACK_PORT_IS_INPUT = 0x1
 
 

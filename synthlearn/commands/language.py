@@ -143,6 +143,9 @@ class Grant:
 
 
 TERMINAL = Grant("the terminal", Touch.everything())  # the performer
+# A score is the performer's own file, trusted like the terminal for now (confining its reads
+# to its folder and its writes to --out is issue 18's next step): declared, not implied.
+SCORE = Grant("a score", Touch.everything())
 
 
 OWNERS = ("engine", "piece", "session")

@@ -169,7 +169,10 @@ class OscIn:
 
     def __init__(self, handle_line: Callable[[str], None], *, host: str = DEFAULT_HOST,
                  port: int, say=print, allow: tuple[str, ...] | None = None):
+        from pythonosc import osc_packet
+
         self.handle_line, self.host, self.port, self.say = handle_line, host, port, say
+        self._parse = osc_packet.OscPacket  # looked up once, not per packet
         self.allow = None if allow is None else frozenset(allow)
         self._strangers = Tally()  # packets from senders not in allow
         self._stranger = ""
@@ -200,10 +203,8 @@ class OscIn:
             self._dropped.count += 1
             return
         self._in_window += 1
-        from pythonosc import osc_packet
-
         try:
-            messages = [timed.message for timed in osc_packet.OscPacket(data).messages]
+            messages = [timed.message for timed in self._parse(data).messages]
         except Exception as exc:  # noqa: BLE001 - bytes from anyone: nothing may escape
             self._malformed.count += 1
             self._malformed_why = f"{type(exc).__name__}: {exc}"[:120]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthlearn import events
-from synthlearn.commands.language import Language, Where
+from synthlearn.commands.language import SCORE, Language, Where
 from synthlearn.errors import UserError
 
 KEYS = ("piece", "seed", "duration", "midi", "at", "faithful")
@@ -180,7 +180,7 @@ def schedule(score: Score, language: Language, sr: int) -> tuple[list[events.Eve
         end_s = midi_len_s + TAIL_S
     for cue in score.cues:
         try:
-            cmd = language.parse(cue.text)
+            cmd = language.parse(cue.text, SCORE)
         except UserError as exc:
             raise UserError(str(exc), source=score.source, line=cue.line) from None
         if cmd.spec.owner == "session":  # help, piece, quit: the live console's own

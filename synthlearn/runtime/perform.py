@@ -182,6 +182,9 @@ class Performance:
         piece_class(name)  # an unknown or unbuilt piece: its UserError is the answer
         if name == self.piece.name:
             return f"{name} is playing"
+        # Lines sent before this one reach the old piece first (a busy machine may run this
+        # main-thread job before the audio thread's next block), then its learning is saved.
+        self.engine.drain()
         self.saver.save_now()  # the old piece's learning, saved before it goes
         t0 = time.perf_counter()
         try:
