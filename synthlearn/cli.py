@@ -369,8 +369,8 @@ def cmd_perform(args) -> int:
         console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
         size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
         osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices, force=args.force,
-        osc_may=args.osc_may, osc_allow=args.osc_allow,
-        say=_say,
+        osc_may=args.osc_may, osc_allow=args.osc_allow, read_dirs=args.read,
+        exports=args.exports, say=_say,
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
           f"{result['late_blocks']} late, "
@@ -526,6 +526,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "beyond this machine, e.g. 0.0.0.0)")
     f.add_argument("--osc-out", metavar="[HOST:]PORT", type=_osc_address,
                    help="send learner signals (/synthlearn/loss, ...) as OSC to this port")
+    f.add_argument("--read", metavar="DIR", action="append", default=[],
+                   help="a folder commands may read files from, beside the working directory, "
+                        "the session and the shipped data (repeat for more)")
+    f.add_argument("--exports", metavar="DIR",
+                   help="where commands write files (presets ...): default the session's "
+                        "exports/ folder; never over a file")
     f.set_defaults(func=cmd_perform)
 
     u = sub.add_parser("ruler", help="RuLer rules from labeled presets (a CSV, label last)")

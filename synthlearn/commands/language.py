@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from synthlearn.errors import UserError
+from synthlearn.files import is_name
 
 KINDS = ("float", "int", "choice", "word", "path", "onoff")
 
@@ -42,10 +43,21 @@ class Param:
     example: object = None
     later: tuple[str, ...] = ()  # choices known but not available yet: a kinder refusal
     shown: str | None = None  # how help shows it, for a choice too long to list (ccN)
+    writes: bool = False  # a path written to (else read from)
+    names: bool = False  # a path that may instead be a bare name (``blip``): no file touched
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}")
+        if (self.writes or self.names) and self.kind != "path":
+            raise ValueError(f"{self.name}: writes/names are for a path parameter")
+
+    def touch(self, value: object) -> Touch:
+        """What this argument touches: a path reads or writes a file (a bare name given for a
+        path that takes names touches none)."""
+        if self.kind != "path" or value is None or (self.names and is_name(str(value))):
+            return Touch(0)
+        return Touch.WRITES if self.writes else Touch.READS
 
     def describe(self) -> str:
         if self.shown is not None:
@@ -114,6 +126,10 @@ class Touch(enum.Flag):
     def everything(cls) -> Touch:
         return cls.SOUND | cls.SHOW | cls.READS | cls.WRITES
 
+    @classmethod
+    def files(cls) -> Touch:
+        return cls.READS | cls.WRITES
+
     def words(self, *, it: bool = True) -> str:
         """'ends or reshapes the show, reads files' (``it``: as in "it reads files"), or
         'end or reshape the show, read files' (as in "may read files")."""
@@ -133,9 +149,10 @@ class Grant:
     may: Touch
     allow_more: Callable[[Touch], str] | None = None  # how to allow what was refused
 
-    def refuse(self, spec: Spec) -> UserError | None:
-        """A one-line refusal when ``spec`` needs more than this grant, else None."""
-        denied = spec.touches & ~self.may
+    def refuse(self, spec: Spec, needs: Touch | None = None) -> UserError | None:
+        """A one-line refusal when ``spec`` (or this line of it: ``needs``) needs more than
+        this grant, else None."""
+        denied = (spec.touches if needs is None else needs) & ~self.may
         if not denied:
             return None
         hint = f"; {self.allow_more(denied)}" if self.allow_more else ""
@@ -143,11 +160,12 @@ class Grant:
 
 
 TERMINAL = Grant("the terminal", Touch.everything())  # the performer
-# A score is the performer's own file, trusted like the terminal for now (confining its reads
-# to its folder and its writes to --out is issue 18's next step): declared, not implied.
+# A score may do what the performer may; where it reads and writes is its run's Folders (its
+# own folder and the shipped data; the render's --out): see synthlearn.files.
 SCORE = Grant("a score", Touch.everything())
 
 
+FILES = Touch.files()
 OWNERS = ("engine", "piece", "session")
 HANDLER_PREFIX = "cmd_"
 
@@ -174,10 +192,10 @@ class Spec:
     def __post_init__(self) -> None:
         if self.owner not in OWNERS:
             raise ValueError(f"{self.name}: owner {self.owner!r} is not one of {OWNERS}")
-        files = Touch.READS | Touch.WRITES
-        if any(p.kind == "path" for p in self.params) and not self.touches & files:
-            raise ValueError(f"{self.name}: a path parameter, but touches neither READS nor "
-                             "WRITES")
+        for p in self.params:
+            if p.kind == "path" and not self.touches & p.touch("x.csv"):
+                raise ValueError(f"{self.name}: a path parameter, but touches neither READS "
+                                 "nor WRITES as it does")
         if self.takes_target and self.where is Where.AUDIO:
             raise ValueError(f"{self.name}: a command run in the audio thread cannot be "
                              "assigned")
@@ -185,6 +203,18 @@ class Spec:
     @property
     def handler(self) -> str:
         return self.handler_name or HANDLER_PREFIX + self.name
+
+    def needs(self, args: tuple | None = None) -> Touch:
+        """What a line of this command touches: its declared touches, where a file is touched
+        only if an argument names one (``ruler blip`` trains from a shipped table by name;
+        ``ruler my.csv`` reads a file). ``args`` None: before they are read (no files)."""
+        paths = [p for p in self.params if p.kind == "path"]
+        if not paths:
+            return self.touches
+        need = self.touches & ~FILES
+        for p, value in zip(self.params, args or (), strict=False):
+            need |= p.touch(value)
+        return need
 
     def usage(self) -> str:
         parts = [self.name]
@@ -277,12 +307,16 @@ class Language:
             close = difflib.get_close_matches(name, self.specs, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else "; type 'help' for the list"
             raise UserError(f"unknown command {name!r}{hint}")
-        refused = grant.refuse(spec)
+        refused = grant.refuse(spec, spec.needs())  # the show, before any argument is read
         if refused is not None:
             raise refused
         if target is not None and not spec.takes_target:
             raise UserError(f"{name}: its result cannot be assigned ('{target} = ...')")
-        return Command(name, self._bind(spec, rest), text.strip(), target, spec)
+        args = self._bind(spec, rest)
+        refused = grant.refuse(spec, spec.needs(args))  # files: a path named, not a name
+        if refused is not None:
+            raise refused
+        return Command(name, args, text.strip(), target, spec)
 
     def _bind(self, spec: Spec, tokens: list[str]) -> tuple:
         values: dict[str, object] = {}

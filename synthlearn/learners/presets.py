@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,17 +88,25 @@ class Presets:
 
 
 def read_presets(path: str | Path) -> Presets:
-    """The presets of a CSV file (header: parameter names, then the label's)."""
-    path = Path(path)
+    """The presets of the CSV file ``path`` (named on the command line: any folder, but only a
+    regular file, never a FIFO or a device; at most MAX_BYTES)."""
+    from synthlearn.files import Folders
+
     src = str(path)
-    if not path.is_file():
+    where = Path(os.path.realpath(Path(path).expanduser()))
+    if not where.exists():
         raise UserError("no such preset file (a CSV with a header and a label column)",
                         source=src)
-    if path.stat().st_size > MAX_BYTES:
-        raise UserError(f"{path.stat().st_size} bytes: a preset table is at most "
-                        f"{MAX_BYTES // 1024 // 1024} MB", source=src)
+    data = Folders(reads=(where.parent,), base=Path.cwd()).read_bytes(src, MAX_BYTES,
+                                                                      "a preset table")
+    return parse_presets(data, src)
+
+
+def parse_presets(data: bytes, src: str) -> Presets:
+    """The presets of a CSV file's bytes (``src`` names it in errors). An error names the line
+    and the rule, and quotes no more of the file than a value of a row."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UserError(f"not UTF-8 text (byte {exc.start}); expected a CSV file",
                         source=src) from None
@@ -114,14 +123,15 @@ def read_presets(path: str | Path) -> Presets:
             header = cells
             if len(header) < 2:
                 raise UserError("the header must name at least one parameter and the label "
-                                f"column, got {','.join(header)!r}", source=src, line=line_no)
+                                f"column ({len(header)} column found); expected a CSV preset "
+                                "table", source=src, line=line_no)
             if any(not h for h in header) or len(set(header)) != len(header):
-                raise UserError(f"header {','.join(header)!r}: every column needs its own "
-                                "name", source=src, line=line_no)
+                raise UserError(f"header of {len(header)} columns: every column needs its "
+                                "own name", source=src, line=line_no)
             continue
         if len(cells) != len(header):
             raise UserError(f"{len(cells)} values where the header has {len(header)} "
-                            f"({','.join(header)})", source=src, line=line_no)
+                            "columns", source=src, line=line_no)
         if not cells[-1]:
             raise UserError(f"no label in the last column ({header[-1]})", source=src,
                             line=line_no)
@@ -144,3 +154,14 @@ def read_presets(path: str | Path) -> Presets:
     if len(presets.labels) > MAX_LABELS:
         raise UserError(f"{len(presets.labels)} labels: at most {MAX_LABELS}", source=src)
     return presets
+
+
+def presets_csv(names, label: str, rows) -> bytes:
+    """A preset table as CSV bytes: the header (``names``, then ``label``), one row a preset."""
+    import io
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([*names, "label"])
+    writer.writerows([*row, label] for row in rows)
+    return out.getvalue().encode()

@@ -17,6 +17,7 @@ import numpy as np
 
 from synthlearn import events
 from synthlearn.commands.language import Command, Where, check_handlers
+from synthlearn.files import Folders
 
 SR, BLOCK = 48000, 64
 NOTES = (48, 60, 64, 67, 72)  # low and high, so every part of a piece has something to do
@@ -85,7 +86,7 @@ def _playing(cls, voices: str = "numba"):
     engine = Engine("manual", sr=SR, block=BLOCK, seed=3, voices=voices)
     piece = cls(seed=3)
     folder = _examples(cls)
-    piece.base_dir = Path(folder)
+    piece.files = Folders(reads=(Path(folder),), base=Path(folder), exports=Path(folder) / "out")
     engine.play(piece, [events.note_on(0, n, 100) for n in NOTES])
     language = cls.language()
     for line in cls.example_lines:

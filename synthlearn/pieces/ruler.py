@@ -4,29 +4,33 @@ distance or consistency, and the labels conduct the sections.
 
 Commands (the seed's syntax kept):
 
-- ``rules = ruler datasets/blip.csv distance:2 consistency:0.5`` — learn (in a worker thread
-  live, at its time in a render) and keep the rules under ``rules`` (names are autosaved;
-  ``--resume`` brings them back); a failed retrain keeps the old rules and says why;
+- ``rules = ruler blip distance:2 consistency:0.5`` — learn (in a worker thread live, at its
+  time in a render) and keep the rules under ``rules`` (names are autosaved; ``--resume`` brings
+  them back); a failed retrain keeps the old rules and says why. The table is a shipped dataset
+  by name (``blip``, ``rain``, ``fm``), the table of rules kept (``r2 = ruler rules
+  distance:4``: no file read), or a CSV path (``ruler my/table.csv``: reading a file);
 - ``set blip rules r rhythm`` — a random preset of label rhythm into synth blip;
   ``set blip rules 5 tone`` — preset number 5 (from 0); the synth sounds from its first set;
 - ``stop blip`` — the synth fades out; ``rules`` — the rule sets kept, with counts;
-- ``presets rules rain 700 presets/rain-new.csv`` — export new presets of a label;
+- ``presets rules rain 700 rain-new.csv`` — export new presets of a label into the run's
+  exports folder (a session's ``exports/``, a render's ``--out``), never over a file;
 - ``section rain`` — the label conducts: every beat each sounding synth takes a random preset
   of it; ``tempo 90`` sets the beat (BPM); ``section off`` stops conducting.
 
 Synths: ``blip``, ``rain`` and ``fm`` (``synthlearn.audio.synths``). A CSV path is relative to
-the score in a score, to the working directory in the console.
+the score in a score, to the working directory in the console; where it may be is the run's
+:class:`synthlearn.files.Folders`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
+from synthlearn import files
 from synthlearn.commands.language import Param, Spec, Touch, Where
 from synthlearn.errors import UserError
-from synthlearn.learners.presets import read_presets
+from synthlearn.learners.presets import MAX_BYTES as PRESETS_MAX_BYTES
+from synthlearn.learners.presets import Presets, parse_presets, presets_csv
 from synthlearn.learners.ruler import RuLer, RuleSet
 from synthlearn.pieces.base import Piece
 
@@ -38,11 +42,12 @@ class Ruler(Piece):
     name = "ruler"
     summary = "conversational learning: RuLer's rules make new synth presets"
     commands = (
-        Spec("ruler", (Param("data", "path", example="{dir}/example.csv"),
+        Spec("ruler", (Param("data", "path", example="{dir}/example.csv", names=True),
                        Param("distance", "int", 0, 64, optional=True, default=2),
                        Param("consistency", "float", 0.0, 1.0, optional=True, default=0.5)),
-             "learn rules from a labeled preset table: r = ruler data.csv distance:2 "
-             "consistency:0.5", takes_target=True, where=Where.WORKER, touches=Touch.READS),
+             "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; "
+             "rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5",
+             takes_target=True, where=Where.WORKER, touches=Touch.READS),
         Spec("set", (Param("synth", "choice", choices=SYNTH_NAMES),
                      Param("model", "word", example="rules"),
                      Param("which", "word", example="r"),
@@ -56,8 +61,9 @@ class Ruler(Piece):
         Spec("presets", (Param("model", "word", example="rules"),
                          Param("label", "word", example="tone"),
                          Param("count", "int", 1, 1_000_000),
-                         Param("path", "path", example="{dir}/new-presets.csv")),
-             "export new presets of a label to CSV: presets rules rain 700 rain-new.csv",
+                         Param("path", "path", example="new-presets.csv", writes=True)),
+             "export new presets of a label to a new CSV in the exports folder: presets "
+             "rules rain 700 rain-new.csv",
              where=Where.WORKER, touches=Touch.WRITES),
         Spec("section", (Param("label", "word", example="tone"),),
              "the label conducts: each beat every sounding synth takes one of its presets "
@@ -77,7 +83,7 @@ class Ruler(Piece):
         self.learner = RuLer().reset(seed=seed)
         self.section = "start"
         self.synths: dict = {}
-        self.base_dir = Path.cwd()  # where relative CSV paths are found (a score's folder)
+        self.files = files.here()  # where commands read and write (the run sets its own)
         self.tempo_bpm = DEFAULT_TEMPO_BPM
         self.conducting: tuple[str, str] | None = None  # (model, label) while a section plays
         self._next_beat_s = 0.0
@@ -140,13 +146,24 @@ class Ruler(Piece):
         self._models[name] = (state, rules)
         return rules
 
-    def _path(self, text: str) -> Path:
-        path = Path(text).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
+    def table(self, data: str) -> Presets:
+        """The preset table ``data`` names: rules kept (their table, in memory), a shipped
+        dataset by name, or a CSV path read through the run's folders."""
+        if not files.is_name(data):
+            return parse_presets(self.files.read_bytes(data, PRESETS_MAX_BYTES,
+                                                         "a preset table"), data)
+        if data in self.names and isinstance(self.names[data], dict) and \
+                self.names[data].get("kind") == RuleSet.STATE_KIND:
+            return self.model(data).presets
+        shipped = files.shipped_datasets()
+        if data in shipped:
+            return parse_presets(shipped[data].read_bytes(), data)
+        raise UserError(f"ruler: no rules kept or shipped dataset named {data!r} (shipped: "
+                        f"{', '.join(shipped)}); a file is named by its path: ./{data}.csv")
 
     # -- commands ---------------------------------------------------------------------------
     def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5) -> dict:
-        presets = read_presets(self._path(data))
+        presets = self.table(data)
         learner = RuLer(distance=distance, consistency=consistency)
         learner._rng_state = self.learner._rng_state  # one generator for the whole piece
         found = learner.fit(presets)
@@ -222,20 +239,11 @@ class Ruler(Piece):
             if preset not in training:
                 rows.append(preset)
             n += 1
-        target = self._path(path)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", newline="") as f:
-                import csv
-
-                writer = csv.writer(f)
-                writer.writerow([*rules.presets.names, "label"])
-                writer.writerows([*row, label] for row in rows)
-        except OSError as exc:
-            raise UserError(f"{target}: cannot write ({exc.strerror})") from None
+        target, note = self.files.write_new(path, presets_csv(rules.presets.names, label, rows))
         self.log.append({"time_s": round(self._now_s, 6), "exported": str(target),
                          "label": label, "presets": len(rows)})
-        return f"{len(rows)} new presets of {label!r} written to {target}"
+        said = f"{len(rows)} new presets of {label!r} written to {target}"
+        return f"{said} ({note})" if note else said
 
     def cmd_section(self, label: str) -> None:
         if label == "off":
@@ -267,9 +275,16 @@ class Ruler(Piece):
 
         return RulerScene(self, width, height)
 
-    def learned_state(self) -> dict[str, np.ndarray]:
-        """The generator (the rules themselves are kept as names)."""
-        return {"rng_state": self.learner._rng_state.copy()}
+    # -- what is learned: the generator (the rules themselves are kept as names) ---------------
+    # It changes in the main thread (set, the conductor) and the worker (a fit), never in the
+    # audio thread; the hook still publishes it (learned_in AUDIO): it is one 64-bit word,
+    # copied in one element copy that no other thread can split, so every copy is whole. A
+    # piece with more state changed there declares learned_in MAIN and publishes it itself.
+    def learned_layout(self) -> dict:
+        return {"rng_state": (1, np.uint64)}
 
-    def restore(self, state: dict[str, np.ndarray]) -> None:
+    def capture_learned(self, record: dict[str, np.ndarray]) -> None:
+        np.copyto(record["rng_state"], self.learner._rng_state)
+
+    def restore_learned(self, state: dict[str, np.ndarray]) -> None:
         self.learner._rng_state[:] = np.asarray(state["rng_state"], np.uint64).reshape(1)

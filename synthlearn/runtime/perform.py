@@ -17,6 +17,7 @@ from pathlib import Path
 from synthlearn.commands.console import Console, Names, live_language
 from synthlearn.errors import UserError
 from synthlearn.faults import Faults
+from synthlearn.files import checked_folders, for_performance
 from synthlearn.pieces import PIECES, piece_class
 from synthlearn.runtime.worker import Worker
 
@@ -87,7 +88,7 @@ class Performance:
     def __init__(self, piece, session, history, *, engine, faithful: bool, midi_ports: str | None,
                  window: bool, console_in: bool, size, fps: float, video_source, osc_in,
                  osc_out, say, osc_may: tuple[str, ...] = (),
-                 osc_allow: tuple[str, ...] | None = None):
+                 osc_allow: tuple[str, ...] | None = None, files=None):
         self.piece, self.session, self.engine, self.faithful, self.say = (
             piece, session, engine, faithful, say)
         self.midi_ports, self.window, self.console_in = midi_ports, window, console_in
@@ -110,6 +111,9 @@ class Performance:
         self.worker = Worker(say)
         self.names = Names(session.load_names() if session.exists() else None)
         piece.names = self.names
+        # where commands read and write (synthlearn.files): given to every piece that plays
+        self.files = files if files is not None else for_performance(session.folder)
+        piece.files = self.files
         self.console = Console(live_language(type(piece)), engine.push, engine.now_smp,
                                stop=self.stop, say=say, history=history,
                                on_piece=self.switch_to, piece=lambda: self.piece,
@@ -194,6 +198,7 @@ class Performance:
         except Exception as exc:  # a damaged state file, a graph that failed: play on
             raise UserError(f"piece {name}: {exc}; {self.piece.name} plays on") from None
         piece.names = self.names
+        piece.files = self.files
         self.piece = piece
         self.console.language = live_language(type(piece))
         self.saver.switch(piece)
@@ -283,9 +288,12 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             resume: str | Path | None = None, osc_in: str | tuple | None = None,
             osc_out: str | tuple | None = None, voices: str = "numba", force: bool = False,
             osc_may: tuple[str, ...] = (), osc_allow: tuple[str, ...] | None = None,
+            read_dirs: tuple[str | Path, ...] = (), exports: str | Path | None = None,
             say=print) -> dict:
     """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
-    or the window closing; what it learns is autosaved to the session folder."""
+    or the window closing; what it learns is autosaved to the session folder. Commands read
+    files under the working directory, the session, the shipped data and ``read_dirs``, and
+    write into ``exports`` (else the session's ``exports/``)."""
     from synthlearn.audio.engine import Engine
     from synthlearn.commands.osc import parse_address
     from synthlearn.midi.files import read_midi
@@ -314,6 +322,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             say(note)
     if session_dir is not None and resume is not None:
         raise UserError("--session starts a new session and --resume continues one; give one")
+    read_dirs = checked_folders(read_dirs, "--read")  # before any folder is made
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
                                            resume=resume, session_dir=session_dir)
     show = None
@@ -340,7 +349,8 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
                            midi_ports=ports, window=window, console_in=console_in, size=size,
                            fps=fps,
                            video_source=video_source, osc_in=osc_in_at, osc_out=osc_out_at,
-                           say=say, osc_may=osc_may, osc_allow=osc_allow)
+                           say=say, osc_may=osc_may, osc_allow=osc_allow,
+                           files=for_performance(session.folder, read_dirs, exports))
         try:
             show.open(scheduled, record)
             figures = show.run(duration_s)

@@ -17,6 +17,7 @@ import numpy as np
 
 from synthlearn.commands.score import read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
+from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
 
 
@@ -189,7 +190,7 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
         if engine.boot_note and say is not None:
             say(engine.boot_note)
         piece = cls(seed=score.seed, faithful=score.faithful)
-        piece.base_dir = Path(score.path).parent if score.path else Path.cwd()
+        piece.files = for_score(score.path)  # reads by the score; played live, no writes
         engine.play(piece, events)
         if window:
             win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {name}",

@@ -18,6 +18,7 @@ import numpy as np
 
 from synthlearn.commands.score import MAX_DURATION_S, read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
+from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
 
 SIGNAL_RATE_HZ = 50.0
@@ -161,7 +162,7 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
     n_blocks = -(-n_frames_total // opt.block)
     engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed, voices=opt.voices)
     piece = cls(seed=seed, faithful=faithful)
-    piece.base_dir = Path(score.path).parent if score.path else Path.cwd()
+    piece.files = for_score(score.path, exports=out)  # reads by the score, writes in --out
     if score.midi is not None:
         piece.use_midi_file(score.midi)
     events, off_audio = split_off_audio(events)

@@ -3,10 +3,12 @@ the language refuses the rest where a line is parsed — before any file is read
 
 import queue
 import threading
+from pathlib import Path
 
 import pytest
 from pythonosc import udp_client
 
+from synthlearn import files
 from synthlearn.commands import osc
 from synthlearn.commands.console import Console, live_language
 from synthlearn.commands.language import TERMINAL, Param, Spec, Touch
@@ -53,11 +55,12 @@ def _osc_console(tmp_path, grant):
     from synthlearn.pieces.ruler import Ruler
 
     piece = Ruler(seed=1)
-    piece.base_dir = tmp_path
+    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
     said, jobs = [], queue.Queue()
     console = Console(live_language(Ruler), lambda event: None, lambda: 0,
                       stop=threading.Event(), say=said.append, stream=None,
                       piece=lambda: piece, main=jobs.put)
+    piece.names = console.names  # as a performance does: one owner of the names
     listener = osc.OscIn(lambda line: console.handle(line, quiet=True, grant=grant),
                          port=0, say=said.append).start()
     sender = udp_client.SimpleUDPClient(*listener.address)
@@ -136,3 +139,78 @@ def test_a_flood_of_wrong_lines_from_a_stream_is_one_line_a_second():
     assert console.report() is None
     console.handle("nosuch", quiet=False)  # the performer's own mistakes are always said
     assert said[-1] == "? unknown command 'nosuch'; type 'help' for the list"
+
+
+def test_osc_trains_by_default_from_a_shipped_dataset_or_a_table_in_memory(tmp_path):
+    console, said, jobs, listener, sender = _osc_console(tmp_path, osc.grant())
+    try:
+        sender.send_message("/synthlearn/do", "r = ruler blip distance:2 consistency:0.5")
+        sender.send_message("/synthlearn/do", "r2 = ruler r distance:1")  # r's own table
+        sender.send_message("/synthlearn/do", "r3 = ruler nosuch")
+        sender.send_message("/synthlearn/tempo", 90.0)
+        jobs.get(timeout=WAIT_S)
+    finally:
+        listener.close()
+    assert [line for line in said if line.startswith("? ")] == [
+        "? ruler: no rules kept or shipped dataset named 'nosuch' (shipped: blip, fm, rain); a "
+        "file is named by its path: ./nosuch.csv"]
+    assert console.names["r"]["distance"] == 2 and console.names["r2"]["distance"] == 1
+    assert console.names["r2"]["training"] == console.names["r"]["training"]
+
+
+def test_the_terminal_reads_only_inside_the_performances_folders(tmp_path, monkeypatch):
+    from synthlearn.files import for_performance
+    from synthlearn.pieces.ruler import Ruler
+
+    here, session, elsewhere = (tmp_path / d for d in ("here", "session", "elsewhere"))
+    for folder in (here, session, elsewhere):
+        folder.mkdir()
+    table = "freq,numharm,amp,label\n110,3,0.3,tone\n2,40,0.4,rhythm\n"
+    (here / "mine.csv").write_text(table)
+    (elsewhere / "theirs.csv").write_text(table)
+    monkeypatch.chdir(here)
+    piece = Ruler(seed=1)
+    said = []
+    console = Console(live_language(Ruler), lambda event: None, lambda: 0,
+                      stop=threading.Event(), say=said.append, stream=None,
+                      piece=lambda: piece)
+    piece.names = console.names
+    piece.files = for_performance(session)
+    console.handle("a = ruler mine.csv")
+    console.handle(f"b = ruler {elsewhere / 'theirs.csv'}")
+    assert "a" in console.names and "b" not in console.names
+    assert said[-1].startswith(f"? {elsewhere / 'theirs.csv'}: outside the folders this run "
+                               "may read") and said[-1].endswith("name its folder with --read DIR")
+    piece.files = for_performance(session, reads=(elsewhere,))  # perform --read elsewhere
+    console.handle(f"b = ruler {elsewhere / 'theirs.csv'}")
+    assert "b" in console.names
+    said.append(console.handle("presets a tone 2 new.csv"))
+    assert (session / "exports" / "new.csv").is_file() and "exports/new.csv" in said[-1]
+
+
+def test_a_score_reads_only_beside_it_and_writes_only_into_its_render(tmp_path, capsys):
+    from synthlearn.cli import main
+
+    show = tmp_path / "show"
+    show.mkdir()
+    (tmp_path / "secret.csv").write_text("TOPSECRET,b,label\n1,2,x\n")
+
+    def render(*cues, out="o"):
+        text = 'piece = "ruler"\nduration = 0.5\n' + "".join(
+            f'[[at]]\ntime = {0.01 * i}\ndo = "{cue}"\n' for i, cue in enumerate(cues))
+        (show / "s.toml").write_text(text)
+        code = main(["render", str(show / "s.toml"), "--out", str(tmp_path / out),
+                     "--no-video"])
+        return code, capsys.readouterr().err
+
+    for cue, rule in (("r = ruler ../secret.csv", "outside the folders this run may read"),
+                      ("r = ruler /etc/passwd", "outside the folders this run may read"),
+                      ("presets r tone 3 /tmp/x.csv", "outside the exports folder"),
+                      ("presets r tone 3 ../x.csv", "'..' leaves the exports folder")):
+        code, err = render("r = ruler blip", cue)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert rule in err and "TOPSECRET" not in err and "root:" not in err, err
+        assert "Traceback" not in err
+    assert not (tmp_path / "x.csv").exists() and not Path("/tmp/x.csv").exists()
+    code, err = render("r = ruler blip", "presets r tone 3 new.csv", out="ok")
+    assert code == 0 and (tmp_path / "ok" / "new.csv").is_file(), err

@@ -5,19 +5,19 @@ import csv
 import json
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import SR, osc_port, peak_hz, stderr_until
 
+from synthlearn import files
 from synthlearn.commands.console import Console, live_language
 from synthlearn.errors import UserError
 from synthlearn.pieces.ruler import Ruler
 from synthlearn.runtime.render import RenderOptions, render
 from synthlearn.runtime.worker import Worker
 
-DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+DATASETS = files.DATASETS  # shipped with synthlearn
 
 
 def score(tmp_path, cues, duration=4.0, data="blip.csv"):
@@ -65,7 +65,7 @@ def test_the_same_score_renders_the_same_bytes(tmp_path):
 
 
 @pytest.mark.parametrize("cue, says", [
-    ("rules = ruler missing.csv", "missing.csv: no such preset file"),
+    ("rules = ruler missing.csv", "missing.csv: no such file"),
     ("set blip nothing 0 tone", "no rules named 'nothing'"),
 ])
 def test_a_bad_score_line_is_one_line_naming_the_score(tmp_path, cue, says):
@@ -80,7 +80,7 @@ def _console(piece, tmp_path):
     console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
                       say=said.append, stream=None, piece=lambda: piece, worker=worker,
                       names=piece.names)
-    piece.base_dir = tmp_path
+    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
     return console, said, worker
 
 
@@ -144,8 +144,8 @@ def test_new_presets_are_exported_and_the_label_conducts(tmp_path):
         console, said, worker = _console(piece, tmp_path)
         console.worker = None
         console.handle("rules = ruler blip.csv")
-        assert console.handle("presets rules tone 5 out/tone-new.csv").startswith("5 new presets")
-        rows = list(csv.reader((tmp_path / "out" / "tone-new.csv").open()))
+        assert console.handle("presets rules tone 5 tone-new.csv").startswith("5 new presets")
+        rows = list(csv.reader((tmp_path / "exports" / "tone-new.csv").open()))
         training = {tuple(r[:3]) for r in csv.reader((tmp_path / "blip.csv").open())}
         assert rows[0] == ["freq", "numharm", "amp", "label"] and len(rows) == 6
         assert all(tuple(r[:3]) not in training and r[3] == "tone" for r in rows[1:])
