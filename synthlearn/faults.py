@@ -16,6 +16,17 @@ class Tally:
     def __init__(self) -> None:
         self.count = 0
         self._said, self._said_at = 0, -1e9
+        self._direct_at = -1e9
+
+    def now_or_later(self) -> bool:
+        """One more, from a stream: True when it is to be said now (the first in a second),
+        else counted, to be told by :meth:`since_said`. A flood is one line a second."""
+        now = time.monotonic()
+        if now - self._direct_at >= REPORT_EVERY_S:
+            self._direct_at = now
+            return True
+        self.count += 1
+        return False
 
     def since_said(self) -> int:
         """How many since the last time this returned more than 0: 0 when none, or when the

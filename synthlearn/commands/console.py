@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 
 from synthlearn import events
 from synthlearn.commands import language as console
@@ -65,7 +64,7 @@ class Console:
         self.main = main  # (job) -> None: run job in the main thread (None: run here)
         self.worker = worker  # .submit(job): a background thread (None: run here)
         self.names = Names() if names is None else names
-        self._refused, self._refused_at, self._refused_last = Tally(), -1e9, ""
+        self._refused, self._refused_last = Tally(), ""
         self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
         self._reading = False  # at the terminal's prompt now
         self._out_lock = threading.Lock()
@@ -154,13 +153,8 @@ class Console:
         """A wrong line's answer. From a stream (``quiet``: OSC) at most one a second is said;
         the rest are counted and told by :meth:`report` (a flood of wrong commands is one line
         a second, not two hundred)."""
-        if not quiet:
+        if not quiet or self._refused.now_or_later():
             return self._reply(text)
-        now = time.monotonic()
-        if now - self._refused_at >= 1.0:
-            self._refused_at = now
-            return self._reply(text)
-        self._refused.count += 1
         self._refused_last = text
         return text
 

@@ -180,6 +180,8 @@ class OscIn:
         self._dropped = Tally()  # messages over MAX_PER_S in a second
         self._malformed = Tally()  # packets that are not OSC (or not UTF-8 where text is)
         self._malformed_why = ""
+        self._foreign = Tally()  # messages to addresses that are not ours, past one a second
+        self._foreign_why = ""
         self._window_start, self._in_window = -1e9, 0
         self._server, self._thread = None, None
 
@@ -216,7 +218,10 @@ class OscIn:
         try:
             line = line_of(address, args)
         except UserError as exc:
-            self.say(f"osc: {exc}")
+            if self._foreign.now_or_later():
+                self.say(f"osc: {exc}")
+            else:
+                self._foreign_why = str(exc)[:120]
             return
         self.received += 1
         self.handle_line(line)
@@ -239,6 +244,10 @@ class OscIn:
         bad = self._malformed.since_said()
         if bad:
             said.append(f"{bad} malformed packets ignored (last: {self._malformed_why})")
+        foreign = self._foreign.since_said()
+        if foreign:
+            said.append(f"{foreign} more messages not for synthlearn (last: "
+                        f"{self._foreign_why})")
         strangers = self._strangers.since_said()
         if strangers:
             said.append(f"{strangers} packets from senders not in --osc-allow dropped (last: "
