@@ -9,6 +9,7 @@ it lost are counted (``dropped_blocks``) rather than waited for.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -39,10 +40,11 @@ def take_path(path: str | Path, *, force: bool = False) -> tuple[Path, str | Non
                         f"{path / 'take.wav'}", source=str(path))
     if not path.parent.is_dir():
         raise UserError("--record: its folder does not exist", source=str(path))
-    if not path.exists() or force:
+    # lexists: a link at the name (even to nowhere) is taken, and never written through
+    if not os.path.lexists(path) or force:
         return path, None
     n = 2
-    while (numbered := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+    while os.path.lexists(numbered := path.with_name(f"{path.stem}-{n}{path.suffix}")):
         n += 1
     return numbered, f"recording to {numbered} ({path.name} exists; --force overwrites it)"
 

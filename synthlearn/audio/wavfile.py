@@ -7,6 +7,9 @@ valid header and every chunk written so far.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import wave
 from pathlib import Path
 
@@ -22,10 +25,26 @@ def float_to_pcm24(frames: np.ndarray) -> bytes:
     return as32.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
 
 
+# Never through a symlink planted at the name; O_NONBLOCK: a FIFO there fails (or is refused
+# below) instead of blocking until someone reads it.
+_OPEN_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+               | os.O_CLOEXEC)
+
+
+def open_regular(path: Path):
+    """``path`` opened for writing as a regular file: never through a symlink, never a FIFO
+    or a device (OSError, with a reason, for those)."""
+    fd = os.open(path, _OPEN_FLAGS, 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    return os.fdopen(fd, "wb")
+
+
 class WavWriter:
     def __init__(self, path: str | Path, sr: int, channels: int = 2):
         self.path = Path(path)
-        self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        self._file = open_regular(self.path)
         self._wav = wave.open(self._file, "wb")
         self._wav.setnchannels(channels)
         self._wav.setsampwidth(3)

@@ -36,6 +36,34 @@ def test_takes_are_numbered_never_overwritten_unless_forced(tmp_path):
         take_path(tmp_path, force=True)
 
 
+def test_a_link_or_a_fifo_at_the_name_is_never_written_through(tmp_path):
+    import os
+    import threading
+
+    from synthlearn.audio.wavfile import WavWriter
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    os.symlink(victim, tmp_path / "take.wav")
+    os.symlink(tmp_path / "nowhere.txt", tmp_path / "take-2.wav")  # a link to nothing
+    assert take_path(tmp_path / "take.wav")[0] == tmp_path / "take-3.wav"
+    os.mkfifo(tmp_path / "pipe.wav")
+    failures = []
+
+    def write_each() -> None:  # in a thread: a FIFO opened for writing may block forever
+        for name in ("take.wav", "take-2.wav", "pipe.wav"):  # as with --force
+            try:
+                WavWriter(tmp_path / name, SR).close()
+            except OSError as exc:
+                failures.append(exc)
+
+    thread = threading.Thread(target=write_each, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and len(failures) == 3
+    assert victim.read_text() == "keep me\n" and not (tmp_path / "nowhere.txt").exists()
+
+
 @pytest.mark.jack
 def test_perform_keeps_the_earlier_take(jack_server, tmp_path, capsys):
     take = tmp_path / "take.wav"
