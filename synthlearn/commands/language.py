@@ -263,6 +263,25 @@ def check_handlers(owner, specs: Iterable[Spec], owner_name: str = "piece") -> l
     return problems
 
 
+def without_comment(text: str) -> str:
+    """``text`` up to its comment: a ``#`` that starts a word, outside quotes. A ``#`` inside a
+    word is the word's own (``f#3``, a sharp), never a comment."""
+    quote, escaped = None, False
+    for i, ch in enumerate(text):
+        if escaped:  # the character after a backslash (outside single quotes) is itself
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or text[i - 1].isspace()):
+            return text[:i]
+    return text
+
+
 @dataclass
 class Language:
     """A set of command specs: parse, help and completion."""
@@ -288,7 +307,7 @@ class Language:
         bad token and what was expected, or what the command touches that ``grant`` may not
         (before any argument is read: a refused line reads no file)."""
         try:
-            tokens = shlex.split(text, comments=True)
+            tokens = shlex.split(without_comment(text))
         except ValueError as exc:  # an unclosed quote
             raise UserError(f"cannot read {text.strip()!r}: {exc}") from None
         if not tokens:
