@@ -117,16 +117,33 @@ def render(
         source = open_source(opt.video_source, opt.width, opt.height)  # checked before writing
 
     out = Path(out_dir)
+    made = not out.exists()
     replaced = prepare_out(out)
     try:
         return _render(input_path, out, opt, score, cls, piece_name, events, duration_s, seed,
                        faithful, source, replaced, progress)
+    except UserError:  # a line of the score failed as it played: no half render is left
+        discard_out(out, made)
+        raise
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         where = exc.filename or out
         raise UserError(f"cannot write {where}: {exc.strerror or exc}") from None
 
 
 RENDER_FILES = ("audio.wav", "summary.json", "video.mp4", "curves.csv", "curves.png")
+
+
+def discard_out(out: Path, made: bool) -> None:
+    """Remove what a failed render wrote in ``out`` (its own files only), and ``out`` itself if
+    the render made it and nothing else is in it."""
+    import contextlib
+
+    for name in RENDER_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
+    if made:
+        with contextlib.suppress(OSError):  # not empty: the performer's files stay
+            out.rmdir()
 
 
 def prepare_out(out: Path) -> list[str]:

@@ -25,9 +25,23 @@ class VideoWriter:
         self.frames += 1
 
     def close(self) -> None:
-        if self._gen is not None:
+        """Finish the file. A video with no frames is not a video: it is removed, and
+        imageio-ffmpeg's own warning about it is not printed (whoever stopped says why)."""
+        if self._gen is None:
+            return
+        import logging
+
+        quiet = logging.getLogger("imageio_ffmpeg")
+        level = quiet.level
+        if self.frames == 0:
+            quiet.setLevel(logging.ERROR)
+        try:
             self._gen.close()
+        finally:
+            quiet.setLevel(level)
             self._gen = None
+        if self.frames == 0:
+            self.path.unlink(missing_ok=True)
 
 
 def count_frames(path: str | Path) -> tuple[int, tuple[int, int]]:

@@ -127,3 +127,21 @@ def test_devices_lists_what_it_finds(capsys):
     assert ("portaudio: no output device" in out) == (not info.outputs)
     assert f"  through ALSA: {why or ', '.join(midi_names)}\n" in out
     assert "ALSA lib" not in capsys.readouterr().err  # alsa-lib's own line is not leaked
+
+
+@pytest.mark.parametrize("video", [False, True])
+def test_a_score_that_fails_as_it_plays_leaves_no_file(tmp_path, capfd, video):
+    # Checked before it plays, then failing at its time: a set before any rules were learned.
+    score = tmp_path / "s.toml"
+    score.write_text('piece = "ruler"\nduration = 2\n[[at]]\ntime = 0.5\n'
+                     'do = "set blip rules 0 tone"\n')
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "mine.txt").write_text("the performer's own file")
+    for out in (tmp_path / "new", tmp_path / "kept"):
+        args = ["render", str(score), "--out", str(out)] + ([] if video else ["--no-video"])
+        assert main(args) == 2
+        err = capfd.readouterr().err
+        assert "no rules named 'rules'" in err and len(err.strip().splitlines()) == 1, err
+        assert "No frames" not in err and "Traceback" not in err
+    assert not (tmp_path / "new").exists()
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["mine.txt"]
