@@ -28,6 +28,11 @@ from synthlearn.files import is_name
 KINDS = ("float", "int", "choice", "word", "path", "onoff")
 
 
+def _number(value: float) -> str:
+    """A bound as written: 4294967295, not 4.29497e+09; 0.5 as 0.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of a command. ``low``/``high`` bound numbers (inclusive); ``example`` is a
@@ -67,7 +72,7 @@ class Param:
         if self.kind == "onoff":
             return "on|off"
         if self.low is not None and self.high is not None:
-            return f"{self.name} ({self.kind} {self.low:g}..{self.high:g})"
+            return f"{self.name} ({self.kind} {_number(self.low)}..{_number(self.high)})"
         return self.name
 
     def convert(self, token: str, command: str) -> object:
@@ -76,6 +81,8 @@ class Param:
 
         if self.kind in ("float", "int"):
             try:
+                if not token.isascii():  # int() and float() take other scripts' digits
+                    raise ValueError
                 value: float = int(token) if self.kind == "int" else float(token)
             except ValueError:
                 raise bad("an integer" if self.kind == "int" else "a number") from None
@@ -84,7 +91,7 @@ class Param:
             if (self.low is not None and value < self.low) or (
                 self.high is not None and value > self.high
             ):
-                raise bad(f"in {self.low:g}..{self.high:g}")
+                raise bad(f"in {_number(self.low)}..{_number(self.high)}")
             return value
         if self.kind == "choice":
             if token in self.later:
@@ -287,6 +294,8 @@ class Language:
     """A set of command specs: parse, help and completion."""
 
     specs: dict[str, Spec] = field(default_factory=dict)
+    # Commands of other pieces (name -> the piece): a line naming one is told where it lives.
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, *groups: Iterable[Spec]) -> Language:
@@ -323,9 +332,7 @@ class Language:
         name, rest = tokens[0], tokens[1:]
         spec = self.specs.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, self.specs, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else "; type 'help' for the list"
-            raise UserError(f"unknown command {name!r}{hint}")
+            raise UserError(self._unknown(name))
         refused = grant.refuse(spec, spec.needs())  # the show, before any argument is read
         if refused is not None:
             raise refused
@@ -336,6 +343,20 @@ class Language:
         if refused is not None:
             raise refused
         return Command(name, args, text.strip(), target, spec)
+
+    def _unknown(self, name: str) -> str:
+        """What to say of a command this language lacks: whose it is, or the nearest name
+        (this piece's first, then another's) and how to reach it."""
+        owner = self.elsewhere.get(name)
+        if owner is not None:
+            return f"{name!r} is {owner}'s command; 'piece {owner}' plays {owner}"
+        close = difflib.get_close_matches(name, self.specs, n=1) or \
+            difflib.get_close_matches(name, self.elsewhere, n=1)
+        if not close:
+            return f"unknown command {name!r}; type 'help' for the list"
+        owner = self.elsewhere.get(close[0]) if close[0] not in self.specs else None
+        where = f" ({owner}'s: 'piece {owner}' plays it)" if owner else ""
+        return f"unknown command {name!r}; did you mean '{close[0]}'{where}?"
 
     def _bind(self, spec: Spec, tokens: list[str]) -> tuple:
         values: dict[str, object] = {}

@@ -88,6 +88,8 @@ def quantise(notes, grid_s: float, max_steps: int) -> tuple[Phrase, bool]:
 def note_number(token: str) -> int:
     """``c4`` (middle C, 60), ``f#3``, ``bb2``, ``eb5`` or a MIDI number; ValueError if none."""
     text = token.strip().lower()
+    if not text.isascii():  # int() would take full-width or Arabic-Indic digits as numbers
+        raise ValueError(f"{token!r} is not a note (c4, f#3, bb2 or a MIDI number)")
     if text.lstrip("-").isdigit():
         value = int(text)
     else:
@@ -119,6 +121,8 @@ def parse_typed(text: str, max_steps: int) -> Phrase:
             raise ValueError(f"an empty step in {text!r}: expected notes like c4,e4,g4")
         pitch = REST if word.lower() in ("r", "rest", "-") else note_number(word)
         try:
+            if not length.isascii():
+                raise ValueError
             grid = int(length) if length else TYPED_STEP_GRID
         except ValueError:
             raise ValueError(f"{token.strip()!r}: the length after * is a whole number of "

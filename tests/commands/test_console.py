@@ -127,3 +127,37 @@ def test_fuzz_near_valid_lines(name, args):
         return
     assert cmd.name == name
     _well_typed(cmd)
+
+
+@pytest.mark.parametrize("piece, line, said", [
+    ("additive", "part 2", "'part' is ldd's command; 'piece ldd' plays ldd"),
+    ("ldd", "brightnes 2", "unknown command 'brightnes'; did you mean 'brightness' "
+                           "(additive's: 'piece additive' plays it)?"),
+    ("ldd", "lr2", "unknown command 'lr2'; did you mean 'lr'?"),  # this piece's own first
+    ("ruler", "teach a0 c4", "'teach' is qmelody's command; 'piece qmelody' plays qmelody"),
+    ("ldd", "zzzz", "unknown command 'zzzz'; type 'help' for the list"),
+])
+def test_a_command_of_another_piece_says_whose_it_is(piece, line, said):
+    from synthlearn.commands.console import live_language
+    from synthlearn.pieces import piece_class
+
+    with pytest.raises(UserError) as err:
+        live_language(piece_class(piece)).parse(line)
+    assert str(err.value) == said
+
+
+def test_bounds_are_written_as_numbers_and_only_ascii_digits_are_numbers():
+    from synthlearn.mappings.phrase import note_number, parse_typed
+    from synthlearn.pieces.qmelody import Qmelody
+
+    language = Qmelody.language()
+    assert "seed n (int 0..4294967295)" in language.help("seed")
+    for line in ("seed １２", "tempo ٩٠", "seed 1２"):
+        with pytest.raises(UserError, match="is not an integer|is not a number"):
+            language.parse(line)
+    assert note_number("60") == 60 and note_number("f#3") == 54
+    for token in ("６０", "c４"):
+        with pytest.raises(ValueError, match="is not a note"):
+            note_number(token)
+    with pytest.raises(ValueError, match="whole number of sixteenths"):
+        parse_typed("c4*２", 8)
