@@ -13,6 +13,7 @@ from synthlearn.commands import language as console
 from synthlearn.commands.language import Where
 from synthlearn.commands.names import Names
 from synthlearn.commands.printable import printable
+from synthlearn.commands.terminal import Terminal
 from synthlearn.errors import UserError
 from synthlearn.faults import Tally
 from synthlearn.pieces import PIECES, PLANNED
@@ -41,8 +42,19 @@ SESSION = (
 
 
 def live_language(cls) -> console.Language:
-    """The console language while ``cls`` plays: the engine's, the piece's own, the session's."""
-    return console.Language.of(console.ENGINE, cls.commands, SESSION)
+    """The console language while ``cls`` plays: the engine's, the piece's own, the session's;
+    the other pieces' commands are known by name, to say whose a line is."""
+    from synthlearn.pieces import piece_class
+
+    language = console.Language.of(console.ENGINE, cls.commands, SESSION)
+    for name in PIECES:
+        other = piece_class(name)
+        if other is cls:
+            continue
+        for spec in other.commands:
+            if spec.name not in language.specs:
+                language.elsewhere.setdefault(spec.name, name)
+    return language
 
 
 class Console:
@@ -67,14 +79,29 @@ class Console:
         self._refused, self._refused_last = Tally(), ""
         self._thread = threading.Thread(target=self._run, name="synthlearn-console", daemon=True)
         self._reading = False  # at the terminal's prompt now
+        self._terminal: Terminal | None = None
         self._out_lock = threading.Lock()
 
     def start(self) -> Console:
         """Read the terminal (or the given stream) in a thread."""
         if self.stream is not None and self.stream.isatty():
+            self._terminal = Terminal(self.stream.fileno())  # as found: given back at close
             self._setup_readline()
         self._thread.start()
         return self
+
+    def close(self) -> None:
+        """The end of the show: the reading thread is left waiting (it is a daemon), the
+        terminal's echo and line editing are given back, and a prompt on screen is ended with
+        a newline so the shell's own starts on a line of its own."""
+        self.stop.set()
+        if self._terminal is not None:
+            self._terminal.restore()
+        if self._reading:
+            self._reading = False
+            with self._out_lock:
+                sys.stdout.write("\n")
+                sys.stdout.flush()
 
     def _setup_readline(self) -> None:
         try:
