@@ -148,11 +148,7 @@ def test_realtime_rows_run_on_a_real_clock(quick):
     sr = result["sr"]
     for r in rows:
         assert r["blocks"] == pytest.approx(r["seconds"] * sr / r["block"], rel=0.1)
-        # and in wall-clock time: the hook ran on JACK's clock, not faster or slower
-        assert r["blocks"] == pytest.approx(r["wall_s"] * sr / r["block"], rel=0.1)
-        # broken timing makes nearly every block late; a few percent are the shared VM's
-        # stalls (at block 64 a CI run saw 3 %), which the control row below accounts for
-        assert r["late_blocks"] <= 0.1 * r["blocks"]
+        assert 0 <= r["late_blocks"] <= r["blocks"]  # how many: the realtime test below
         assert r["interval_ms"]["p50"] == pytest.approx(1e3 * r["block"] / sr, rel=0.1)
         assert r["interval_ms"]["max"] >= r["interval_ms"]["p99"] >= r["interval_ms"]["p50"]
         assert r["audio_lost"] is None and r["part"] == realtime.PART
@@ -206,5 +202,24 @@ def test_retraining_on_jack_is_measured_or_says_why(quick):
     assert row["rules"] == 1909
     for r in (playing, row):
         assert r["blocks"] == pytest.approx(r["seconds"] * 48000 / 256, rel=0.1)
-        assert r["late_blocks"] <= 0.1 * r["blocks"] and r["audio_lost"] is None
+        assert 0 <= r["late_blocks"] <= r["blocks"] and r["audio_lost"] is None
         assert r["control"]["ticks"] > 0
+
+
+@pytest.mark.realtime
+def test_the_real_time_rows_keep_time_on_this_machine(quick):
+    """Statistical: on an idle machine every row's hook runs on JACK's clock with few late
+    blocks; a busy one stalls it. Not in the default run (``-m realtime``; CI retries it)."""
+    result = _jack(quick[0], "realtime")
+    sr = result["sr"]
+    rows = list(result["rows"])
+    if "skipped" not in quick[0]["retrain"]:
+        rows += quick[0]["retrain"]["rows"]
+    for r in rows:
+        sr_row = r.get("sr", sr)
+        # in wall-clock time: the hook ran on JACK's clock, not faster or slower
+        if "wall_s" in r:
+            assert r["blocks"] == pytest.approx(r["wall_s"] * sr_row / r["block"], rel=0.1)
+        # broken timing makes nearly every block late; a few percent are the shared VM's
+        # stalls (at block 64 a CI run saw 3 %), which the control row accounts for
+        assert r["late_blocks"] <= 0.1 * r["blocks"]
