@@ -17,6 +17,7 @@ segfaults when it boots portaudio with no output device, so portaudio is asked f
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from synthlearn.audio import jacklib, native, pipewire
@@ -136,8 +137,41 @@ def find_jack(step: str, client: str = "synthlearn-probe", *,
         why = ("pipewire-jack is not installed (its libjack plays through PipeWire)"
                if step == "pipewire" else jacklib.NO_LIBJACK)
         return Finding("jack", None, why)
-    return Finding("jack", None, "no JACK server answers through "
-                   + " or ".join(lib.describe() for lib in libs))
+    why = "no JACK server answers through " + " or ".join(lib.describe() for lib in libs)
+    asked = os.environ.get("JACK_DEFAULT_SERVER") or "default"
+    others = [name for name in running_jackd_names() if name != asked]
+    if others:
+        why += (f"; a jackd runs under the name {others[0]!r}: JACK_DEFAULT_SERVER={others[0]} "
+                "plays through it")
+    return Finding("jack", None, why)
+
+
+def running_jackd_names() -> list[str]:
+    """The server names of the jackd processes running here (``-n NAME``, else "default"),
+    read from /proc: a server under another name than JACK_DEFAULT_SERVER's is not found
+    by libjack, and the performer is told which name to give."""
+    names = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                args = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if not args or os.path.basename(args[0]) not in ("jackd", "jackdmp"):
+            continue
+        name = "default"
+        for i, arg in enumerate(args[1:-1], start=1):
+            if arg in ("-n", "--name"):
+                name = args[i + 1]
+            elif arg == "-d":  # the driver's own options follow
+                break
+        for arg in args[1:]:
+            if arg.startswith("--name="):
+                name = arg.split("=", 1)[1]
+        names.append(name)
+    return sorted(set(names))
 
 
 def find_alsa() -> Finding:

@@ -107,3 +107,15 @@ def test_devices_says_what_the_jack_server_runs(capsys):
     out = capsys.readouterr().out
     assert "jack server: JACK (jackd) at 44100 Hz, period 512 frames" in out
     assert "--audio auto plays here through: JACK (jackd) via libjack" in out
+
+
+def test_a_jackd_under_another_name_is_named_in_the_reason(monkeypatch):
+    with own_jackd() as server:
+        name = os.environ["JACK_DEFAULT_SERVER"]
+        assert name in backends.running_jackd_names()
+        monkeypatch.setenv("JACK_DEFAULT_SERVER", "synthlearn-test-nonesuch")
+        found = backends.find_jack("jack-first", committed_only=False)
+        assert server.proc.poll() is None
+    assert found.route is None
+    assert f"a jackd runs under the name {name!r}: JACK_DEFAULT_SERVER={name} plays" in \
+        found.why, found.why
