@@ -61,7 +61,7 @@ def test_note_is_heard_from_the_block_its_stamp_falls_in():
     start = (t_smp // 64) * 64 + facts["latency"]  # block start + engine latency
     assert np.all(out[:start] == 0.0)
     assert np.abs(out[start:start + 64]).max() > 0
-    assert facts["latency"] == 64 + 63
+    assert facts["latency"] == 64 + 74  # the block, the limiter's look-ahead and interpolator
 
 
 def test_live_push_taken_before_play_still_reaches_the_hook():

@@ -12,6 +12,7 @@ from synthlearn import events
 from synthlearn.audio.engine import Engine
 from synthlearn.audio.wavfile import read_wav
 from synthlearn.cli import main
+from synthlearn.dsp.truepeak import true_peak_dbtp
 from synthlearn.midi.files import write_midi
 from synthlearn.pieces.additive import Additive
 
@@ -123,6 +124,7 @@ def test_the_wildest_settings_never_exceed_minus_1_dbfs_or_make_nan(piece, tmp_p
     sr, audio = read_wav(tmp_path / "o" / "audio.wav")
     assert np.isfinite(audio).all()
     assert np.abs(audio).max() <= CEILING + 2 ** -22  # 24-bit rounding
+    assert true_peak_dbtp(audio) <= -1.0 + 1e-3  # between the samples too (BS.1770, 4x)
     assert np.sqrt(np.mean(audio[-sr:] ** 2)) > 1e-3  # still playing at the end
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["faults"] == 0
