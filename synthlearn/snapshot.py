@@ -6,19 +6,25 @@ need it. Two buffers and a publish count make a slow reader harmless: it copies 
 complete record and retries (a bounded number of times) if the writer published meanwhile.
 
 A field is a size (float64) or ``(size, dtype)``: learner state such as a splitmix64 counter
-must travel as uint64, bit for bit, for an autosave to restore it exactly.
+must travel as uint64, bit for bit, for an autosave to restore it exactly. The size may be a
+shape (``((3, 64), np.int64)``): the field is read and written with that shape.
+
+Every piece publishes what it has learned through one of these too (``Piece.publish_learned``):
+the autosave reads that record, never the live arrays the audio thread is changing.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
-def _field(spec) -> tuple[int, np.dtype]:
-    if isinstance(spec, tuple):
-        size, dtype = spec
-        return int(size), np.dtype(dtype)
-    return int(spec), np.dtype(np.float64)
+def _field(spec) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) of a field given as a size, (size, dtype) or (shape, dtype)."""
+    size, dtype = spec if isinstance(spec, tuple) else (spec, np.float64)
+    shape = tuple(int(n) for n in size) if isinstance(size, tuple) else (int(size),)
+    return shape, np.dtype(dtype)
 
 
 class SnapshotBusy(RuntimeError):
@@ -27,8 +33,10 @@ class SnapshotBusy(RuntimeError):
 
 class Snapshot:
     def __init__(self, **fields):
-        self.fields = {name: _field(spec) for name, spec in fields.items()}
-        dtype = np.dtype([(name, dt, (size,)) for name, (size, dt) in self.fields.items()])
+        shaped = {name: _field(spec) for name, spec in fields.items()}
+        self.shapes = {name: shape for name, (shape, _) in shaped.items()}
+        self.fields = {name: (math.prod(shape), dt) for name, (shape, dt) in shaped.items()}
+        dtype = np.dtype([(name, dt, shape) for name, (shape, dt) in shaped.items()])
         self._buf = np.zeros(2, dtype)
         # Views made once: publishing allocates nothing in the audio thread.
         self._views = [{n: self._buf[n][i] for n in self.fields} for i in range(2)]
@@ -62,9 +70,9 @@ class Snapshot:
             if strict:
                 raise SnapshotBusy(f"the writer published {retries} times while reading")
         out: dict[str, np.ndarray | float] = {}
-        for name, (size, dtype) in self.fields.items():
+        for name, (_, dtype) in self.fields.items():
             value = row[name][0]
-            scalar = not arrays and size == 1 and dtype == np.float64
+            scalar = not arrays and self.shapes[name] == (1,) and dtype == np.float64
             out[name] = float(value[0]) if scalar else value
         return out
 

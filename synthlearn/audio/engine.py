@@ -370,6 +370,8 @@ class Engine:
                 self._fault(piece, exc)
         try:
             piece.step(self.block_index)
+            # What it learned, for the autosave (a step that raised publishes nothing half done)
+            piece.publish_learned_at((self.block_index + 1) * self.block_s)
         except Exception as exc:  # a piece's bug must not stop the music: count it, go on
             self._fault(piece, exc)
         for pool in pools:

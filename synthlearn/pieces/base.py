@@ -9,17 +9,43 @@ then, in the audio thread, ``on_event`` for each event due and ``step`` once per
 Commands: ``commands`` declares a piece's specs; each is run by the piece's method
 ``cmd_<name>`` (see ``synthlearn.commands.language``), which the base checks when a piece class
 is defined, so a command without its code (or code without its command) cannot be registered.
+
+What is learned (for the autosave): a piece declares it (``learned_layout``) and copies it
+(``capture_learned``); the base publishes it the way a scene's record is published. Two buffers
+are allocated once, when the piece is made; at the end of a block the audio hook copies what is
+learned into the back one and bumps a count (``publish_learned_at``: at most every
+PUBLISH_LEARNED_S of audio, and only when ``state_version`` moved); the autosave copies the
+front one, checking the count did not move meanwhile (``learned_state``). So a save is always
+one block's state, never half of one block and half of the next, and the audio thread never
+waits. Whoever owns the state when no hook runs the piece (the main thread: made, restored,
+switched away, audio stopped) publishes it with ``publish_learned``.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 from synthlearn.commands import language as console
 from synthlearn.events import Event, Kind
+from synthlearn.snapshot import Snapshot
+
+PUBLISH_LEARNED_S = 0.25  # audio time between the hook's looks at what is learned
 
 
-class Piece:
+class _Made(type):
+    """Every piece, once its own ``__init__`` has run, has its learned state laid out and
+    published (in the thread that made it): the hook only ever copies into buffers that
+    exist, and an autosave before the first block saves the state it was made with."""
+
+    def __call__(cls, *args, **kwargs):
+        piece = super().__call__(*args, **kwargs)
+        piece.publish_learned()
+        return piece
+
+
+class Piece(metaclass=_Made):
     name = "piece"
     summary = ""
     commands: tuple[console.Spec, ...] = ()
@@ -45,6 +71,12 @@ class Piece:
         self.section_time_s = 0.0  # audio time of the last section change
         self.names = Names()  # what assignments keep; the runtime gives the performance's
         self.log: list[dict] = []  # events worth a line in summary.json (sets, retrains)
+        # What is learned, as last published (see the module's docstring): made once the
+        # subclass's __init__ has run (``_Made``), so its layout can read the learners.
+        self._learned: Snapshot | None = None
+        self._learned_lock = threading.Lock()  # two publishers never fill one buffer
+        self._learned_seen: int | None = None  # state_version() at the last publish
+        self._learned_look_s = float("-inf")  # audio time of the hook's last look
 
     @classmethod
     def language(cls) -> console.Language:
@@ -84,17 +116,102 @@ class Piece:
         every 50 ms): work that may take longer than the audio thread allows."""
 
     # -- learned state: what an autosave keeps and --resume restores ------------------------
-    def learned_state(self) -> dict[str, np.ndarray]:
-        """Everything learned so far (learner parameters, settings, rules, tables) as named
-        arrays: a consistent copy, safe to take from any thread while audio runs."""
+    # Where the learned state changes while audio runs, so who publishes it: AUDIO, the hook
+    # at a block's end; MAIN (the main thread or a worker changes it), the piece itself, with
+    # publish_learned() right after each change in that thread, and the hook leaves it alone.
+    learned_in = console.Where.AUDIO
+
+    def learned_layout(self) -> dict:
+        """What the piece has learned (learner parameters and generators, settings, rules,
+        tables): name -> size, ``(size, dtype)`` or ``(shape, dtype)``, as a
+        :class:`~synthlearn.snapshot.Snapshot` field. Read outside the audio thread, when the
+        publish buffers are made (:meth:`learned_record`)."""
         return {}
 
-    def state_version(self) -> int:
-        """A count that changes whenever the learned state may have changed."""
-        return 0
+    def capture_learned(self, record: dict[str, np.ndarray]) -> None:
+        """Copy what is learned now into ``record`` (one array per field of
+        :meth:`learned_layout`, of its shape): element stores and ``np.copyto`` only, nothing
+        allocated, no I/O; the audio hook calls it."""
+
+    def restore_learned(self, state: dict[str, np.ndarray]) -> None:
+        """Take back, exactly, a state :meth:`learned_state` returned (before ``build``)."""
 
     def restore(self, state: dict[str, np.ndarray]) -> None:
-        """Take back, exactly, a state :meth:`learned_state` returned (before ``build``)."""
+        """:meth:`restore_learned`, then publish it (main thread, before ``build``): the first
+        save after a resume saves what was restored."""
+        self.restore_learned(state)
+        self.publish_learned()
+
+    def learned_state(self) -> dict[str, np.ndarray]:
+        """Everything learned, as last published, in named arrays: a copy taken from any
+        thread while audio runs, all of it from one block's end. Raises
+        :class:`~synthlearn.snapshot.SnapshotBusy` when the hook kept publishing while it
+        copied (the autosave tries again later)."""
+        return self._learned.read(arrays=True, strict=True)
+
+    def learned_version(self) -> int:
+        """How many times what is learned has been published: the autosave copies it again
+        only when this moved."""
+        return self._learned.published
+
+    def state_version(self) -> int:
+        """A count that changes whenever the learned state may have changed, read by the hook
+        when a publish may be due. By default it changes at every publish, so the hook
+        publishes every PUBLISH_LEARNED_S of audio; a piece that knows when it learns says
+        so, and costs nothing while it does not."""
+        return self._learned.published
+
+    def learned_record(self, layout: dict | None = None) -> Snapshot:
+        """New publish buffers for ``layout`` (default: :meth:`learned_layout` now). Allocates:
+        never in the audio thread. A piece whose learned shapes change (an agent added by a
+        main-thread command) makes the record where it makes the new arrays and hands both
+        to the thread that owns the state, which swaps them in together
+        (:meth:`use_learned_record`) before its next publish."""
+        return Snapshot(**(self.learned_layout() if layout is None else layout))
+
+    def use_learned_record(self, record: Snapshot) -> None:
+        """Publish into ``record`` from now on, and publish into it now (the thread that owns
+        the state; no allocation). Its count goes on from the old record's, so a reader sees
+        a new version."""
+        with self._learned_lock:
+            record.published = self._learned.published
+            self._learned = record
+            self._publish_learned()
+
+    def publish_learned(self) -> None:
+        """Copy what is learned into the back buffer and publish it, from the thread that owns
+        the state now: the main thread when no hook runs the piece (made, restored, switched
+        away, audio stopped), the changing thread for a ``learned_in`` MAIN piece. (While the
+        piece plays, the hook publishes: :meth:`publish_learned_at`.)"""
+        with self._learned_lock:
+            if self._learned is None:
+                self._learned = self.learned_record()
+            self._publish_learned()
+
+    def publish_learned_at(self, end_s: float) -> None:
+        """The audio hook, at the end of every block (``end_s``: the audio time it ends): if
+        PUBLISH_LEARNED_S has passed since the last look (or the clock started again) and
+        ``state_version()`` moved, publish. Never waits: while another thread publishes, the
+        next block looks again."""
+        last = self._learned_look_s
+        if last <= end_s < last + PUBLISH_LEARNED_S:
+            return  # most blocks: one comparison
+        if self.learned_in is not console.Where.AUDIO or not self._learned.fields:
+            return
+        if not self._learned_lock.acquire(blocking=False):
+            return
+        try:
+            self._learned_look_s = end_s
+            if self.state_version() != self._learned_seen:
+                self._publish_learned()
+        finally:
+            self._learned_lock.release()
+
+    def _publish_learned(self) -> None:
+        record = self._learned
+        self._learned_seen = self.state_version()  # before: a change while copying is seen
+        self.capture_learned(record.back())
+        record.publish()
 
     def use_midi_file(self, path) -> None:
         """A MIDI file plays this piece (a render's input, or perform --midi FILE): a piece that

@@ -4,8 +4,10 @@ run over the registry by the tests, and by a new piece's author on the day it is
 ``check_piece(cls)`` raises AssertionError naming what failed. On a manual server it checks that
 the piece builds, warms and sounds; that every command has its handler and changes something
 observable (the piece's state, its learners', its voices' or the engine's); that what it learns
-round-trips bit for bit through ``learned_state``/``restore``; and that its scene draws frames
-of the size asked for.
+round-trips bit for bit through ``learned_state``/``restore``; that it is published as the base
+class promises (whole, without allocating, by the hook while the piece plays: each copy the
+autosave reads is the state at one block's end); and that its scene draws frames of the size
+asked for.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ def _fingerprint(value, depth: int = 0, seen=None) -> list:
 
 
 def _observed(engine, piece) -> list:
-    return [_fingerprint(v) for _, v in sorted(vars(piece).items())] + [engine.volume_db]
+    # The published copy of what is learned (``_learned...``) is no more state: its timing
+    # follows when the state moved, which a command that changes nothing may still announce.
+    return [_fingerprint(v) for k, v in sorted(vars(piece).items())
+            if not k.startswith("_learned")] + [engine.volume_db]
 
 
 def _playing(cls, voices: str = "numba"):
@@ -129,6 +134,7 @@ def check_piece(cls) -> None:
     for spec in cls.language().specs.values():  # audio, main and worker commands alike
         _check_command_changes_something(cls, name, spec)
     _check_state_round_trip(cls, name)
+    _check_publishes(cls, name)
     _check_scene(cls, name)
 
 
@@ -189,6 +195,61 @@ def _check_state_round_trip(cls, name: str) -> None:
     fresh.restore(state)
     assert same_state(fresh.learned_state(), state), \
         f"{name}: a restored state does not come back bit for bit"
+
+
+def _record(layout: dict, fill: int) -> dict[str, np.ndarray]:
+    """A record of ``layout``'s fields, every byte ``fill``."""
+    from synthlearn.snapshot import Snapshot
+
+    record = Snapshot(**layout).back()
+    for value in record.values():
+        value.view(np.uint8)[...] = fill
+    return record
+
+
+CAPTURE_ALLOCATES_AT_MOST = 4096  # bytes: views and numbers, never a copy of an array
+
+
+def _check_publishes(cls, name: str) -> None:
+    """The base class's publishing contract, which the autosave relies on."""
+    import tracemalloc
+
+    from synthlearn.runtime.sessions import same_state
+
+    piece = cls(seed=3)
+    layout = piece.learned_layout()
+    assert piece.learned_version() >= 1 and piece.learned_state().keys() == layout.keys(), \
+        f"{name}: what it learned is not published when the piece is made"
+    zeros, ones = _record(layout, 0x00), _record(layout, 0xFF)
+    piece.capture_learned(zeros)
+    tracemalloc.start()
+    try:
+        piece.capture_learned(ones)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    unwritten = [k for k in layout if zeros[k].tobytes() != ones[k].tobytes()]
+    assert not unwritten, f"{name}: capture_learned leaves {unwritten} unwritten"
+    assert peak <= CAPTURE_ALLOCATES_AT_MOST, \
+        f"{name}: capture_learned allocates {peak} bytes (the hook calls it: copy, never make)"
+    engine, piece = _playing(cls)  # its example lines and held notes: it learns something
+    try:
+        before, seen, published = piece.learned_state(), piece.learned_version(), 0
+        for _ in range(3 * WARM_BLOCKS):
+            engine.process()
+            if piece.learned_version() == seen:
+                continue
+            seen, published = piece.learned_version(), published + 1
+            now = _record(layout, 0)
+            piece.capture_learned(now)  # between blocks: the state at this block's end
+            assert same_state(piece.learned_state(), now), \
+                f"{name}: the hook published something else than the state at a block's end"
+        now = _record(layout, 0)
+        piece.capture_learned(now)
+    finally:
+        engine.close()
+    assert published or same_state(before, now), \
+        f"{name}: it learned while playing and the hook published none of it"
 
 
 def _check_scene(cls, name: str) -> None:

@@ -85,8 +85,6 @@ class Ldd(Piece):
         self.detune_ratio = 1.0
         fields = ldd_schema.layout(self.cubic, self.knot)  # what the scene and autosave read
         self.snapshot = Snapshot(**fields)
-        self._learned = (*ldd_schema.SETTINGS, *(k for k in fields if k not in
-                                                 ldd_schema.FIELDS))
         self.pool = None
         self._lowpass = None
         self._held = np.zeros(128, np.bool_)
@@ -331,12 +329,7 @@ class Ldd(Piece):
         self._dirty = False
         s = self.snapshot.back()
         s["time_s"][0] = self._now_smp / self._sr if self.pool is not None else 0.0
-        s["part"][0] = self.part
-        s["faithful"][0] = self.faithful
-        s["signal"][0] = mappings.SIGNALS.index(self.signal)
-        s["gain"][0] = self.gain
-        self.cubic.capture(s, "cubic")
-        self.knot.capture(s, "knot")
+        self.capture_learned(s)  # the settings and the learners: the scene draws them too
         grad = self.learner.grad_
         s["grad"][:] = 0.0
         s["grad"][:grad.shape[0]] = grad
@@ -345,14 +338,24 @@ class Ldd(Piece):
         s["bubbles_cleared"][0] = self._bubbles_cleared
         self.snapshot.publish()
 
-    def learned_state(self) -> dict[str, np.ndarray]:
-        record = self.snapshot.read(arrays=True, strict=True)
-        return {name: record[name] for name in self._learned}
+    # -- what is learned (published by the base class for the autosave) ----------------------
+    def learned_layout(self) -> dict:
+        """The settings and both learners' whole state (as the scene's record names them)."""
+        return {**{name: ldd_schema.FIELDS[name] for name in ldd_schema.SETTINGS},
+                **self.cubic.state_layout("cubic"), **self.knot.state_layout("knot")}
+
+    def capture_learned(self, record: dict[str, np.ndarray]) -> None:
+        record["part"][0] = self.part
+        record["faithful"][0] = self.faithful
+        record["signal"][0] = mappings.SIGNALS.index(self.signal)
+        record["gain"][0] = self.gain
+        self.cubic.capture(record, "cubic")
+        self.knot.capture(record, "knot")
 
     def state_version(self) -> int:
-        return self.snapshot.published
+        return self.snapshot.published  # the scene's record: published whenever anything moved
 
-    def restore(self, state: dict[str, np.ndarray]) -> None:
+    def restore_learned(self, state: dict[str, np.ndarray]) -> None:
         part, signal = int(state["part"][0]), int(state["signal"][0])
         if part not in PARTS or not 0 <= signal < len(mappings.SIGNALS):
             raise ValueError(f"part {part} / signal {signal} out of range")

@@ -65,6 +65,7 @@ PRACTICE_NOTES_PER_SAMPLE = 0.5  # silent notes a block may practise (measured i
 RECORD_NOTES = 256
 PUBLISH_HZ = 60.0  # the scene's record, at most this often (a window shows 60 fps)
 RECENT_COMMANDS = 6
+LEARNED = ("durs", "learnable", "nsteps", "armed", "frozen", "cc_map", "teacher_phrase")
 HYPER_RANGES = {"eps": (0.0, 1.0), "alpha": (0.0, 1.0), "gamma": (0.0, 1.0),
                 "temp": (0.0, 2.0), "decay": (0.0, 1.0), "floor": (0.0, 1.0),
                 "sharpness": (0.25, 12.0), "penalty": (0.0, 1.0)}
@@ -274,6 +275,8 @@ class Qmelody(Piece):
         bpm = tempo_bpm(path)
         if bpm is not None and 20.0 <= bpm <= 300.0:
             self.tempo_bpm = bpm
+            self._version += 1
+            self.publish_learned()  # before audio: this thread owns the state
 
     @classmethod
     def default_duration_s(cls, scheduled_s: float) -> float:
@@ -289,19 +292,20 @@ class Qmelody(Piece):
         durs[:len(phrase)] = phrase.steps
         learnable = np.zeros(K.MAX_STEPS, np.bool_)
         learnable[:len(phrase)] = [not (self.faithful and p < 0) for p in phrase.pitches]
-        job = ("target", k, place, durs, learnable, len(phrase), int(self._arms[k]))
+        teacher = np.full((2, K.MAX_STEPS), -1, np.int64)  # the teacher plays it from then
+        teacher[0, :len(phrase)] = phrase.pitches
+        teacher[1, :len(phrase)] = phrase.steps
+        job = ("target", k, place, durs, learnable, len(phrase), int(self._arms[k]), teacher)
         self._given[k] = True
         if now:
             self._take(job)
         else:
             self._pending.append(job)
-        self.teacher_phrase[:] = -1
-        self.teacher_phrase[0, :len(phrase)] = phrase.pitches
-        self.teacher_phrase[1, :len(phrase)] = phrase.steps
-        self.teacher_steps = len(phrase)
 
     def _take(self, job) -> None:
-        """Audio thread: a job the main thread prepared (row copies)."""
+        """Audio thread: a job the main thread prepared (row copies). Only this thread
+        changes what is learned while audio runs (the base publishes it at a block's end)."""
+        self._version += 1
         kind, k = job[0], job[1]
         if kind == "scale":
             self.learner.apply(k, job[2])
@@ -313,18 +317,19 @@ class Qmelody(Piece):
             self._silence(k)
             self._practice_left[k] += job[2]
             return
-        _, k, place, durs, learnable, n, arms = job
+        _, k, place, durs, learnable, n, arms, teacher = job
         self.learner.apply(k, place)
         self.durs[k] = durs
         self.learnable[k] = learnable
         self.nsteps[k] = n
+        self.teacher_phrase[:] = teacher
+        self.teacher_steps = n
         self._tstep[k] = 0
         self._silence(k)
         grid = self.grid_smp
         self._next_smp[k] = math.ceil(self._now_smp / grid) * grid  # on the grid
         if self._arms[k] == arms:  # no rec since: this target was what it was armed for
             self.armed[k] = False
-        self._version += 1
         self._dirty = True
 
     def main_tick(self, time_s: float) -> None:
@@ -382,6 +387,7 @@ class Qmelody(Piece):
         self._recent.append(cmd.text or cmd.name)
         cmd.run(self)
         self._dirty = True
+        self._version += 1  # a setting, a hyperparameter, a reset: learned state moved
 
     def _record_on(self, note: int, t_smp: int) -> None:
         if not self.armed.any() or self._rec_n >= RECORD_NOTES:
@@ -400,6 +406,7 @@ class Qmelody(Piece):
                 return
 
     def _control(self, number: int, value: int) -> None:
+        self._version += 1  # the pedal freezes, a mapped controller moves a hyperparameter
         if number == CC_SUSTAIN:
             self._pedal = value >= 64
             for k in range(AGENTS):
@@ -763,29 +770,37 @@ class Qmelody(Piece):
             q.q_path(k, views[k])
         self.snapshot.publish()
 
-    def learned_state(self) -> dict[str, np.ndarray]:
-        record = self.learner.captured("q")
-        record.update(
-            settings=np.array([self.tempo_bpm, self.breath_grid, float(self.teacher),
-                               float(self.ring_every), float(self.rounds_left)]),
-            durs=self.durs.copy(), learnable=self.learnable.copy(), nsteps=self.nsteps.copy(),
-            armed=self.armed.copy(), frozen=self.frozen.copy(), cc_map=self.cc_map.copy(),
-            teacher_phrase=self.teacher_phrase.copy(),
-            teacher_steps=np.array([self.teacher_steps], np.int64))
-        return record
+    # -- what is learned (published by the base class for the autosave) ----------------------
+    def learned_layout(self) -> dict:
+        """The learner's whole state (Q tables, visits, generators...), the settings (tempo,
+        breath, teacher, ring, rounds left), the agents' rhythms and the teacher's phrase."""
+        return {**self.learner.state_layout("q"), "settings": 5,
+                **{name: (getattr(self, name).shape, getattr(self, name).dtype)
+                   for name in LEARNED},
+                "teacher_steps": (1, np.int64)}
+
+    def capture_learned(self, record: dict[str, np.ndarray]) -> None:
+        self.learner.capture(record, "q")
+        settings = record["settings"]
+        settings[0], settings[1] = self.tempo_bpm, self.breath_grid
+        settings[2], settings[3] = self.teacher, self.ring_every
+        settings[4] = self.rounds_left
+        for name in LEARNED:
+            np.copyto(record[name], getattr(self, name))
+        record["teacher_steps"][0] = self.teacher_steps
 
     def state_version(self) -> int:
+        """Moves with every note learned from and every job, command and controller taken."""
         return self._version + int(self.learner.ag_[:, K.AG_STEPS].sum())
 
-    def restore(self, state: dict[str, np.ndarray]) -> None:
+    def restore_learned(self, state: dict[str, np.ndarray]) -> None:
         self.learner.restore(state, "q")
         tempo, breath, teacher, ring, rounds = (float(x) for x in state["settings"])
         if not 20.0 <= tempo <= 300.0:
             raise ValueError(f"tempo {tempo} out of range")
         self.tempo_bpm, self.breath_grid = tempo, breath
         self.teacher, self.ring_every, self.rounds_left = bool(teacher), int(ring), int(rounds)
-        for name in ("durs", "learnable", "nsteps", "armed", "frozen", "cc_map",
-                     "teacher_phrase"):
+        for name in LEARNED:
             target = getattr(self, name)
             target[:] = np.asarray(state[name]).reshape(target.shape).astype(target.dtype)
         self.teacher_steps = int(np.asarray(state["teacher_steps"]).reshape(-1)[0])

@@ -12,7 +12,9 @@ A performance writes into one folder:
 Every write goes to a temporary file in the same folder, is flushed to disk, then renamed over
 the old one: a crash (or ``kill -9``) leaves the last complete save, never half of one. The
 saver thread looks every SAVE_EVERY_S and writes only what changed; the audio thread never waits
-for it (it reads the piece's published snapshot). ``perform --resume DIR`` restores the piece
+for it: the saver reads only what the piece last published (``Piece.learned_state``: one
+block's end, never live arrays), and the last save of a piece that no longer plays (switched
+away, audio stopped) publishes it once more first. ``perform --resume DIR`` restores the piece
 that was playing exactly, and a piece switched back to (``piece NAME``) gets its own state back.
 """
 
@@ -36,7 +38,9 @@ LOCK_FILE = ".lock"  # flock'ed by the one process that plays the session; holds
 HISTORY_FILE = "history.txt"
 NAMES_FILE = "names.json"
 FORMAT = 1
-SAVE_EVERY_S = 0.25  # a crash loses at most this much learning
+# A crash loses at most this much learning, plus what the piece learned since it last
+# published (at most pieces.base.PUBLISH_LEARNED_S of audio).
+SAVE_EVERY_S = 0.25
 
 
 def default_root() -> Path:
@@ -309,8 +313,11 @@ class Autosaver:
         return self
 
     def switch(self, piece) -> None:
-        """The performance goes on with ``piece``: a last save of the old one, then the new."""
+        """The performance goes on with ``piece``: a last save of the old one, then the new.
+        The old one no longer plays (the engine let it go): this thread publishes it once
+        more, with what it took after its last block (qmelody: lines typed just before)."""
         with self._lock:
+            self.piece.publish_learned()
             self._save()
             self.piece, self._version, self._last_state = piece, None, None
             self._save_current()
@@ -358,7 +365,7 @@ class Autosaver:
         return written
 
     def _save_state(self) -> int:
-        version = self.piece.state_version()
+        version = self.piece.learned_version()  # read first: the copy is this one or newer
         if version == self._version:
             return 0
         try:
@@ -378,10 +385,14 @@ class Autosaver:
             self.save_now()
 
     def close(self) -> str | None:
-        """Stop, and make the last save; one line saying what was not saved if it failed."""
+        """Stop, and make the last save (call it once the audio has stopped: this thread then
+        owns the piece and publishes what it learned in its last blocks, then saves it); one
+        line saying what was not saved if it failed."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        with self._lock:
+            self.piece.publish_learned()
         self.save_now()
         if not self._failed:
             return None

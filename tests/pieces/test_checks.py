@@ -47,3 +47,64 @@ def test_a_silent_piece_is_caught():
 
     with pytest.raises(AssertionError, match="held notes make no sound"):
         check_piece(Mute)
+
+
+class Counting(Additive):
+    """Learns something in the hook: how many notes it heard, and their sum."""
+
+    name = "counting"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        import numpy as np
+
+        self.heard = np.zeros(2, np.int64)
+
+    def on_event(self, event):
+        from synthlearn.events import Kind
+
+        super().on_event(event)
+        if event.kind == Kind.NOTE_ON:
+            self.heard += (1, event.number)
+
+    def learned_layout(self):
+        return {"heard": (2, "int64")}
+
+    def capture_learned(self, record):
+        record["heard"][:] = self.heard
+
+    def restore_learned(self, state):
+        self.heard[:] = state["heard"]
+
+
+def test_a_piece_that_learns_in_the_hook_passes_the_publishing_checks():
+    check_piece(Counting)
+
+
+def test_a_capture_that_forgets_a_field_is_caught():
+    class Forgetful(Counting):
+        def capture_learned(self, record):
+            pass
+
+    with pytest.raises(AssertionError, match=r"capture_learned leaves \['heard'\] unwritten"):
+        check_piece(Forgetful)
+
+
+def test_a_capture_that_allocates_is_caught():
+    class Copying(Counting):
+        def capture_learned(self, record):
+            import numpy as np
+
+            record["heard"][:] = np.zeros((1024, 2), np.int64).sum(axis=0) + self.heard
+
+    with pytest.raises(AssertionError, match="capture_learned allocates"):
+        check_piece(Copying)
+
+
+def test_learning_the_hook_never_publishes_is_caught():
+    class Unannounced(Counting):
+        def state_version(self):
+            return 0  # says nothing ever changes
+
+    with pytest.raises(AssertionError, match="the hook published none of it"):
+        check_piece(Unannounced)

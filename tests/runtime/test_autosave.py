@@ -229,9 +229,9 @@ def test_a_busy_snapshot_is_never_saved_half_written(tmp_path):
             self._count = value
 
     piece = Ldd(seed=3)
-    racing = Racing(**piece.snapshot.fields)
+    racing = Racing(**piece.learned_layout())
+    piece.use_learned_record(racing)  # what it learns is published into the racing record
     racing.back()["part"][0] = 1  # a record a frame may show, torn or not
-    piece.snapshot = racing
     assert racing.read()["part"] in (0.0, 1.0)  # visuals: a copy, consistent or not
     with pytest.raises(SnapshotBusy):
         racing.read(strict=True)
@@ -239,6 +239,6 @@ def test_a_busy_snapshot_is_never_saved_half_written(tmp_path):
     saver.start()  # the state could not be read consistently: not written
     assert not (tmp_path / "s" / "ldd.npz").exists()
     racing.racing = False  # the writer pauses: the next look saves
-    piece._publish()
+    piece.publish_learned()
     assert saver.save_now() == 1 and (tmp_path / "s" / "ldd.npz").exists()
     saver.close()
