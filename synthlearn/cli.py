@@ -14,6 +14,7 @@ from synthlearn import __version__
 from synthlearn.commands.printable import printable
 from synthlearn.commands.score import MAX_DURATION_S
 from synthlearn.errors import UserError
+from synthlearn.runtime.stopping import STALL_LIMIT_S
 
 
 class _Parser(argparse.ArgumentParser):
@@ -235,6 +236,13 @@ def _say(line: str) -> None:
     print(printable(line), file=sys.stderr, flush=True)
 
 
+def _add_stall_option(p) -> None:
+    p.add_argument("--stall-limit", type=_seconds, default=STALL_LIMIT_S, metavar="SECONDS",
+                   help="how long a silent audio server is waited for before the show ends: "
+                        "a stalled one plays on when it wakes, a dead JACK server that comes "
+                        f"back under its name is rejoined (default {STALL_LIMIT_S:g})")
+
+
 def cmd_demo(args) -> int:
     from synthlearn.audio import backends
 
@@ -265,7 +273,7 @@ def cmd_demo(args) -> int:
                       + " (Ctrl-C stops)", file=sys.stderr)
                 result = play(score, audio, duration_s=args.duration, window=window,
                               video_source=args.video, voices=args.voices,
-                              say=_say)
+                              stall_limit_s=args.stall_limit, say=_say)
                 if result["audio_lost"]:
                     return 1
                 print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
@@ -370,7 +378,7 @@ def cmd_perform(args) -> int:
         size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
         osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices, force=args.force,
         osc_may=args.osc_may, osc_allow=args.osc_allow, read_dirs=args.read,
-        exports=args.exports, say=_say,
+        exports=args.exports, stall_limit_s=args.stall_limit, say=_say,
     )
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
           f"{result['late_blocks']} late, "
@@ -450,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=AUDIO_HELP)
     d.add_argument("--render", action="store_true", help="render even if audio could play")
     d.add_argument("--duration", type=_seconds, help="stop after this many seconds")
+    _add_stall_option(d)
     d.add_argument("--start-jack", action="store_true",
                    help="start jackd for this run (synthlearn never starts it otherwise)")
     d.add_argument("--jack-driver", default="alsa", choices=("alsa", "dummy"),
@@ -529,6 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--read", metavar="DIR", action="append", default=[],
                    help="a folder commands may read files from, beside the working directory, "
                         "the session and the shipped data (repeat for more)")
+    _add_stall_option(f)
     f.add_argument("--exports", metavar="DIR",
                    help="where commands write files (presets ...): default the session's "
                         "exports/ folder; never over a file")

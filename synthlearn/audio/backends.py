@@ -141,7 +141,8 @@ def find_jack(step: str, client: str = "synthlearn-probe", *,
     asked = os.environ.get("JACK_DEFAULT_SERVER") or "default"
     others = [name for name in running_jackd_names() if name != asked]
     if others:
-        why += (f"; a jackd runs under the name {others[0]!r}: JACK_DEFAULT_SERVER={others[0]} "
+        named = ", ".join(repr(name) for name in others)
+        why += (f"; a jackd runs here under another name ({named}): JACK_DEFAULT_SERVER=NAME "
                 "plays through it")
     return Finding("jack", None, why)
 

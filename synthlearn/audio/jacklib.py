@@ -1,15 +1,27 @@
 """The few libjack calls synthlearn makes itself, through ctypes (no new dependency): whether a
-server answers and at what rate and period, and cutting a port's connections.
+server answers and at what rate and period, and cutting a port's connections; and, without
+libjack, whether a server's process still listens for clients (:func:`listening`).
 
 Which libjack: the one this process committed to (``native``), or a candidate being probed.
 Every call opens a short-lived client that never starts a server.
+
+A JACK server that dies leaves this process's clients of it allocated, and jack2's libjack
+closes and frees all of them inside the next ``jack_client_open`` (``JackLibGlobals::Init``:
+"Jack server was closed but clients are still allocated, cleanup..."), under their owners:
+python-rtmidi then closed its freed client again and the process segfaulted at exit (seen
+here: perform --midi all, jackd killed). So once the engine has seen its server die
+(:func:`server_died`), no client is opened here until the engine's own new client has
+rejoined a server (:func:`server_died` ``(False)``); and a server is asked whether it lives
+through the kernel's socket table, never through a client (a stalled server would not answer
+one, and a dead one's clean-up would run).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 
 from synthlearn.audio import native
 from synthlearn.errors import AudioUnavailable
@@ -18,6 +30,16 @@ JACK_NO_START_SERVER = 0x01  # jack_options_t: never start a server to answer us
 JACK_SERVER_NAME = 0x04  # jack_options_t: the server's name follows as an argument
 NO_LIBJACK = ("no libjack found to talk to the JACK server (Debian/Ubuntu: apt-get install "
               "libjack-jackd2-0, or pipewire-jack on a PipeWire desktop)")
+SERVER_DIED = ("the JACK server this process played on died; no client opens until the engine "
+               "has rejoined one")
+_died = False  # see the module docstring and server_died()
+
+
+def server_died(died: bool = True) -> None:
+    """Say that this process's JACK server died (the engine saw pyo shut down by it), or, with
+    ``False``, that the engine's new client has joined a server again."""
+    global _died
+    _died = died
 
 
 @contextlib.contextmanager
@@ -30,6 +52,8 @@ def client(name: str, lib: native.JackLib | None = None,
     lib = lib if lib is not None else native.ensure().jack
     if lib is None:
         raise AudioUnavailable(NO_LIBJACK)
+    if _died:
+        raise AudioUnavailable(SERVER_DIED)
     cdll = lib.cdll
     status = ctypes.c_int(0)
     named = (server.encode(),) if server else ()
@@ -81,3 +105,48 @@ def disconnect_all(port_names: list[str], client_name: str = "synthlearn-unplug"
             finally:
                 lib.jack_free(ctypes.cast(others, ctypes.c_void_p))
     return cut
+
+
+# /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"; a listening socket has
+# __SO_ACCEPTCON in its flags and the state SS_UNCONNECTED.
+UNIX_TABLE = "/proc/net/unix"
+SO_ACCEPTCON = 0x10000
+SS_UNCONNECTED = 1
+
+
+def server_name() -> str:
+    """The JACK server this process's clients join: libjack's default, $JACK_DEFAULT_SERVER
+    or ``default`` (pyo names none)."""
+    return os.environ.get("JACK_DEFAULT_SERVER", "default")
+
+
+def socket_paths(server: str | None = None) -> tuple[str, ...]:
+    """Where jackd listens for new clients of ``server`` (default: :func:`server_name`):
+    jack2's request socket (``/dev/shm/jack_NAME_UID_0``, ``jack_NAME_0`` when promiscuous)
+    and jack1's (``$JACK_TMPDIR/jack-UID/NAME/jack_0``)."""
+    name = server_name() if server is None else server
+    uid = os.geteuid()
+    flat = name.replace("/", "_").replace("\\", "_")  # jack2's JackTools::RewriteName
+    jack2 = f"/dev/shm/jack_{flat}_0" if "JACK_PROMISCUOUS_SERVER" in os.environ else (
+        f"/dev/shm/jack_{flat}_{uid}_0")
+    tmp = os.environ.get("JACK_TMPDIR", "/dev/shm")
+    return jack2, f"{tmp}/jack-{uid}/{name}/jack_0"
+
+
+def listening(paths: Iterable[str]) -> int | None:
+    """The inode of a unix socket that a live process listens on at one of ``paths``, or None
+    when none does (the socket file of a dead server stays behind, but the kernel's entry
+    goes with the process). A stopped (SIGSTOP) or stalled server still listens. Reads the
+    kernel's table, never the socket: nothing is asked of the server. OSError when the table
+    cannot be read (not Linux)."""
+    wanted = set(paths)
+    with open(UNIX_TABLE, encoding="utf-8", errors="replace") as table:
+        next(table, None)  # the header
+        for line in table:
+            fields = line.split(None, 7)
+            if len(fields) < 8 or fields[7].rstrip("\n") not in wanted:
+                continue
+            flags, state = int(fields[3], 16), int(fields[5], 16)
+            if flags & SO_ACCEPTCON and state == SS_UNCONNECTED:
+                return int(fields[6])
+    return None

@@ -19,6 +19,7 @@ from synthlearn.errors import UserError
 from synthlearn.faults import Faults
 from synthlearn.files import checked_folders, for_performance
 from synthlearn.pieces import PIECES, piece_class
+from synthlearn.runtime.stopping import STALL_LIMIT_S, StopRequest
 from synthlearn.runtime.worker import Worker
 
 
@@ -102,6 +103,8 @@ class Performance:
         self.ports = self.win = self.saver = self.osc_listener = self.osc_sender = None
         self.on_key = self.bar = None
         self.watchdog = None
+        self._reopen_midi = False  # JACK MIDI inputs closed for a rejoin, to open after it
+        self.signals = StopRequest()  # Ctrl-C, SIGTERM: installed while the show runs
         self.started = False  # the audio ran: the session folder is kept whatever follows
         self.save_failed: str | None = None  # the last save's failure, said
         self.switches = 0
@@ -213,14 +216,21 @@ class Performance:
             self._main_jobs.popleft()()
 
     # -- running ---------------------------------------------------------------------------
-    def run(self, duration_s: float | None) -> dict:
+    def run(self, duration_s: float | None, stall_limit_s: float | None = None) -> dict:
         from synthlearn.runtime.play import Watchdog, run_main_thread, stop_and_measure
 
         engine = self.engine
-        self.watchdog = Watchdog(engine, self.say)
+        # A server silent for stall_limit_s ends the show; a dead JACK server that comes back
+        # under its name before then is rejoined (_rejoin).
+        self.watchdog = Watchdog(engine, self.say, rejoin=self._rejoin,
+                                 limit_s=STALL_LIMIT_S if stall_limit_s is None
+                                 else stall_limit_s)
 
         def until() -> bool:
             if self.watchdog():
+                # What was learned, saved before anything closes: closing a JACK client while
+                # the server is stopped (SIGSTOP) blocks in libjack (rtmidi's, holding the GIL).
+                self.saver.save_now()
                 return True  # close() then finishes the recording and the autosave
             self.run_main_jobs()
             self._recording_failed()
@@ -237,7 +247,8 @@ class Performance:
                          wrong]:
                 if line:
                     self.say(line)
-            return self.stop.is_set() or (duration_s is not None and engine.time_s >= duration_s)
+            return (self.stop.is_set() or signals.signal is not None
+                    or (duration_s is not None and engine.time_s >= duration_s))
 
         self.say(f"session {self.session.folder} (autosaved; continue it with --resume "
                  f"{self.session.folder})")
@@ -248,13 +259,37 @@ class Performance:
                  + " (Ctrl-C or 'quit' ends"
                  + ("; in the window the keys play and Return opens the console line)"
                     if self.win else ")"))
+        # Ctrl-C and SIGTERM (a logout, systemd, kill) end the show the way 'quit' does: the
+        # last save, the recording's end and the terminal given back, never torn out midway
+        # (close() gives the handlers back, after the last save; a second Ctrl-C means now).
+        signals = self.signals
+        signals.install()
         if self.console_in:  # its prompt after the opening lines, not among them
             self.console.start()
+        interrupted = False
         try:
             run_main_thread(until, self.win, self.on_key, self.bar)
-        except KeyboardInterrupt:
-            self.say("stopped")
+        except KeyboardInterrupt:  # a second Ctrl-C while the first was being handled
+            interrupted = True
+        if signals.signal is not None or interrupted:
+            self.say(f"stopped ({signals.name or 'SIGINT'})")
         return stop_and_measure(engine, self.win)
+
+    def _rejoin(self) -> None:
+        """The watchdog's rejoin (main thread): the JACK server died and one listens under
+        its name again. MIDI inputs through JACK close first, while their clients of the dead
+        server are still theirs to close (the engine's new client makes libjack free every
+        one left, under rtmidi), then the engine rejoins, then the inputs open again."""
+        if self.ports is not None and self.ports.jack:
+            self.ports.close()  # jacklib opens no client meanwhile: the server died
+            self.ports, self._reopen_midi = None, True
+        self.engine.rejoin()
+        if self._reopen_midi:
+            from synthlearn.midi.inputs import MidiPorts
+
+            self._reopen_midi = False
+            self.ports = MidiPorts(self.engine.push, self.engine.now_smp, which=self.midi_ports,
+                                   api="UNIX_JACK", say=self.say).start()
 
     def _recording_failed(self) -> None:
         """Say once that the recording stopped (a full disk); the music goes on."""
@@ -266,18 +301,20 @@ class Performance:
 
     def close(self) -> None:
         self.stop.set()
+        self.console.close()  # the terminal as it was found, whatever ended the show
         for closing in (self.ports, self.osc_listener, self.osc_sender):
             if closing is not None:
                 closing.close()
         if self.win is not None:
             self.win.close()
-        self.worker.close()
+        self.worker.close(timeout_s=0.0)  # a retrain is cancelled: quit waits 0.5 s at most
         if self.saver is not None:
             # The last save, with the audio stopped; if it fails, say what was not saved.
             self.save_failed = self.saver.close()
             if self.save_failed:
                 self.say(self.save_failed)
         self.engine.close()  # also finishes the recording
+        self.signals.restore()
 
 
 def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
@@ -289,9 +326,11 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
             osc_out: str | tuple | None = None, voices: str = "numba", force: bool = False,
             osc_may: tuple[str, ...] = (), osc_allow: tuple[str, ...] | None = None,
             read_dirs: tuple[str | Path, ...] = (), exports: str | Path | None = None,
-            say=print) -> dict:
-    """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``
-    or the window closing; what it learns is autosaved to the session folder. Commands read
+            stall_limit_s: float | None = None, say=print) -> dict:
+    """Perform a piece (default ldd, or the resumed one) until ``duration_s``, Ctrl-C, ``quit``,
+    the window closing or ``stall_limit_s`` without audio (default 30 s: a stalled server is
+    waited for, a dead JACK server rejoined if it comes back); what it learns is autosaved
+    to the session folder. Commands read
     files under the working directory, the session, the shipped data and ``read_dirs``, and
     write into ``exports`` (else the session's ``exports/``)."""
     from synthlearn.audio.engine import Engine
@@ -353,7 +392,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
                            files=for_performance(session.folder, read_dirs, exports))
         try:
             show.open(scheduled, record)
-            figures = show.run(duration_s)
+            figures = show.run(duration_s, stall_limit_s)
         finally:
             show.close()
     finally:

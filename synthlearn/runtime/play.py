@@ -19,6 +19,7 @@ from synthlearn.commands.score import read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
+from synthlearn.runtime.stopping import STALL_LIMIT_S
 
 
 def display_available() -> bool:
@@ -93,34 +94,117 @@ class LiveWindow:
         self.view.close()
 
 
-WATCHDOG_S = 1.0  # no audio callback for this long: the server or the device is gone
+WATCHDOG_S = 1.0  # no audio callback for this long: say so, and look at the server
+
+
+class _Silence:
+    """One stretch without audio, as the watchdog follows it."""
+
+    def __init__(self, at_s: float):
+        self.at_s = at_s  # the audio clock when it began (it stands still meanwhile)
+        self.longest_s = 0.0  # silent for this long at the last look
+        self.said_s = 0  # the whole seconds said so far
+        self.why: str | None = None  # why the last rejoin failed
+        self.rejoined = False
 
 
 class Watchdog:
-    """Called by the main thread as it waits: True (and one line said, once) when the audio
-    thread has not run for ``after_s`` (jackd killed, the device unplugged). pyo's own
-    shutdown on a dead JACK server is silent and leaves the process running forever."""
+    """Called by the main thread as it waits, each turn: True (and one line said) once the
+    show must end. No audio callback for ``after_s``: the engine looks at the server without
+    asking it anything (:meth:`~synthlearn.audio.engine.Engine.server_status`):
 
-    def __init__(self, engine, say=None, after_s: float = WATCHDOG_S):
-        self.engine, self.say, self.after_s = engine, say, after_s
+    - alive (its process still listens: stopped, starved) or unknown (portaudio): waited for;
+    - gone (jackd killed): waited for, to come back under its name;
+    - back (it shut pyo down, and a server listens under its name): rejoined with ``rejoin``
+      (default ``engine.rejoin``: the piece's graph rebuilt, what it learned kept).
+
+    While silent it says once a second for how long; when blocks come again, one line says
+    so and the show goes on; after ``limit_s`` without audio it ends. A server that cannot be
+    rejoined (PipeWire) ends the show as soon as it is gone, and a JACK server that changes
+    its period ends it at once (the graph would play garbled). pyo's own shutdown on a dead
+    JACK server is silent and would leave the process running forever.
+    """
+
+    def __init__(self, engine, say=None, after_s: float = WATCHDOG_S,
+                 limit_s: float = STALL_LIMIT_S, rejoin=None):
+        self.engine, self.say, self.after_s, self.limit_s = engine, say, after_s, limit_s
+        self.rejoin = engine.rejoin if rejoin is None else rejoin
         self.lost: str | None = None
+        self.silences = 0  # stretches without audio waited out (stalls and rejoins)
+        self.rejoins = 0
+        self._silence: _Silence | None = None
 
     def __call__(self) -> bool:
-        if self.lost is None:
-            block = self.engine.server_block()
-            silent_s = self.engine.silent_for_s()
-            if block is not None and block != self.engine.block:
-                self.lost = (f"the {self.engine.backend} server changed its period from "
-                             f"{self.engine.block} to {block} frames mid-show (another program "
+        if self.lost is not None:
+            return True
+        engine = self.engine
+        block = engine.server_block()
+        if block is not None and block != engine.block:
+            return self._end(f"the {engine.backend} server changed its period from "
+                             f"{engine.block} to {block} frames mid-show (another program "
                              "asked); ending, as the sound would be garbled (--resume continues)")
-            elif silent_s < self.after_s:
-                return False
+        silent_s = engine.silent_for_s()
+        quiet = self._silence
+        if silent_s < self.after_s:
+            if quiet is not None:
+                self._resumed(quiet)
+            return False
+        if quiet is None:
+            quiet = self._silence = _Silence(engine.time_s)
+        quiet.longest_s = max(quiet.longest_s, silent_s)
+        second = int(silent_s)
+        if second <= quiet.said_s:
+            return False  # at most once a second
+        quiet.said_s = second
+        from synthlearn.audio.engine import ALIVE, BACK, GONE
+
+        status = engine.server_status()
+        if status == BACK and engine.can_rejoin:
+            try:
+                self.rejoin()
+            except Exception as exc:  # noqa: BLE001 - said, and tried again next second
+                quiet.why = str(exc) or type(exc).__name__
             else:
-                self.lost = (f"no audio for {silent_s:.1f} s: the {self.engine.backend} "
-                             "server stopped or the audio device was lost; ending")
-            if self.say is not None:
-                self.say(self.lost)
+                quiet.rejoined = True
+                self.rejoins += 1
+                return False
+        label, limit = engine.server_label, f"{self.limit_s:g} s"
+        if status in (BACK, GONE) and not engine.can_rejoin:
+            what = "is gone" if status == GONE else "shut our client down"
+            return self._end(f"no audio for {second} s: {label} {what}, and only a JACK server "
+                             "(jackd) is rejoined; ending (--resume continues)")
+        if second >= self.limit_s:
+            why = {ALIVE: "still runs but stayed stalled all that time",
+                   GONE: "did not come back",
+                   BACK: f"came back but could not be rejoined ({quiet.why})",
+                   }.get(status, "stopped or the audio device was lost")
+            return self._end(f"no audio for {second} s: {label} {why}; ending "
+                             "(--resume continues)")
+        doing = {ALIVE: "still runs but calls us no more (stopped or starved?)",
+                 GONE: "is gone (if it comes back under its name, it is rejoined)",
+                 BACK: f"is back, but rejoining it failed ({quiet.why}); trying again",
+                 }.get(status, "calls us no more")
+        self._say(f"no audio for {second} s: {label} {doing}; waiting up to {limit} "
+                  f"(at {quiet.at_s:.1f} s of the show)")
+        return False
+
+    def _resumed(self, quiet: _Silence) -> None:
+        self._silence = None
+        self.silences += 1
+        how = (f"rejoined {self.engine.server_label}, which had died; the piece plays on with "
+               "what it learned" if quiet.rejoined else
+               f"{self.engine.server_label} runs us again; the show goes on")
+        self._say(f"audio back after {quiet.longest_s:.1f} s without: {how} (at "
+                  f"{self.engine.time_s:.1f} s of the show)")
+
+    def _end(self, line: str) -> bool:
+        self.lost = line
+        self._say(line)
         return True
+
+    def _say(self, line: str) -> None:
+        if self.say is not None:
+            self.say(line)
 
 
 def run_main_thread(until, window: LiveWindow | None = None, on_key=None,
@@ -165,9 +249,10 @@ def stop_and_measure(engine, window: LiveWindow | None = None) -> dict:
 def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int = 48000,
          piece: str | None = None, duration_s: float | None = None, window: bool = False,
          size: tuple[int, int] = (1280, 720), fps: float = 60.0,
-         video_source: str | None = None, voices: str = "numba", say=None) -> dict:
+         video_source: str | None = None, voices: str = "numba",
+         stall_limit_s: float = STALL_LIMIT_S, say=None) -> dict:
     """Play ``path`` live until its end; return late-block counts, the backend used and, with a
-    window, frame figures."""
+    window, frame figures. A server silent for ``stall_limit_s`` ends it (see Watchdog)."""
     from synthlearn.audio.engine import Engine
 
     score = read_score(path)
@@ -195,7 +280,7 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
         if window:
             win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {name}",
                              video_source=video_source)
-        watchdog = Watchdog(engine, say)
+        watchdog = Watchdog(engine, say, limit_s=stall_limit_s)
         engine.start()
         tick = main_ticker(engine, piece, off_audio, source=str(path))
 

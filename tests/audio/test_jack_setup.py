@@ -1,16 +1,11 @@
-"""perform on any JACK setup: the server's period and rate are used whatever was asked, the
-recording's header matches its data, and a JACK server killed mid-show ends the performance
-by itself with its recording and autosave complete."""
+"""perform on any JACK setup: the server's period and rate are used whatever was asked and the
+recording's header matches its data (a JACK server stalled, killed or restarted mid-show:
+tests/audio/test_stall.py)."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
-import numpy as np
 import pytest
-from helpers import a440_midi, own_jackd, peak_hz, stderr_until
+from helpers import a440_midi, own_jackd, peak_hz
 
 from synthlearn.audio import backends
 from synthlearn.audio.engine import server_format
@@ -64,41 +59,6 @@ def test_server_format_decides_once_and_says_why():
         server_format("jack", 48000, 256, backends.ServerFormat(4000, 256))
 
 
-def test_killing_jackd_ends_perform_with_its_recording_and_autosave_complete(tmp_path):
-    from synthlearn.runtime.sessions import Session
-
-    wav, folder = tmp_path / "k.wav", tmp_path / "session"
-    with own_jackd() as server:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "synthlearn", "perform", "ldd", "--audio", "jack", "--midi",
-             str(a440_midi(tmp_path / "a.mid", 60.0)), "--record", str(wav), "--no-window",
-             "--no-console", "--session", str(folder)],
-            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        try:
-            stderr_until(child, "performing")
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and (not wav.exists() or
-                                                   wav.stat().st_size < 2 * 48000 * 6):
-                time.sleep(0.05)  # waiting on another process's real-time clock
-            server.proc.send_signal(signal.SIGKILL)
-            killed = time.monotonic()
-            out, err = child.communicate(timeout=30)
-            ended_s = time.monotonic() - killed
-        finally:
-            if child.poll() is None:
-                child.kill()
-    assert child.returncode != 0 and ended_s < 5.0, (child.returncode, ended_s, err)
-    said = [x for x in err.splitlines() if x.startswith("no audio for")]
-    assert len(said) == 1 and "server stopped or the audio device was lost" in said[0]
-    assert "Traceback" not in err and "Pyo error" not in err
-    sr, audio = read_wav(wav)  # complete: the header counts every frame the file holds
-    assert wav.stat().st_size == 44 + audio.shape[0] * 6
-    assert audio.shape[0] >= 2 * sr and np.sqrt(np.mean(audio[sr:2 * sr] ** 2)) > 1e-3
-    meta, _ = Session(folder).load()  # the autosave's last write finished too
-    assert meta["piece"] == "ldd" and Session(folder).load_state("ldd") is not None
-
-
 def test_devices_says_what_the_jack_server_runs(capsys):
     from synthlearn.cli import main
 
@@ -117,5 +77,6 @@ def test_a_jackd_under_another_name_is_named_in_the_reason(monkeypatch):
         found = backends.find_jack("jack-first", committed_only=False)
         assert server.proc.poll() is None
     assert found.route is None
-    assert f"a jackd runs under the name {name!r}: JACK_DEFAULT_SERVER={name} plays" in \
-        found.why, found.why
+    assert "a jackd runs here under another name (" in found.why, found.why
+    assert repr(name) in found.why.split("another name (")[1].split(")")[0]
+    assert found.why.endswith("JACK_DEFAULT_SERVER=NAME plays through it")

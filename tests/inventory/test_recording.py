@@ -79,25 +79,47 @@ def test_perform_keeps_the_earlier_take(jack_server, tmp_path, capsys):
     assert sr == SR and audio.shape[0] >= 0.9 * SR
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real disk of 256 KB (a tmpfs: mounting needs root; skipped without), full after about
+    0.9 s of 24-bit stereo at 48 kHz."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
 @pytest.mark.jack
-def test_a_full_disk_stops_the_recording_not_the_music(jack_server, tmp_path, capsys):
-    """/dev/full: every write fails with ENOSPC, as on a full disk."""
+def test_a_full_disk_stops_the_recording_not_the_music(jack_server, small_disk, tmp_path,
+                                                       capsys):
     from synthlearn.runtime.sessions import Session
 
     notes = write_midi(tmp_path / "n.mid", [(0.1 + 0.3 * i + d, 60 + i, v) for i in range(8)
                                             for d, v in ((0.0, 90), (0.25, 0))])
     folder = tmp_path / "s"
+    take = small_disk / "take.wav"
     assert main(["perform", "ldd", "--audio", "jack", "--midi", str(notes), "--no-window",
-                 "--no-console", "--duration", "3", "--record", "/dev/full", "--force",
+                 "--no-console", "--duration", "3", "--record", str(take),
                  "--session", str(folder)]) == 0
     captured = capsys.readouterr()
     said = [line for line in captured.err.splitlines() if line.startswith("recording stopped")]
-    assert said == ["recording stopped: No space left on device; /dev/full holds the first "
-                    "0.0 s, and the music goes on"]
+    assert len(said) == 1 and re.fullmatch(
+        rf"recording stopped: No space left on device; {re.escape(str(take))} holds the first "
+        r"0\.\d s, and the music goes on", said[0]), said
     assert "Traceback" not in captured.err
     blocks = int(captured.out.split("performed on jack: ")[1].split()[0])
     assert blocks >= 0.9 * 3 * SR / 256  # it played to the end
     assert "(then: No space left on device)" in captured.out
+    sr, audio = read_wav(take)  # what fitted, with a header that says so
+    assert 0.5 * SR < audio.shape[0] < SR and np.abs(audio).max() > 0
     learned = Session(folder).load_state("ldd")  # the autosave went on
     assert learned["cubic_steps"][0] > 10
     assert np.isfinite(learned["cubic_theta"]).all()
