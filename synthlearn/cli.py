@@ -398,12 +398,18 @@ def cmd_ruler(args) -> int:
     import time
 
     from synthlearn.learners.presets import read_presets
-    from synthlearn.learners.ruler import RuLer
+    from synthlearn.learners.ruler import BudgetReached, RuLer
 
     t0 = time.perf_counter()
     presets = read_presets(args.data)
-    learner = RuLer(distance=args.distance, consistency=args.consistency).reset()
-    found = learner.fit(presets)
+    learner = RuLer(distance=args.distance, consistency=args.consistency,
+                    memory_mb=args.memory_mb, time_s=args.time_s).reset()
+    try:
+        found = learner.fit(presets)
+    except BudgetReached as exc:  # one line: what was reached, and what to try
+        more = {"memory": f"--memory-mb {2 * args.memory_mb}",
+                "time": f"--time-s {2 * args.time_s:g}"}.get(exc.what)
+        raise UserError(exc.message(more)) from None
     if args.json:
         out = found.to_json()
         out["seconds"] = round(time.perf_counter() - t0, 6)  # reading, learning, counting
@@ -443,6 +449,18 @@ def _consistency(text: str) -> float:
 
 
 _distance = _zero_or_more("a distance")
+# learners.ruler's DEFAULT_MEMORY_MB and DEFAULT_TIME_S, kept light (numba loads with it)
+RULER_MEMORY_MB, RULER_TIME_S = 1024, 60.0
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 MB or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -551,6 +569,12 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--consistency", type=_consistency, default=0.5,
                    help="the share of a new rule's presets that must be training presets of "
                         "its label, 0..1 (default 0.5)")
+    u.add_argument("--memory-mb", type=_megabytes, default=RULER_MEMORY_MB, metavar="MB",
+                   help="stop learning (exit 2) before its arrays and rules would pass this "
+                        f"many MB (default {RULER_MEMORY_MB})")
+    u.add_argument("--time-s", type=_positive("seconds"), default=RULER_TIME_S, metavar="S",
+                   help=f"stop learning (exit 2) after this many seconds (default "
+                        f"{RULER_TIME_S:g})")
     u.add_argument("--json", action="store_true", help="JSON on stdout instead of a table")
     u.set_defaults(func=cmd_ruler)
     return p

@@ -23,6 +23,10 @@ from synthlearn.errors import UserError
 
 GLIDE_S = 0.05  # every parameter glides to a new preset over this long
 RELEASE_S = 0.3  # stop: the level glides to silence over this long
+# Where each synth stands (pyo Pan: 0 left, 1 right, equal power, so its level is kept): blip
+# left of centre, fm right of it; rain is wide instead, its noise drawn apart in each channel.
+PANS = {"blip": 0.3, "rain": 0.5, "fm": 0.7}
+CENTRE_GAIN = math.sqrt(0.5)  # a centred Pan's gain per channel: rain's channels keep it
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,9 @@ def clamp(param: Param, value) -> float:
 
 
 class PresetSynth:
-    """One synth of ``SYNTHS`` as a fixed pyo graph; ``output`` is stereo. ``set(values)``
-    glides to a preset (called between blocks or from the block hook)."""
+    """One synth of ``SYNTHS`` as a fixed pyo graph; ``output`` is stereo, with an image of its
+    own (``PANS``: blip left of centre, fm right, rain wide), at the level a centred one had.
+    ``set(values)`` glides to a preset (called between blocks or from the block hook)."""
 
     def __init__(self, name: str):
         import pyo
@@ -90,16 +95,18 @@ class PresetSynth:
         if name == "blip":
             voice = pyo.Blit(freq=s["freq"], harms=s["numharm"], mul=s["amp"] * level)
         elif name == "rain":
-            noise = pyo.Noise()
+            # two noises (one a channel, uncorrelated): the texture is wide, not one point
+            noise = pyo.Noise(mul=[1.0, 1.0])
             bands = pyo.ButBP(noise, freq=s["freq"], q=4) + pyo.ButBP(noise, freq=s["freq1"], q=4)
             voice = pyo.Freeverb(bands, size=s["room"], damp=s["damp"], bal=s["mix"],
-                                 mul=s["amp"] * level * 2.0)
+                                 mul=s["amp"] * level * 2.0 * CENTRE_GAIN)
             self._keep = (noise, bands)
         else:
             voice = pyo.FM(carrier=s["carrier"], ratio=s["ratio"], index=s["index"],
                            mul=s["amp"] * level)
         self._voice = voice
-        self.output = pyo.Pan(voice, outs=2, pan=0.5)
+        # stereo: rain is already (two channels); the others stand at their place
+        self.output = voice if name == "rain" else pyo.Pan(voice, outs=2, pan=PANS[name])
 
     def set(self, values: dict) -> dict:
         """Glide to ``values`` (names of this synth's parameters) and sound; returns the values

@@ -217,7 +217,7 @@ def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print)
         if window:
             win = LiveWindow(engine, size=SIZE, fps=FPS, title="synthlearn: bench",
                              video_source="test")
-        watchdog = Watchdog(engine, say, after_s=WATCHDOG_S)
+        watchdog = Watchdog(engine, say, after_s=WATCHDOG_S, limit_s=WATCHDOG_S)  # ends at once
         tick = main_ticker(engine, piece, off_audio, source=str(score))
 
         def until() -> bool:

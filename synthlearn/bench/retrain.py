@@ -40,12 +40,15 @@ def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = T
     from synthlearn.bench.blocks import RULER_PRESETS
     from synthlearn.bench.realtime import _finish_control, _start_control, jitter_ms
     from synthlearn.commands.console import Console, live_language
+    from synthlearn.files import Folders
     from synthlearn.pieces.ruler import Ruler
     from synthlearn.runtime.play import Watchdog, stop_and_measure
     from synthlearn.runtime.worker import Worker
 
     engine = Engine("jack", sr=SR, block=block, seed=1, jack_client="synthlearn-bench")
     piece = Ruler(seed=1)
+    # the bench is the performer: it may read the data's folder (as perform --read DIR)
+    piece.files = Folders(reads=(path.parent,), base=path.parent)
     worker = Worker(say=say)
     replies: list[str] = []
     console = Console(live_language(Ruler), engine.push, engine.now_smp, stop=threading.Event(),
@@ -60,7 +63,7 @@ def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = T
         worker.start()
         with tempfile.TemporaryDirectory(prefix="synthlearn-retrain-") as folder:
             control = _start_control(engine.block_s, seconds, folder=Path(folder))
-            watchdog = Watchdog(engine, say, after_s=2.0)
+            watchdog = Watchdog(engine, say, after_s=2.0, limit_s=2.0)  # a row ends at once
             engine.start()
             while engine.time_s < seconds and not watchdog():
                 if retrain and worker.done == submitted:  # the last one is over: the next

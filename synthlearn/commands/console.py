@@ -22,8 +22,11 @@ PROMPT = "> "
 MAX_HISTORY = 10_000  # lines kept for the up-arrow and the session folder
 
 
-def done_line(line: str, cmd) -> str:
-    """What a command that worked says: the line, and what it changes (its spec's help)."""
+def done_line(line: str, cmd, said: str | None = None) -> str:
+    """What a command that worked says: the state it leaves, its side effects said, in the
+    piece's words (``said``: ``Piece.describe``), else the line and its spec's help."""
+    if said:
+        return f"ok: {said}"
     return f"ok: {line} ({cmd.spec.help})"
 
 
@@ -140,8 +143,9 @@ class Console:
         where = cmd.spec.where
         if where is Where.AUDIO:
             self._remember(line, cmd.name, quiet)
+            said = None if quiet else self._described(cmd)  # worded before the hook runs it
             self.push(events.command(self.now_smp(), cmd))
-            return None if quiet else self._reply(done_line(line, cmd))
+            return None if quiet else self._reply(done_line(line, cmd, said))
         owner = self if cmd.spec.owner == "session" else self.piece()
         if where is Where.NOW:
             return self._run_now(cmd, owner, line)
@@ -153,6 +157,7 @@ class Console:
         return None
 
     def _run_now(self, cmd, owner, line: str, quiet: bool = False) -> str | None:
+        said = None if quiet else self._described(cmd)
         try:
             result = cmd.run(owner)
             if cmd.target is not None:
@@ -166,7 +171,18 @@ class Console:
             return self._reply(result)
         if quiet or cmd.spec.owner == "session":
             return None
-        return self._reply(done_line(line, cmd))
+        return self._reply(done_line(line, cmd, said))
+
+    def _described(self, cmd) -> str | None:
+        """The playing piece's words for what ``cmd`` does (``Piece.describe``), read from its
+        state before it runs; None for other commands, or when wording it failed (the
+        command still runs: the reply falls back to its help)."""
+        if cmd.spec.owner != "piece" or self.piece is None:
+            return None
+        try:
+            return self.piece().describe(cmd)
+        except Exception:  # noqa: BLE001 - a reply's wording must never cost the command
+            return None
 
     def _remember(self, line: str, name: str, quiet: bool) -> None:
         """Into the history (which the autosave keeps). Bounded: a controller's stream of one

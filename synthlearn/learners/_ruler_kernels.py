@@ -5,6 +5,8 @@ words). Training presets are bits too: ``pmask[p, v]`` is the set of presets who
 has value v (``Wp`` words), so the presets inside a rule are ``AND_p OR_{v in rule[p]}
 pmask[p, v]``, computed in a few word operations, and a rule's size is the product of its sets'
 popcounts. The kernels release the GIL: retraining runs in a worker thread beside the audio.
+Learning (``induce_step``) works in bounded chunks and allocates nothing: between chunks the
+caller reads the clock and a cancel flag, and grows the arrays once its budget says they fit.
 """
 
 from __future__ import annotations
@@ -109,58 +111,97 @@ def _masks_of(rule, pmask, out):
 
 
 @njit(cache=True, nogil=True)
-def _grown(a, n, cap):
-    """``a`` in a zeroed array of ``cap`` rows, its first ``n`` rows kept."""
-    out = np.zeros((cap,) + a.shape[1:], a.dtype)
-    out[:n] = a[:n]
-    return out
+def seed_rules(codes, pmask, rules, masks):
+    """The presets of value indices ``codes`` (k, P) as singleton rules into ``rules[:k]``, with
+    their ``masks`` (one call: a loop of short nogil calls keeps taking the GIL back)."""
+    k, P = codes.shape
+    for r in range(k):
+        for p in range(P):
+            c = codes[r, p]
+            rules[r, p, c // 64] |= np.uint64(1) << np.uint64(c % 64)
+        _masks_of(rules[r], pmask, masks[r])
 
 
 @njit(cache=True, nogil=True)
-def induce(start, pmask, label_mask, other_mask, distance, consistency):
-    """The rules of one label: ``start`` (k, P, Wv) its presets as singleton rules; ``pmask``
-    (P, V, Wp); ``label_mask``/``other_mask`` (Wp) its presets and every other label's.
+def set_counts(bits):
+    """How many values each rule of ``bits`` (n, P, Wv) holds per parameter: (n, P)."""
+    n, P, Wv = bits.shape
+    out = np.zeros((n, P), np.int64)
+    for r in range(n):
+        for p in range(P):
+            c = 0
+            for w in range(Wv):
+                c += popcount(bits[r, p, w])
+            out[r, p] = c
+    return out
+
+
+# ``induce_step`` resumes where it stopped: its cursors, kept between calls in an int64 array.
+PHASE, N_RULES, N_CANDIDATES, PASSES, PAIR_I, PAIR_J, SUBSET_R, TOTAL = range(8)
+STATE_SIZE = 8
+# Its phases: a pass starts, pairs are compared, candidates join, rules inside another go.
+START, PAIRS, MERGE, SUBSETS = range(4)
+# What it returns: done (the rules in ``rules[:st[N_RULES]]``); its work ran out (call again);
+# or the caller must grow an array (the candidates', the hash table, the rules'), then call again.
+FINISHED, MORE, GROW_CANDIDATES, GROW_TABLE, GROW_RULES = range(5)
+
+
+@njit(cache=True, nogil=True)
+def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, table, union,
+                umask, pmask, label_mask, other_mask, distance, consistency, work):
+    """Learn the rules of one label for at most about ``work`` word operations, then return
+    (FINISHED, MORE, or GROW_*: an array is full; it allocates nothing, so the caller grows it
+    and calls again, the budget checked first). ``st`` (STATE_SIZE int64) holds where it is:
+    zeroed but ``st[N_RULES]``, the label's presets, in ``rules`` as singleton rules with their
+    ``masks``, sizes 1 and ages 0.
+
+    Arrays: ``rules`` (cap, P, Wv) with ``masks`` (cap, P, Wp), ``sizes``, ``ages``, ``keep``
+    (cap); candidates ``cand`` (ccap, P, Wv), ``cmask`` (ccap, P, Wp), ``csize``, ``chash``
+    (ccap); ``table`` (a power of two, at least twice the candidates) their hashes, open
+    addressing; ``union`` (P, Wv) and ``umask`` (P, Wp) scratch; ``pmask`` (P, V, Wp);
+    ``label_mask``/``other_mask`` (Wp) its presets and every other label's.
 
     Passes compare every pair of current rules not compared before; a pair within ``distance``
     (parameters whose sets share no value) gives the union as a candidate: with distance 1 it
     must hold only this label's presets; with 2 or more it must hold no other label's preset
     and cover at least ``consistency`` of its size with this label's. Accepted candidates join,
-    rules inside another rule go, until a pass changes nothing. Returns (rules, passes).
+    rules inside another rule go, until a pass changes nothing. ``st[PASSES]`` counts passes.
 
     Each rule carries, per parameter, the presets whose value is in its set (``masks``): a
     union's are the two rules' ORed, so a candidate's presets are an AND of P words, with no
-    loop over values.
+    loop over values. Where it stops changes nothing: the same presets give the same rules
+    in the same order, whatever the chunks and however the arrays grew.
     """
-    k0, P, Wv = start.shape
+    P, Wv = rules.shape[1], rules.shape[2]
     Wp = pmask.shape[2]
-    cap = max(2 * k0, 16)
-    rules = np.zeros((cap, P, Wv), np.uint64)
-    masks = np.zeros((cap, P, Wp), np.uint64)
-    sizes = np.zeros(cap, np.float64)
-    ages = np.zeros(cap, np.int64)
-    rules[:k0] = start
-    for r in range(k0):
-        _masks_of(rules[r], pmask, masks[r])
-        sizes[r] = 1.0
-    n = k0
-    ccap = 16
-    cand = np.zeros((ccap, P, Wv), np.uint64)
-    cmask = np.zeros((ccap, P, Wp), np.uint64)
-    csize = np.zeros(ccap, np.float64)
-    chash = np.zeros(ccap, np.int64)
-    union = np.zeros((P, Wv), np.uint64)
-    umask = np.zeros((P, Wp), np.uint64)
-    passes = 0
-    if distance <= 0:
-        return rules[:n].copy(), passes
-    while True:
-        passes += 1
-        m = 0  # candidates accepted in this pass
-        table = np.full(64, -1, np.int64)  # candidate hashes -> index (open addressing)
-        for i in range(n):
-            for j in range(i):
+    phase, n, m, passes = st[PHASE], st[N_RULES], st[N_CANDIDATES], st[PASSES]
+    i, j, r, total = st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL]
+    done = 0
+    status = MORE
+    while done < work:
+        if phase == START:
+            if distance <= 0:
+                status = FINISHED
+                break
+            passes += 1
+            m = 0
+            table[:] = -1
+            i, j = 1, 0
+            phase = PAIRS
+        elif phase == PAIRS:
+            grow = MORE
+            while i < n:
+                if j >= i:
+                    i += 1
+                    j = 0
+                    continue
+                if done >= work:
+                    break
+                done += 1
                 if ages[i] < passes - 1 and ages[j] < passes - 1:
+                    j += 1
                     continue  # both were here last pass: this pair was tried then
+                done += P * Wv
                 dis = 0
                 for p in range(P):
                     meet = False
@@ -171,7 +212,9 @@ def induce(start, pmask, label_mask, other_mask, distance, consistency):
                     if not meet:
                         dis += 1
                 if dis > distance:
+                    j += 1
                     continue
+                done += P * (Wv + Wp)
                 size = 1.0
                 for p in range(P):
                     c = 0
@@ -192,8 +235,10 @@ def induce(start, pmask, label_mask, other_mask, distance, consistency):
                         contradicts = True
                 if distance == 1:
                     if covered != size:
+                        j += 1
                         continue
                 elif contradicts or covered < consistency * size:
+                    j += 1
                     continue
                 # A union of two rules of a list where no rule is inside another is never inside
                 # a rule of it (both would be inside that rule): only candidates can repeat.
@@ -207,51 +252,84 @@ def induce(start, pmask, label_mask, other_mask, distance, consistency):
                         break
                     slot = (slot + 1) & (table.shape[0] - 1)
                 if known:
+                    j += 1
                     continue
-                if m == ccap:
-                    ccap *= 2
-                    cand, cmask = _grown(cand, m, ccap), _grown(cmask, m, ccap)
-                    csize, chash = _grown(csize, m, ccap), _grown(chash, m, ccap)
+                # Full: the caller grows the array and this pair is tried again.
+                if m == cand.shape[0]:
+                    grow = GROW_CANDIDATES
+                    break
+                if 2 * (m + 1) > table.shape[0]:  # keep the table at most half full
+                    grow = GROW_TABLE
+                    break
                 cand[m] = union
                 cmask[m] = umask
                 csize[m] = size
                 chash[m] = h
                 table[slot] = m
                 m += 1
-                if 2 * m > table.shape[0]:  # keep the table at most half full
-                    table = np.full(2 * table.shape[0], -1, np.int64)
-                    for c in range(m):
-                        slot = chash[c] & (table.shape[0] - 1)
-                        while table[slot] >= 0:
-                            slot = (slot + 1) & (table.shape[0] - 1)
-                        table[slot] = c
-        if m == 0:
-            return rules[:n].copy(), passes
-        total = n + m
-        if total > cap:
-            cap = 2 * total
-            rules, masks = _grown(rules, n, cap), _grown(masks, n, cap)
-            sizes, ages = _grown(sizes, n, cap), _grown(ages, n, cap)
-        rules[n:total] = cand[:m]
-        masks[n:total] = cmask[:m]
-        sizes[n:total] = csize[:m]
-        ages[n:total] = passes
-        # Rules inside another go. A new rule is never inside an old one (see above) and old
-        # rules are not inside each other: only old-in-new and new-in-new are possible.
-        keep = np.ones(total, np.bool_)
-        for r in range(total):
-            for s in range(n, total):
-                if r != s and sizes[s] > sizes[r] and _subset(rules[r], rules[s]):
-                    keep[r] = False
-                    break
-        n = 0
-        for r in range(total):
-            if keep[r]:
-                rules[n] = rules[r]
-                masks[n] = masks[r]
-                sizes[n] = sizes[r]
-                ages[n] = ages[r]
-                n += 1
+                j += 1
+            if grow != MORE:
+                status = grow
+                break
+            if i < n:
+                break  # the work ran out
+            phase = MERGE
+        elif phase == MERGE:
+            if m == 0:
+                status = FINISHED
+                break
+            total = n + m
+            if total > rules.shape[0]:
+                status = GROW_RULES
+                break
+            done += m * P * (Wv + Wp)
+            rules[n:total] = cand[:m]
+            masks[n:total] = cmask[:m]
+            sizes[n:total] = csize[:m]
+            ages[n:total] = passes
+            keep[:total] = True
+            r = 0
+            phase = SUBSETS
+        else:  # SUBSETS
+            # Rules inside another go. A new rule is never inside an old one (see above) and
+            # old rules are not inside each other: only old-in-new and new-in-new are possible.
+            while r < total and done < work:
+                for s in range(n, total):
+                    done += 1
+                    if r != s and sizes[s] > sizes[r]:
+                        done += P * Wv
+                        if _subset(rules[r], rules[s]):
+                            keep[r] = False
+                            break
+                r += 1
+            if r < total:
+                break  # the work ran out
+            done += total * P * (Wv + Wp)
+            k = 0
+            for q in range(total):
+                if keep[q]:
+                    rules[k] = rules[q]
+                    masks[k] = masks[q]
+                    sizes[k] = sizes[q]
+                    ages[k] = ages[q]
+                    k += 1
+            n = k
+            phase = START
+    st[PHASE], st[N_RULES], st[N_CANDIDATES], st[PASSES] = phase, n, m, passes
+    st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL] = i, j, r, total
+    return status
+
+
+@njit(cache=True, nogil=True)
+def hash_table(chash, m, size):
+    """A table of ``size`` slots (a power of two) holding the first ``m`` candidates' hashes."""
+    table = np.full(size, -1, np.int64)
+    for c in range(m):
+        slot = chash[c] & (size - 1)
+        while table[slot] >= 0:
+            slot = (slot + 1) & (size - 1)
+        table[slot] = c
+    return table
 
 
 @njit(cache=True, nogil=True)

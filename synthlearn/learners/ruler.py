@@ -19,6 +19,13 @@ nothing. Identical rows count once; rules come out in a canonical order. The pas
 numba kernels over bitsets (see ``_ruler_kernels``), counting coverage instead of expanding
 products; ``RuleSet`` counts, numbers and draws the presets the rules stand for, also without
 expanding them.
+
+Learning is bounded: a table inside every limit can still ask for millions of rules (a 0.4 MB
+table at distance 64, consistency 0, grew a show by 750 MB every 5 s). The bytes it would hold
+are counted before each array grows, with what its rules will take as Python objects, and the
+clock and a cancel flag are looked at between the kernel's chunks of work: past ``memory_mb``
+or ``time_s``, or cancelled, :meth:`RuLer.fit` stops with :class:`BudgetReached` (one line;
+nothing was learned). Within them, the rules are the same however the work was cut.
 """
 
 from __future__ import annotations
@@ -36,6 +43,85 @@ from synthlearn.learners.base import Learner, finite, whole
 from synthlearn.learners.presets import Presets
 
 MAX_DISTANCE = 1024
+MB = 1 << 20
+# 1 GB: the show's own process holds a few hundred MB (163 MB with numba and the piece, before
+# pyo and pygame), so an 8 GB laptop keeps room for its system; a runaway grew ~150 MB/s, so it
+# stops in seconds. Counted: the learner's arrays and what its rules will take as Python objects.
+DEFAULT_MEMORY_MB = 1024
+MIN_MEMORY_MB = 1
+# A minute: blip-german's 2,597 rules take 4 s; the slowest user test here, blip-julia at
+# consistency 0.1 (4 rules), takes 195 s and needs --time-s.
+DEFAULT_TIME_S = 60.0
+# A live retrain shares the machine with the music, between two phrases: less time, and a
+# performer (or an OSC sender) may raise the memory only so far.
+LIVE_TIME_S = 30.0
+LIVE_MAX_MEMORY_MB, LIVE_MAX_TIME_S = 4096, 600.0
+# Work per kernel call, in 64-bit word operations (~3-10 ms on this 2-core machine): between
+# calls the clock and the cancel flag are read, so a cancel is seen within one chunk.
+CHUNK_WORK = 1 << 22
+GROW_SLICE_BYTES = 4 * MB  # a growing array is copied in slices of this, the same read between
+# What each rule takes once it is Python objects: its RuleSet entry, its kept state and JSON,
+# measured with tracemalloc (3,600 B for 3 parameters, 8,900 for 12, 13,700 for 24): a rule,
+# each of its parameters, and each value in its sets.
+RULE_BYTES, RULE_PARAM_BYTES, RULE_VALUE_BYTES = 2000, 500, 40
+
+
+class BudgetReached(UserError):
+    """RuLer stopped before its rules were complete: ``what`` ("memory", "time", "cancelled")
+    reached at ``limit`` (MB or s) after ``seconds``, with ``rules`` rules made so far. Its
+    message is one line; :meth:`message` words it for a front-end (how to raise the budget there,
+    and whether rules kept before stay)."""
+
+    def __init__(self, what: str, limit: float, rules: int, seconds: float, detail: str = "",
+                 advice: str = "a higher consistency or a lower distance"):
+        self.what, self.limit, self.rules, self.seconds = what, limit, rules, seconds
+        self.detail, self.advice = detail, advice
+        super().__init__("ruler: " + self.message())
+
+    def message(self, raise_to: str | None = None, kept: str | None = None) -> str:
+        """``stopped at the memory budget (1024 MB, 41,230 rules so far) after 3.1 s: try a
+        higher consistency or a lower distance, or RAISE_TO``; ``kept``: said before the advice
+        (``the rules kept before stay``)."""
+        so_far = self.detail or f"{self.rules:,} rules so far"
+        if self.what == "cancelled":
+            text = f"cancelled after {self.seconds:.1f} s ({so_far})"
+            return f"{text}; {kept}" if kept else text
+        unit = "MB" if self.what == "memory" else "s"
+        text = (f"stopped at the {self.what} budget ({self.limit:g} {unit}, {so_far}) after "
+                f"{self.seconds:.1f} s")
+        if kept:
+            text += f"; {kept}"
+        return f"{text}: try {self.advice}" + (f", or {raise_to}" if raise_to else "")
+
+
+class _Budget:
+    """What a fit may take: bytes counted against ``memory_mb`` before anything grows (what is
+    held, what a growth would add, a reserve for the rules as Python objects), the clock and
+    the cancel flag between the kernel's chunks."""
+
+    def __init__(self, memory_mb: float, time_s: float, cancel, clock, P: int):
+        self.memory_mb, self.time_s, self.cancel, self.clock = memory_mb, time_s, cancel, clock
+        self.limit = int(memory_mb * MB)
+        self.t0 = clock()
+        self.held = 0  # bytes of the arrays alive now
+        self.rules = 0  # rules of the labels learned so far
+        self.reserve = RULE_BYTES + P * (RULE_PARAM_BYTES + RULE_VALUE_BYTES)  # per rule, least
+
+    def fits(self, extra: int, rules: int) -> bool:
+        """Whether ``extra`` more bytes fit beside what is held, with ``rules`` rules made."""
+        return self.held + extra + rules * self.reserve <= self.limit
+
+    def over(self, rules: int, detail: str = "", **advice) -> BudgetReached:
+        return BudgetReached("memory", self.memory_mb, rules, self.clock() - self.t0, detail,
+                             **advice)
+
+    def check(self, rules: int) -> None:
+        """Between chunks: stop when cancelled or out of time."""
+        seconds = self.clock() - self.t0
+        if self.cancel is not None and self.cancel.is_set():
+            raise BudgetReached("cancelled", 0, rules, seconds)
+        if seconds >= self.time_s:
+            raise BudgetReached("time", self.time_s, rules, seconds)
 
 
 def _words(n: int) -> int:
@@ -44,8 +130,8 @@ def _words(n: int) -> int:
 
 def _bits(indices, words: int) -> np.ndarray:
     out = np.zeros(words, np.uint64)
-    for i in indices:
-        out[i // 64] |= np.uint64(1) << np.uint64(i % 64)
+    i = np.asarray(indices, np.int64)
+    np.bitwise_or.at(out, i // 64, np.left_shift(np.uint64(1), (i % 64).astype(np.uint64)))
     return out
 
 
@@ -60,49 +146,73 @@ class RuLer(Learner):
 
     kind = "ruler"
 
-    def __init__(self, *, distance: int = 2, consistency: float = 0.5):
+    def __init__(self, *, distance: int = 2, consistency: float = 0.5,
+                 memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = DEFAULT_TIME_S):
         super().__init__()
         self.distance = distance
         self.consistency = consistency
+        self.memory_mb = memory_mb
+        self.time_s = time_s
 
     def validate(self) -> None:
         whole(self, "distance", 0, MAX_DISTANCE)
         c = finite(self, "consistency")
         if not 0.0 <= c <= 1.0:
             raise UserError(f"ruler: consistency {c!r} must be within 0..1")
+        whole(self, "memory_mb", MIN_MEMORY_MB)
+        if finite(self, "time_s") < 0:
+            raise UserError(f"ruler: time_s {self.time_s!r} must be 0 or more")
 
     def _exercise(self, twin) -> None:
         rows = [(1, 2, "a"), (2, 2, "a"), (2, 3, "a"), (1, 3, "b")]
-        twin.distance = 2
+        twin.distance, twin.memory_mb, twin.time_s = 2, DEFAULT_MEMORY_MB, DEFAULT_TIME_S
         twin.fit(Presets.from_rows(("x", "y"), rows)).random_preset("a", twin._rng_state)
+        R.hash_table(np.zeros(1, np.int64), 1, 4)  # grown only by bigger tables
 
-    def fit(self, presets: Presets) -> RuleSet:
-        """The rules of every label (validating the parameters first)."""
+    def fit(self, presets: Presets, *, cancel=None, clock=time.perf_counter) -> RuleSet:
+        """The rules of every label (validating the parameters first). ``cancel``: an object
+        with ``is_set()`` (a ``threading.Event``) another thread sets to stop the fit; ``clock``
+        (seconds) times it. Past ``memory_mb``, ``time_s`` or cancelled: :class:`BudgetReached`.
+        """
         self.validate()
-        t0 = time.perf_counter()
         P = len(presets.names)
         n = len(presets)
-        Wv = _words(max(len(v) for v in presets.values))
+        V = max(len(v) for v in presets.values)
+        Wv = _words(V)
         Wp = _words(n)
+        budget = _Budget(self.memory_mb, self.time_s, cancel, clock, P)
+        table_bytes = (P * V + 4) * Wp * 8  # pmask, combos and the label masks
+        if not budget.fits(table_bytes, 0):
+            raise budget.over(0, f"its table alone needs {table_bytes / MB:,.0f} MB: {P} "
+                                 f"parameters, {V:,} values, {n:,} presets",
+                              advice="fewer presets or fewer distinct values")
         pmask, combos = self._masks(presets)
+        budget.held += table_bytes
         everyone = _bits(range(n), Wp)
         rules, labels, passes = [], [], 0
         for k, _label in enumerate(presets.labels):
             mine = np.flatnonzero(presets.label_of == k)
             label_mask = _bits(mine, Wp)
-            start = np.zeros((mine.size, P, Wv), np.uint64)
-            for r, i in enumerate(mine):
-                for p in range(P):
-                    c = presets.codes[i, p]
-                    start[r, p, c // 64] |= np.uint64(1) << np.uint64(c % 64)
-            found, label_passes = R.induce(start, pmask, label_mask, everyone & ~label_mask,
-                                           int(self.distance), float(self.consistency))
+            found, label_passes = _induce(presets.codes[mine], Wv, pmask, label_mask,
+                                          everyone & ~label_mask, int(self.distance),
+                                          float(self.consistency), budget)
             passes = max(passes, label_passes)
+            budget.held += found.nbytes
+            budget.rules += found.shape[0]
             rules.append(found)
             labels.extend([k] * found.shape[0])
         bits = np.concatenate(rules) if rules else np.zeros((0, P, Wv), np.uint64)
+        # What the rules will take as Python objects, now counted exactly before they are made
+        # (the canonical order's table too: a row per rule, as wide as the widest sets).
+        counts = R.set_counts(bits)
+        python_bytes = (bits.shape[0] * (RULE_BYTES + P * RULE_PARAM_BYTES
+                                         + 8 * (1 + int(counts.max(0).sum() if len(bits) else 0)))
+                        + int(counts.sum()) * RULE_VALUE_BYTES)
+        if budget.held + python_bytes > budget.limit:
+            raise budget.over(bits.shape[0], f"its {bits.shape[0]:,} rules would take "
+                                             f"{python_bytes / MB:,.0f} MB as Python objects")
         return RuleSet(presets, bits, np.array(labels, np.int64), self.distance,
-                       self.consistency, seconds=time.perf_counter() - t0, passes=passes,
+                       self.consistency, seconds=clock() - budget.t0, passes=passes,
                        pmask=pmask, combos=combos)
 
     @staticmethod
@@ -114,18 +224,93 @@ class RuLer(Learner):
         Wp = _words(n)
         V = max(len(v) for v in presets.values)
         pmask = np.zeros((P, V, Wp), np.uint64)
-        for i in range(n):
-            for p in range(P):
-                v = presets.codes[i, p]
-                pmask[p, v, i // 64] |= np.uint64(1) << np.uint64(i % 64)
-        first: dict[tuple, int] = {}
-        for i in range(n):
-            first.setdefault(tuple(presets.codes[i]), i)
-        return pmask, _bits(sorted(first.values()), Wp)
+        rows = np.arange(n)
+        bit = np.left_shift(np.uint64(1), (rows % 64).astype(np.uint64))
+        for p in range(P):  # numpy, not a loop over presets: 5,000 x 40 took 0.5 s so
+            np.bitwise_or.at(pmask[p], (presets.codes[:, p], rows // 64), bit)
+        first = np.unique(presets.codes, axis=0, return_index=True)[1] if n else rows
+        return pmask, _bits(np.sort(first), Wp)
 
     def random_index(self, total: int) -> int:
         """A uniform index below ``total`` from the learner's own generator."""
         return K.splitmix_below(self._rng_state, total)
+
+
+def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarray,
+            other_mask: np.ndarray, distance: int, consistency: float,
+            budget: _Budget) -> tuple[np.ndarray, int]:
+    """The rules (k, P, Wv) of one label whose presets have value indices ``codes`` (k, P),
+    and the passes it took: :func:`_ruler_kernels.induce_step` in chunks of ``CHUNK_WORK``,
+    its arrays grown here once ``budget`` says they fit (doubled, or as far as they fit)."""
+    k0, P = codes.shape
+    Wp = pmask.shape[2]
+    rule_row = P * (Wv + Wp) * 8 + 8 + 8 + 1  # rules, masks, sizes, ages, keep
+    cand_row = P * (Wv + Wp) * 8 + 8 + 8  # cand, cmask, csize, chash
+    cap, ccap, tsize = max(2 * k0, 16), 16, 64
+    first = cap * rule_row + ccap * cand_row + tsize * 8 + P * (Wv + Wp) * 8
+    if not budget.fits(first, budget.rules + k0):
+        raise budget.over(budget.rules + k0)
+    budget.held += first
+    rules = np.zeros((cap, P, Wv), np.uint64)
+    masks = np.zeros((cap, P, Wp), np.uint64)
+    sizes, ages, keep = np.ones(cap, np.float64), np.zeros(cap, np.int64), np.ones(cap, np.bool_)
+    R.seed_rules(codes, pmask, rules, masks)
+    cand, cmask = np.zeros((ccap, P, Wv), np.uint64), np.zeros((ccap, P, Wp), np.uint64)
+    csize, chash = np.zeros(ccap, np.float64), np.zeros(ccap, np.int64)
+    table = np.full(tsize, -1, np.int64)
+    union, umask = np.zeros((P, Wv), np.uint64), np.zeros((P, Wp), np.uint64)
+    st = np.zeros(R.STATE_SIZE, np.int64)
+    st[R.N_RULES] = k0
+
+    def grown(a: np.ndarray, n: int, room: int, made: int) -> np.ndarray:
+        """``a`` with room for ``room`` rows, its first ``n`` kept; copied a slice at a time,
+        the clock and cancel flag read between (numpy copies without the GIL)."""
+        out = np.zeros((room,) + a.shape[1:], a.dtype)  # calloc: pages are made as written
+        step = max(1, GROW_SLICE_BYTES // max(1, a[:1].nbytes))
+        for lo in range(0, n, step):
+            out[lo:min(n, lo + step)] = a[lo:min(n, lo + step)]
+            budget.check(budget.rules + made)
+        return out
+
+    def bigger(now: int, least: int, row: int, made: int) -> int:
+        """Room for ``least`` rows (``now`` held): doubled, else as many as fit, else stop."""
+        for want in (max(2 * now, least), least):
+            if budget.fits(want * row, budget.rules + made):
+                return want
+        raise budget.over(budget.rules + made)
+
+    try:
+        while True:
+            status = R.induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize,
+                                   chash, table, union, umask, pmask, label_mask, other_mask,
+                                   distance, consistency, CHUNK_WORK)
+            made = int(st[R.N_RULES] + st[R.N_CANDIDATES])
+            if status == R.FINISHED:
+                return rules[:st[R.N_RULES]].copy(), int(st[R.PASSES])
+            budget.check(budget.rules + made)  # after a chunk, or before an array grows
+            if status == R.GROW_CANDIDATES:
+                m = int(st[R.N_CANDIDATES])
+                new = bigger(ccap, m + 1, cand_row, made + 1)
+                cand, cmask = grown(cand, m, new, made), grown(cmask, m, new, made)
+                csize, chash = grown(csize, m, new, made), grown(chash, m, new, made)
+                budget.held += (new - ccap) * cand_row
+                ccap = new
+            elif status == R.GROW_TABLE:
+                if not budget.fits(2 * tsize * 8, budget.rules + made):
+                    raise budget.over(budget.rules + made)
+                table = R.hash_table(chash, int(st[R.N_CANDIDATES]), 2 * tsize)
+                budget.held += tsize * 8
+                tsize *= 2
+            elif status == R.GROW_RULES:
+                n = int(st[R.N_RULES])
+                new = bigger(cap, made, rule_row, made)
+                rules, masks = grown(rules, n, new, made), grown(masks, n, new, made)
+                sizes, ages = grown(sizes, n, new, made), grown(ages, n, new, made)
+                keep = grown(keep, n, new, made)
+                budget.held += (new - cap) * rule_row
+                cap = new
+    finally:
+        budget.held -= cap * rule_row + ccap * cand_row + tsize * 8 + P * (Wv + Wp) * 8
 
 
 @dataclass

@@ -81,6 +81,19 @@ class Additive(Piece):
     def cmd_sustain(self, level: float) -> None:
         self.pool.bank.p[P_SUSTAIN] = level
 
+    def describe(self, cmd) -> str | None:
+        """The setting a command leaves (main thread, before the hook runs it)."""
+        (value,) = cmd.args
+        if cmd.name == "brightness":
+            return f"brightness {value:g} (was {self.brightness:g})"
+        if self.pool is None:
+            return None
+        bank = self.pool.bank
+        was = {"attack": bank.p[P_ATTACK_S], "release": bank.release_s,
+               "sustain": bank.p[P_SUSTAIN]}[cmd.name]
+        unit = "" if cmd.name == "sustain" else " s"
+        return f"{cmd.name} {value:g}{unit} for new notes (was {float(was):g}{unit})"
+
     def signals(self) -> dict[str, float]:
         return {"voices": float(self.pool.bank.active)}
 

@@ -18,7 +18,15 @@ PUBLISH_LEARNED_S of audio, and only when ``state_version`` moved); the autosave
 front one, checking the count did not move meanwhile (``learned_state``). So a save is always
 one block's state, never half of one block and half of the next, and the audio thread never
 waits. Whoever owns the state when no hook runs the piece (the main thread: made, restored,
-switched away, audio stopped) publishes it with ``publish_learned``.
+switched away, audio stopped) publishes it with ``publish_learned``. What a piece's show is
+doing (qmelody's places in the phrase, on its own clock; ruler's synths and section) is kept
+the same way, so a piece switched back to goes on where it was: nothing plays or is learned
+while it is away.
+
+News (``news``): every line a piece tells goes through one limiter (``repeats``,
+:class:`synthlearn.faults.Repeats`) on the piece's audio clock (``audio_s``): each kind at most
+once a second, counted. Replies (``describe``): the console words a command's answer from the
+piece's state.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import numpy as np
 
 from synthlearn.commands import language as console
 from synthlearn.events import Event, Kind
+from synthlearn.faults import Repeats
 from synthlearn.snapshot import Snapshot
 
 PUBLISH_LEARNED_S = 0.25  # audio time between the hook's looks at what is learned
@@ -77,6 +86,10 @@ class Piece(metaclass=_Made):
         self._learned_lock = threading.Lock()  # two publishers never fill one buffer
         self._learned_seen: int | None = None  # state_version() at the last publish
         self._learned_look_s = float("-inf")  # audio time of the hook's last look
+        # The audio time at the end of the last block the hook ran this piece: the clock of
+        # its news (a flood of one kind of line is one line a second of audio, in a render too)
+        self.audio_s = 0.0
+        self.repeats = Repeats(lambda: self.audio_s)
 
     @classmethod
     def language(cls) -> console.Language:
@@ -188,11 +201,19 @@ class Piece(metaclass=_Made):
                 self._learned = self.learned_record()
             self._publish_learned()
 
+    def publish_learned_if_moved(self) -> None:
+        """The thread that owns the state (a ``learned_in`` MAIN piece's main thread, at its
+        tick): publish if ``state_version()`` moved since the last publish (changed by another
+        thread, which may not publish it)."""
+        if self.state_version() != self._learned_seen:
+            self.publish_learned()
+
     def publish_learned_at(self, end_s: float) -> None:
         """The audio hook, at the end of every block (``end_s``: the audio time it ends): if
         PUBLISH_LEARNED_S has passed since the last look (or the clock started again) and
         ``state_version()`` moved, publish. Never waits: while another thread publishes, the
-        next block looks again."""
+        next block looks again. (It also keeps the piece's audio clock, ``audio_s``.)"""
+        self.audio_s = end_s
         last = self._learned_look_s
         if last <= end_s < last + PUBLISH_LEARNED_S:
             return  # most blocks: one comparison
@@ -235,9 +256,23 @@ class Piece(metaclass=_Made):
         return f"{self.name}: {self.section}" + (f"; {values}" if values else "")
 
     def news(self) -> list[str]:
-        """Lines to tell the performer, once each, since the last call (main thread; a live
-        performance prints them): what the piece did by itself, e.g. a phrase taken."""
-        return []
+        """Lines to tell the performer since the last call (main thread; a live performance
+        prints them, a render keeps them): what the piece did by itself, e.g. a phrase taken,
+        a learner that diverged. Every line goes through the piece's one limiter
+        (``repeats``): each kind at most once a second of audio, the repeats counted."""
+        self.gather_news()
+        return self.repeats.due()
+
+    def gather_news(self) -> None:
+        """Main thread, before :meth:`news` says what is due: hand what happened since the
+        last call to ``self.repeats.add(kind, line, times)``."""
+
+    def describe(self, cmd) -> str | None:
+        """What a command will do, in words of the state it leaves (``part 3 (knot over
+        video)``, ``faithful off: detune back to loss``), side effects said; read in the main
+        thread from the state now, before the audio thread runs it. None: the console says
+        the command's help."""
+        return None
 
     def osc_events(self) -> list[tuple[str, float]]:
         """Messages to send over OSC once each, as they happen (``/synthlearn/KEY value``),

@@ -37,6 +37,7 @@ from synthlearn.pieces.base import Piece
 from synthlearn.snapshot import Snapshot
 
 PARTS = (1, 2, 3, 4)
+PART_NAMES = {1: "cubic", 2: "knot", 3: "knot over video", 4: "cubic with bubbles"}
 CUBIC_PARTS = (1, 4)
 BASS_BELOW = 48  # parts 1 and 4: lower notes draw a new cubic
 LEFT_HAND_BELOW = 60  # parts 2 and 3: chord notes
@@ -370,26 +371,59 @@ class Ldd(Piece):
 
     def status(self) -> str:
         learner = self.learner
-        loss = learner.loss_
-        return (f"ldd: part {self.part} ({learner.kind}), loss "
-                + (f"{loss:.4g}" if math.isfinite(loss) else "not yet")
+        loss = self._loss_now(learner)
+        return (f"ldd: part {self.part} ({learner.kind}), loss {loss:.4g}"
                 + f" after {learner.steps_} steps"
                 + (" (converged)" if learner.converged_ else "")
                 + f", lr {learner.lr:g}, detune {self.signal} x {self.gain:g}, "
                 f"{int(self.pool.bank.active) if self.pool else 0} voices sounding"
                 + (", faithful" if self.faithful else ""))
 
-    def news(self) -> list[str]:
-        """A learner that diverged (too large a rate) and started again, once per burst."""
-        out = []
+    def gather_news(self) -> None:
+        """A learner that diverged (too large a rate) and started again: one kind of line per
+        learner, said by the base's limiter at most once a second with its true count."""
         for learner in (self.cubic, self.knot):
+            diverged = learner.diverged  # the audio thread counts on
             seen = self._diverged_said.get(learner.kind, 0)
-            if learner.diverged > seen:
-                self._diverged_said[learner.kind] = learner.diverged
-                out.append(f"the {learner.kind} diverged at lr {learner.lr:g} ("
-                           f"{learner.diverged - seen} times): it starts again on a new target; "
-                           "a smaller lr keeps it learning")
-        return out
+            if diverged > seen:
+                self._diverged_said[learner.kind] = diverged
+                self.repeats.add(f"diverged {learner.kind}",
+                                 f"the {learner.kind} diverged at lr {learner.lr:g}: it starts "
+                                 "again on a new target; a smaller lr keeps it learning",
+                                 diverged - seen)
+
+    def describe(self, cmd) -> str | None:
+        """The state a command leaves (main thread, before the hook runs it)."""
+        name, args = cmd.name, cmd.args
+        if name in ("part", "next"):
+            part = int(args[0]) if name == "part" else self.part % len(PARTS) + 1
+            return f"part {part} ({PART_NAMES[part]})"
+        if name == "lr":
+            return f"lr {args[0]:g} for the {self.learner.kind} (was {self.learner.lr:g})"
+        if name == "detune":
+            return f"detune {args[0]} (was {self.signal})"
+        if name == "gain":
+            return f"gain {args[0]:g} (the detune's, was {self.gain:g})"
+        if name == "faithful":
+            on = bool(args[0])
+            signal = "residual" if on else "loss"  # _set_faithful sets it
+            detune = (f"detune {'' if on else 'back to '}{signal} (was {self.signal})"
+                      if signal != self.signal else f"detune {signal}")
+            ours = "the original's" if on else "our"
+            return (f"faithful {'on' if on else 'off'}: {detune}; {ours} envelope, chords, "
+                    "knots and warps")
+        if name == "new":
+            return f"a new target and approximant for the {self.learner.kind}"
+        return None
+
+    def _loss_now(self, learner) -> float:
+        """The loss a performer is shown: the last step's, or, before the first step on a
+        target, the loss of the fresh approximant (main thread: it allocates)."""
+        loss = learner.loss_
+        if math.isfinite(loss):
+            return loss
+        params = learner.theta_ if learner is self.cubic else learner.phase_
+        return float(learner.loss_at(params.copy()))
 
     def outputs(self) -> dict[str, float]:
         snap = self.snapshot.read()

@@ -14,6 +14,11 @@ the learning curve: a drone whose upper voice moves from a semitone cluster to a
 the agents' mean reward rises; a drum hit whose loudness is the TD error; a bell when an
 episode is perfect; and, with ``teacher on``, a quiet voice playing the last phrase taught.
 
+The piece keeps its own clock (the samples it has played): a piece switched away from is
+paused (no agent plays or learns), and its place is saved with what it learned (each agent's
+place in its phrase and its note, the teacher, the drone, the curves), so switched back to, or
+resumed, it goes on where it was.
+
 Faithful mode: the hackathon's three agents and melodies (C E G E C, E G B G E, G B D B G), a
 note every 0.2 s and 0.3 s between episodes as its SuperCollider player, 100 episodes each,
 then two rounds in which each agent learns its neighbour's melody.
@@ -28,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from synthlearn.commands.language import Param, Spec, Touch, Where
-from synthlearn.dsp.voicing import midi_hz
+from synthlearn.dsp.voicing import VI_HELD, VI_PENDING_NOTE, midi_hz
 from synthlearn.errors import UserError
 from synthlearn.events import CC_SUSTAIN, Event, Kind
 from synthlearn.learners import _q_kernels as K
@@ -66,9 +71,15 @@ RECORD_NOTES = 256
 PUBLISH_HZ = 60.0  # the scene's record, at most this often (a window shows 60 fps)
 RECENT_COMMANDS = 6
 LEARNED = ("durs", "learnable", "nsteps", "armed", "frozen", "cc_map", "teacher_phrase")
+# What the show is doing, kept with what is learned so a piece switched away from and back
+# (or resumed) goes on where it was: its own clock, each agent's place in its phrase, the notes
+# sounding, the drone, the teacher, the curves the scene draws, the settings the performer set.
+SHOWN = ("_next_smp", "_tstep", "_practice_left", "_sounding", "_curve", "_curve_n",
+         "_explored", "_last_copy", "_since_ring", "agent_settings")
 HYPER_RANGES = {"eps": (0.0, 1.0), "alpha": (0.0, 1.0), "gamma": (0.0, 1.0),
                 "temp": (0.0, 2.0), "decay": (0.0, 1.0), "floor": (0.0, 1.0),
                 "sharpness": (0.25, 12.0), "penalty": (0.0, 1.0)}
+SETTINGS = (*HYPER_RANGES, "stubborn")  # what the performer sets per agent; reset keeps them
 AGENT_CHOICES = (*AGENT_NAMES, "all")
 CONTROLS = tuple(f"cc{n}" for n in range(128) if n != CC_SUSTAIN)  # the pedal freezes
 MAP_TARGETS = (*(f"{a}.{h}" for a in AGENT_NAMES for h in HYPER_RANGES), "off")
@@ -158,6 +169,8 @@ class Qmelody(Piece):
         self.cc_map = np.full(128, -1, np.int64)  # controller -> agent * 64 + hyperparameter
         self.teacher_phrase = np.full((2, K.MAX_STEPS), -1, np.int64)  # pitches, grid steps
         self.teacher_steps = 0
+        # per agent, what the performer set (aK.NAME, a mapped controller); NaN: the default
+        self.agent_settings = np.full((AGENTS, len(SETTINGS)), np.nan)
         self.snapshot = Snapshot(**schema.FIELDS)
         # audio-thread state, not learned
         self._tstep = np.zeros(AGENTS, np.int64)
@@ -184,6 +197,12 @@ class Qmelody(Piece):
         self._copies = collections.deque()  # (time_s, dst, src) for the log (read in main)
         self._last_copy = np.full(AGENTS, -1, np.int64)
         self._recent = collections.deque(maxlen=RECENT_COMMANDS)  # the last commands typed
+        # The piece's own clock: samples it has played (the end of its last block). Every time
+        # it keeps (next notes, the teacher, a phrase being recorded) is on this clock, so a
+        # piece that is not playing is paused, and one switched back to goes on where it was.
+        self._clock_smp = 0
+        self._offset_smp = 0  # the engine's sample stamps minus this clock's, while it plays
+        self._started = False  # the hook has run a block of this piece since build()
         self._now_smp = 0
         self._sr, self._block = 48000, 64  # until build() says what the engine runs
         self._publish_every, self._published_at = 1, -(1 << 30)
@@ -197,6 +216,7 @@ class Qmelody(Piece):
         self._drone_voice = -1
         self._scratch = {name: getattr(self, name).copy()
                          for name in ("durs", "learnable", "nsteps")}
+        self._shown_keys = tuple((name, name.strip("_")) for name in SHOWN)  # made once
         self.series: dict[str, list[float]] = {}  # per-episode curves (main thread)
         self.osc_queue: collections.deque = collections.deque()  # per-episode messages
         self._news: collections.deque = collections.deque(maxlen=16)  # for the performer
@@ -209,6 +229,10 @@ class Qmelody(Piece):
     # -- set-up -------------------------------------------------------------------------------
     def build(self, engine):
         self._sr, self._block = engine.sr, engine.block
+        # Where the engine's clock is as the piece starts playing (the first block sets it
+        # exactly: a switch may land a few blocks later in real time).
+        self._offset_smp = engine.now_smp() - self._clock_smp
+        self._started = False
         self._publish_every = max(1, round(engine.sr / engine.block / PUBLISH_HZ))
         self._practice_notes = max(1, round(PRACTICE_NOTES_PER_SAMPLE * engine.block))
         pools = {}
@@ -370,14 +394,14 @@ class Qmelody(Piece):
 
     # -- events (audio thread) ----------------------------------------------------------------
     def on_event(self, event: Event) -> None:
-        self._now_smp = event.time_smp
+        self._now_smp = event.time_smp - self._offset_smp  # on the piece's own clock
         kind = event.kind
         if kind == Kind.NOTE_ON:
             self.pools["player"].bank.note_on(event.number, event.value)
-            self._record_on(event.number, event.time_smp)
+            self._record_on(event.number, self._now_smp)
         elif kind == Kind.NOTE_OFF:
             self.pools["player"].bank.note_off(event.number)
-            self._record_off(event.number, event.time_smp)
+            self._record_off(event.number, self._now_smp)
         elif kind == Kind.CONTROL:
             self._control(event.number, event.value)
         elif kind == Kind.COMMAND:
@@ -415,15 +439,20 @@ class Qmelody(Piece):
         target = self.cc_map[number]
         if target >= 0:
             k, index = divmod(int(target), 64)
-            name = list(HYPER_RANGES)[index]
+            name = SETTINGS[index]
             low, high = HYPER_RANGES[name]
-            self.learner.set_hyperparameter(k, name, low + (high - low) * value / 127.0)
+            self.cmd_hyper(k, name, low + (high - low) * value / 127.0)
 
     # -- the block: notes at their boundaries -------------------------------------------------
     def step(self, block_index: int) -> None:
-        start = block_index * self._block
+        if not self._started:  # the first block since build: the clock goes on from here
+            self._started = True
+            self._offset_smp = block_index * self._block - self._clock_smp
+            self._sound_again()
+        start = block_index * self._block - self._offset_smp
         end = start + self._block
         self._now_smp = start
+        self._clock_smp = end
         while self._pending:
             self._take(self._pending.popleft())
         self._check_phrase_end(start)
@@ -445,6 +474,15 @@ class Qmelody(Piece):
         if self._dirty and block_index - self._published_at >= self._publish_every:
             self._published_at = block_index
             self._publish()
+
+    def _sound_again(self) -> None:
+        """Audio thread, the first block after build: the notes that sounded when the piece
+        was last played (a switch back, a resume) sound again."""
+        for k in range(AGENTS):
+            if self._sounding[k] >= 0 and self._agent_banks:
+                _sound_held(self._agent_banks[k], int(self._sounding[k]), GREEDY_VELOCITY)
+        if self._teacher_note >= 0 and self.pools:
+            _sound_held(self.pools["teacher"].bank, self._teacher_note, 90)
 
     def _check_phrase_end(self, now_smp: int) -> None:
         if self._rec_n == 0 or self._rec_open > 0 or self._ready_n:
@@ -519,6 +557,17 @@ class Qmelody(Piece):
             if self.learner.ag_[k, K.AG_TARGET_EPISODES] < FAITHFUL_EPISODES:
                 return False
         return True
+
+    def _mean_reward_said(self) -> str:
+        """The agents' mean reward as the lines below it show it: the mean over the agents
+        that have played an episode of each one's last reward, unclipped (the drone's measure
+        is clipped to 0..1 and smoothed over seconds: said apart)."""
+        ag = self.learner.ag_
+        played = [k for k in range(AGENTS) if ag[k, K.AG_EPISODES] > 0]
+        if not played:
+            return "no episode yet"
+        mean = sum(ag[k, K.AG_LAST_REWARD] for k in played) / len(played)
+        return f"mean reward {mean:.2f} (last episodes), drone at {self._progress:.2f}"
 
     def _mean_reward(self) -> float:
         total, n = 0.0, 0
@@ -638,8 +687,19 @@ class Qmelody(Piece):
 
     def cmd_reset(self, agent: str) -> None:
         for k in _agents(agent):
-            self.learner.forget(k)
+            self.learner.forget(k)  # the learning, and the hyperparameters with it...
+            self._apply_settings(k)  # ...but the settings the performer set are kept
             self.learner.freeze(k, bool(self.frozen[k]) or self._pedal)
+
+    def _apply_settings(self, k: int) -> None:
+        for i, name in enumerate(SETTINGS):
+            value = self.agent_settings[k, i]
+            if math.isnan(value):
+                continue
+            if name == "stubborn":
+                self.learner.set_stubborn(k, bool(value))
+            else:
+                self.learner.set_hyperparameter(k, name, value)
 
     def cmd_freeze(self, agent: str, mode: bool = True) -> None:
         for k in _agents(agent):
@@ -694,12 +754,90 @@ class Qmelody(Piece):
 
     def cmd_hyper(self, k: int, name: str, value: float) -> None:
         self.learner.set_hyperparameter(k, name, value)
+        self.agent_settings[k, SETTINGS.index(name)] = value
+        if name == "alpha":  # setting alpha ends stubborn steps
+            self.agent_settings[k, SETTINGS.index("stubborn")] = 0.0
 
     def cmd_stubborn(self, k: int, mode: bool) -> None:
         self.learner.set_stubborn(k, mode)
+        self.agent_settings[k, SETTINGS.index("stubborn")] = float(mode)
+
+    def describe(self, cmd) -> str | None:
+        """The state a command leaves, side effects said (main thread, before the hook runs
+        it)."""
+        name, args = cmd.name, cmd.args
+        q = self.learner
+        if name == "rec":
+            who = "every agent takes" if args[0] == "all" else f"{args[0]} takes"
+            return f"rec {args[0]}: {who} the next phrase played as its target"
+        if name == "tempo":
+            return f"tempo {args[0]:g} bpm (was {self.tempo_bpm:g})"
+        if name == "reset":
+            agents = list(_agents(args[0]))
+            episodes = ", ".join(f"{AGENT_NAMES[k]} at episode "
+                                 f"{int(q.ag_[k, K.AG_EPISODES])}" for k in agents)
+            kept = "; ".join(self._settings_said(k) for k in agents
+                             if self._settings_said(k))
+            one = len(agents) == 1
+            return (f"reset {args[0]}: {'forgets' if one else 'forget'} what "
+                    f"{'it' if one else 'they'} learned ({episodes}: from episode 0 again); "
+                    f"{'its target and scale stay' if one else 'their targets and scales stay'}"
+                    ", and " + (f"the settings you set stay ({kept})" if kept else
+                                f"{'its' if one else 'their'} settings are the defaults "
+                                "(none set)"))
+        if name == "freeze":
+            mode = args[1] if len(args) > 1 else True
+            pedal = ("; the sustain pedal is down: every agent stays frozen"
+                     if self._pedal and not mode else "")
+            return (f"freeze {args[0]}: plays its best notes and learns nothing" if mode
+                    else f"freeze {args[0]} off: learns again{pedal}")
+        if name == "seed":
+            return f"seed {args[0]}: every agent's generator reseeded; nothing learned is lost"
+        if name == "ring":
+            n = int(args[0])
+            return (f"ring {n}: every {n} episodes each agent copies its neighbour" if n
+                    else f"ring off (was every {self.ring_every})" if self.ring_every
+                    else "ring off")
+        if name == "map":
+            control, target = args
+            if target == "off":
+                return f"map {control} off: the controller moves nothing"
+            setting = target.partition(".")[2]
+            low, high = HYPER_RANGES[setting]
+            return f"map {control} {target}: the controller moves it from {low:g} to {high:g}"
+        if name == "teacher":
+            if not args[0]:
+                return "teacher off"
+            if not self.teacher_steps:
+                return "teacher on: nothing taught yet; it plays the next phrase taught"
+            notes = " ".join(_note_name(int(p))
+                             for p in self.teacher_phrase[0, :self.teacher_steps])
+            return f"teacher on: a quiet voice plays {notes}"
+        if name.endswith(".stubborn"):
+            alpha = q.hyperparameter(cmd.spec.bound[0], "alpha")
+            return (f"{name} {'on' if args[0] else 'off'}: steps "
+                    + ("1/n" if args[0] else f"alpha {alpha:g}")
+                    + " from its next note (kept over a reset)")
+        if cmd.spec.handler == "cmd_hyper":
+            k, setting = cmd.spec.bound
+            return (f"{name} {args[0]:g} (was {q.hyperparameter(k, setting):g}), from its "
+                    "next note; kept over a reset"
+                    + ("; stubborn steps off" if setting == "alpha"
+                       and q.hp_[k, K.HP_STUBBORN] else ""))
+        return None
+
+    def _settings_said(self, k: int) -> str:
+        """The settings the performer set for agent ``k``: ``a0.eps 0.3, a0.stubborn on``."""
+        out = []
+        for i, name in enumerate(SETTINGS):
+            value = self.agent_settings[k, i]
+            if not math.isnan(value):
+                shown = ("on" if value else "off") if name == "stubborn" else f"{value:g}"
+                out.append(f"{AGENT_NAMES[k]}.{name} {shown}")
+        return ", ".join(out)
 
     def status(self) -> str:
-        return (f"qmelody: tempo {self.tempo_bpm:g} bpm, mean reward {self._progress:.2f}"
+        return (f"qmelody: tempo {self.tempo_bpm:g} bpm, {self._mean_reward_said()}"
                 + (f", ring every {self.ring_every}" if self.ring_every else "")
                 + (", teacher on" if self.teacher else "")
                 + (", faithful" if self.faithful else "") + "\n" + self.cmd_agents())
@@ -777,7 +915,11 @@ class Qmelody(Piece):
         return {**self.learner.state_layout("q"), "settings": 5,
                 **{name: (getattr(self, name).shape, getattr(self, name).dtype)
                    for name in LEARNED},
-                "teacher_steps": (1, np.int64)}
+                "teacher_steps": (1, np.int64),
+                # what the show is doing (SHOWN), on the piece's own clock
+                "clock_smp": (1, np.int64), "teacher_play": 3, "progress": 2,
+                **{name.strip("_"): (getattr(self, name).shape, getattr(self, name).dtype)
+                   for name in SHOWN}}
 
     def capture_learned(self, record: dict[str, np.ndarray]) -> None:
         self.learner.capture(record, "q")
@@ -788,6 +930,12 @@ class Qmelody(Piece):
         for name in LEARNED:
             np.copyto(record[name], getattr(self, name))
         record["teacher_steps"][0] = self.teacher_steps
+        record["clock_smp"][0] = self._clock_smp
+        play = record["teacher_play"]
+        play[0], play[1], play[2] = self._teacher_next_smp, self._teacher_step, self._teacher_note
+        record["progress"][0], record["progress"][1] = self._progress, self._progress_goal
+        for name, key in self._shown_keys:
+            np.copyto(record[key], getattr(self, name))
 
     def state_version(self) -> int:
         """Moves with every note learned from and every job, command and controller taken."""
@@ -806,6 +954,29 @@ class Qmelody(Piece):
         self.teacher_steps = int(np.asarray(state["teacher_steps"]).reshape(-1)[0])
         self._tstep[:] = 0
         self._given[:] = self.nsteps > 0
+        if "clock_smp" in state:  # saved since the show's own state was kept
+            self._restore_shown(state)
+        if self.faithful and self.rounds_left < FAITHFUL_ROUNDS:
+            self.section = f"round {FAITHFUL_ROUNDS - self.rounds_left + 1}"
+
+    def _restore_shown(self, state: dict[str, np.ndarray]) -> None:
+        """Where the show was: the clock, each agent's place and note, the teacher, the drone,
+        the curves and the settings (checked: a bad file is one error, not a later crash)."""
+        for name, key in self._shown_keys:
+            target = getattr(self, name)
+            source = np.asarray(state[key])
+            if source.size != target.size:
+                raise ValueError(f"{key}: {source.size} values saved, {target.size} expected")
+            target[:] = source.reshape(target.shape).astype(target.dtype)
+        if ((self._tstep < 0) | (self._tstep >= K.MAX_STEPS)).any() or \
+                (self._sounding > 127).any():
+            raise ValueError("an agent's place in its phrase is out of range")
+        self._clock_smp = int(np.asarray(state["clock_smp"]).reshape(-1)[0])
+        next_smp, step, note = (float(x) for x in np.asarray(state["teacher_play"]))
+        self._teacher_next_smp, self._teacher_step, self._teacher_note = (
+            next_smp, int(step), int(note))
+        self._progress, self._progress_goal = (float(x) for x in np.asarray(state["progress"]))
+        self._now_smp = self._clock_smp
 
     def outputs(self) -> dict[str, float]:
         snap = self.snapshot.read()
@@ -814,10 +985,12 @@ class Qmelody(Piece):
             out[f"episodes/{agent}"] = float(snap["episodes"][k])
         return out
 
-    def news(self) -> list[str]:
-        out = list(self._news)
-        self._news.clear()
-        return out
+    def gather_news(self) -> None:
+        """Phrases taken: each line its own kind (the same phrase taken again and again in a
+        second is one line, counted)."""
+        while self._news:
+            line = self._news.popleft()
+            self.repeats.add(line, line)
 
     def osc_events(self) -> list[tuple[str, float]]:
         """Messages to send once each (per episode: reward/<agent>, correct/<agent>)."""
@@ -846,6 +1019,15 @@ class Qmelody(Piece):
         from synthlearn.visuals.scenes.qmelody import QmelodyScene
 
         return QmelodyScene(self, width, height)
+
+
+def _sound_held(bank, note: int, velocity: int) -> None:
+    """``note`` held in ``bank``, unless it is already (a graph rebuilt after a JACK rejoin
+    carries its voices over: no second attack)."""
+    for v in range(bank.voices):
+        if bank.vi[v, VI_HELD] == 1 and bank.vi[v, VI_PENDING_NOTE] == note:
+            return
+    bank.note_on(note, velocity)
 
 
 def _flat(field: np.ndarray, array: np.ndarray) -> None:

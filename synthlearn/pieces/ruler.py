@@ -24,6 +24,8 @@ the score in a score, to the working directory in the console; where it may be i
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from synthlearn import files
@@ -31,11 +33,20 @@ from synthlearn.commands.language import Param, Spec, Touch, Where
 from synthlearn.errors import UserError
 from synthlearn.learners.presets import MAX_BYTES as PRESETS_MAX_BYTES
 from synthlearn.learners.presets import Presets, parse_presets, presets_csv
-from synthlearn.learners.ruler import RuLer, RuleSet
+from synthlearn.learners.ruler import (
+    DEFAULT_MEMORY_MB,
+    LIVE_MAX_MEMORY_MB,
+    LIVE_MAX_TIME_S,
+    LIVE_TIME_S,
+    BudgetReached,
+    RuLer,
+    RuleSet,
+)
 from synthlearn.pieces.base import Piece
 
 SYNTH_NAMES = ("blip", "rain", "fm")
 DEFAULT_TEMPO_BPM = 60.0
+TEXT_BYTES = 256  # a name or label kept with the show's state (UTF-8, longer ones cut)
 
 
 class Ruler(Piece):
@@ -44,7 +55,11 @@ class Ruler(Piece):
     commands = (
         Spec("ruler", (Param("data", "path", example="{dir}/example.csv", names=True),
                        Param("distance", "int", 0, 64, optional=True, default=2),
-                       Param("consistency", "float", 0.0, 1.0, optional=True, default=0.5)),
+                       Param("consistency", "float", 0.0, 1.0, optional=True, default=0.5),
+                       Param("memory_mb", "int", 16, LIVE_MAX_MEMORY_MB, optional=True,
+                             default=DEFAULT_MEMORY_MB),
+                       Param("time_s", "float", 1.0, LIVE_MAX_TIME_S, optional=True,
+                             default=LIVE_TIME_S)),
              "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; "
              "rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5",
              takes_target=True, where=Where.WORKER, touches=Touch.READS),
@@ -91,12 +106,24 @@ class Ruler(Piece):
         self._models: dict[str, tuple[object, RuleSet]] = {}
         self.sounding: dict[str, dict] = {}  # synth -> the preset it plays now (for the scene)
         self._version = 0
+        # The show's state kept with what is learned (a switch back, a resume): each synth's
+        # values, model, label and preset number; the conductor; the section. Names and labels
+        # are encoded once, where they change (capture copies, never makes).
+        self._texts = {key: np.zeros(TEXT_BYTES, np.uint8) for key in
+                       ("section", "conductor_model", "conductor_label",
+                        *(f"{n}_{part}" for n in SYNTH_NAMES for part in ("model", "label")))}
+        _put_text(self._texts["section"], self.section)
+        self._synth_keys = tuple((name, f"{name}_sounding", f"{name}_values",
+                                  synth_params(name)) for name in SYNTH_NAMES)
+        self._beat_wait_s: float | None = None  # restored: the conductor's next beat, from now
 
     # -- set-up ---------------------------------------------------------------------------
     def build(self, engine):
         from synthlearn.audio.synths import PresetSynth, stereo_mix
 
         self.synths = {name: PresetSynth(name) for name in SYNTH_NAMES}
+        for name, entry in self.sounding.items():  # restored: what sounded when it last played
+            self.synths[name].set(entry["values"])
         return stereo_mix([s.output for s in self.synths.values()])
 
     @classmethod
@@ -110,8 +137,13 @@ class Ruler(Piece):
 
     # -- time, for the conductor and the log -------------------------------------------------
     def main_tick(self, time_s: float) -> None:
-        """Between blocks, in the main thread: the conductor's beat."""
+        """Between blocks, in the main thread: the conductor's beat; what changed elsewhere
+        (a fit in the worker, a panic in the hook) published."""
         self._now_s = time_s
+        if self._beat_wait_s is not None:  # the first tick since a restore: its clock goes on
+            self._next_beat_s, self._beat_wait_s = time_s + self._beat_wait_s, None
+        self._resolve_sounding()
+        self.publish_learned_if_moved()
         if self.conducting is None or time_s < self._next_beat_s:
             return
         model, label = self.conducting
@@ -162,11 +194,22 @@ class Ruler(Piece):
                         f"{', '.join(shipped)}); a file is named by its path: ./{data}.csv")
 
     # -- commands ---------------------------------------------------------------------------
-    def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5) -> dict:
+    def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5,
+                  memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = LIVE_TIME_S) -> dict:
         presets = self.table(data)
-        learner = RuLer(distance=distance, consistency=consistency)
+        learner = RuLer(distance=distance, consistency=consistency, memory_mb=memory_mb,
+                        time_s=time_s)
         learner._rng_state = self.learner._rng_state  # one generator for the whole piece
-        found = learner.fit(presets)
+        # On the worker, its close (a quit) cancels the fit: the flag is its thread's.
+        cancel = getattr(threading.current_thread(), "cancel", None)
+        try:
+            found = learner.fit(presets, cancel=cancel)
+        except BudgetReached as exc:  # nothing assigned: the rules kept play on
+            key, top = {"memory": ("memory_mb", LIVE_MAX_MEMORY_MB),
+                        "time": ("time_s", LIVE_MAX_TIME_S)}.get(exc.what, ("", 0))
+            more = f"{key}:{min(2 * exc.limit, top):g}" if exc.limit < top else None
+            raise UserError("ruler: " + exc.message(
+                more, kept="the rules kept before stay as they were")) from None
         self.log.append({"time_s": round(self._now_s, 6), "retrain": data,
                          "distance": distance, "consistency": consistency,
                          "rules": len(found.rules), "seconds": round(found.seconds, 6)})
@@ -180,21 +223,44 @@ class Ruler(Piece):
     def _set(self, synth: str, model: str, which: str, label: str) -> dict:
         rules = self.model(model)
         if which == "r":
-            preset = rules.preset(label, self.learner.random_index(rules.count(label)))
+            n = self.learner.random_index(rules.count(label))
         else:
             try:
                 n = int(which)
             except ValueError:
                 raise UserError(f"set: {which!r} is not r or a preset number") from None
-            preset = rules.preset(label, n)
+        preset = rules.preset(label, n)
         values = self.synths[synth].set(dict(zip(rules.presets.names, preset, strict=True)))
-        self.sounding[synth] = {"model": model, "label": label, "preset": preset}
-        self.section = label
-        self.section_time_s = self._now_s
+        self.sounding[synth] = {"model": model, "label": label, "preset": preset, "index": n,
+                                "values": values}
+        _put_text(self._texts[f"{synth}_model"], model)
+        _put_text(self._texts[f"{synth}_label"], label)
+        self._section(label)
         self.log.append({"time_s": round(self._now_s, 6), "set": synth, "model": model,
                          "label": label, "values": values})
-        self._version += 1
+        self._changed()
         return values
+
+    def _section(self, name: str) -> None:
+        self.section = name
+        self.section_time_s = self._now_s
+        _put_text(self._texts["section"], name)
+
+    def _changed(self) -> None:
+        """Main thread: the show's state moved; published now (learned_in MAIN)."""
+        self._version += 1
+        self.publish_learned()
+
+    def _resolve_sounding(self) -> None:
+        """Main thread: a restored synth's preset, once the rules it came from are known here
+        (the performance gives the piece its names after building it)."""
+        for entry in list(self.sounding.values()):  # a panic in the hook may take one
+            if entry["preset"] is None and entry["model"] in self.names:
+                try:
+                    entry["preset"] = self.model(entry["model"]).preset(entry["label"],
+                                                                        entry["index"])
+                except (UserError, KeyError, ValueError):
+                    entry["preset"] = ()  # those rules changed: its values still sound
 
     def panic(self) -> None:
         for name, synth in self.synths.items():
@@ -202,11 +268,14 @@ class Ruler(Piece):
                 synth.stop()
             self.sounding.pop(name, None)
         self.conducting = None
+        self._version += 1  # the hook: published by the next main tick
 
-    def cmd_stop(self, synth: str) -> None:
+    def cmd_stop(self, synth: str) -> str:
+        was = self.synths[synth].sounding
         self.synths[synth].stop()
         self.sounding.pop(synth, None)
-        self._version += 1
+        self._changed()
+        return f"{synth} fades out" if was else f"{synth} was silent"
 
     def status(self) -> str:
         sounding = [f"{name} ({v['label']} from {v['model']})" for name, v in
@@ -245,22 +314,37 @@ class Ruler(Piece):
         said = f"{len(rows)} new presets of {label!r} written to {target}"
         return f"{said} ({note})" if note else said
 
-    def cmd_section(self, label: str) -> None:
+    def cmd_section(self, label: str) -> str:
         if label == "off":
+            was = self.conducting
             self.conducting = None
-            return
+            self._changed()
+            return (f"section off: the synths keep their presets (was {was[1]})" if was
+                    else "section off: no section was conducting")
         kept = [n for n, v in self.names.items()
                 if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]
         model = next((n for n in reversed(kept) if label in self.model(n).labels), None)
         if model is None:
             raise UserError(f"section: no rules kept here know the label {label!r}")
         self.conducting = (model, label)
-        self.section = label
-        self.section_time_s = self._now_s
+        _put_text(self._texts["conductor_model"], model)
+        _put_text(self._texts["conductor_label"], label)
+        self._section(label)
         self._next_beat_s = self._now_s
+        self._changed()
+        sounding = [n for n, s in self.synths.items() if s.sounding]
+        return (f"section {label}: every beat ({self.tempo_bpm:g} bpm) "
+                + (f"{', '.join(sounding)} take{'s' if len(sounding) == 1 else ''} a preset "
+                   f"of {label} from {model}" if sounding
+                   else f"each sounding synth takes a preset of {label} from {model} (none "
+                        "sounds yet: set one)"))
 
-    def cmd_tempo(self, bpm: float) -> None:
+    def cmd_tempo(self, bpm: float) -> str:
+        was = self.tempo_bpm
         self.tempo_bpm = float(bpm)
+        self._changed()
+        return f"tempo {bpm:g} bpm (was {was:g})" + ("" if self.conducting else
+                                                     "; no section conducts yet")
 
     # -- what others read -------------------------------------------------------------------
     def state_version(self) -> int:
@@ -275,16 +359,86 @@ class Ruler(Piece):
 
         return RulerScene(self, width, height)
 
-    # -- what is learned: the generator (the rules themselves are kept as names) ---------------
-    # It changes in the main thread (set, the conductor) and the worker (a fit), never in the
-    # audio thread; the hook still publishes it (learned_in AUDIO): it is one 64-bit word,
-    # copied in one element copy that no other thread can split, so every copy is whole. A
-    # piece with more state changed there declares learned_in MAIN and publishes it itself.
+    # -- what is learned: the generator (the rules themselves are kept as names), and what the
+    # show is doing: what each synth sounds (values, and the model, label and preset number it
+    # came from), the conductor, the section, the tempo. It changes in the main thread (set,
+    # the conductor), the worker (a fit moves the generator: one 64-bit word, copied in one
+    # element copy no thread can split) and, on a panic, the hook: the piece publishes it
+    # itself (learned_in MAIN), where it changes and at the next main tick after the others.
+    learned_in = Where.MAIN
+
     def learned_layout(self) -> dict:
-        return {"rng_state": (1, np.uint64)}
+        layout = {"rng_state": (1, np.uint64), "tempo_bpm": 1, "conductor": 2,
+                  **{key: (TEXT_BYTES, np.uint8) for key in self._texts}}
+        for _, sounding_key, values_key, params in self._synth_keys:
+            layout[sounding_key] = (2, np.int64)  # sounding, preset number
+            layout[values_key] = len(params)
+        return layout
 
     def capture_learned(self, record: dict[str, np.ndarray]) -> None:
         np.copyto(record["rng_state"], self.learner._rng_state)
+        record["tempo_bpm"][0] = self.tempo_bpm
+        conductor = record["conductor"]
+        conductor[0] = self.conducting is not None
+        wait_s = (self._beat_wait_s if self._beat_wait_s is not None
+                  else max(0.0, self._next_beat_s - self._now_s))
+        conductor[1] = wait_s if self.conducting else 0.0
+        for key, text in self._texts.items():
+            np.copyto(record[key], text)
+        for name, sounding_key, values_key, params in self._synth_keys:
+            entry = self.sounding.get(name)  # kept after the synths are let go (a switch)
+            sounding, values = record[sounding_key], record[values_key]
+            sounding[0] = entry is not None
+            sounding[1] = entry["index"] if entry is not None else -1
+            for i, param in enumerate(params):
+                values[i] = entry["values"][param.name] if entry is not None else param.default
 
     def restore_learned(self, state: dict[str, np.ndarray]) -> None:
         self.learner._rng_state[:] = np.asarray(state["rng_state"], np.uint64).reshape(1)
+        if "tempo_bpm" not in state:  # saved before the show's state was kept
+            return
+        tempo = float(np.asarray(state["tempo_bpm"]).reshape(-1)[0])
+        if not 10.0 <= tempo <= 400.0:
+            raise ValueError(f"tempo {tempo} out of range")
+        self.tempo_bpm = tempo
+        for key, text in self._texts.items():
+            text[:] = np.asarray(state[key], np.uint8).reshape(TEXT_BYTES)
+        self.section = _get_text(self._texts["section"]) or "start"
+        on, wait_s = (float(x) for x in np.asarray(state["conductor"]).reshape(2))
+        self.conducting = ((_get_text(self._texts["conductor_model"]),
+                            _get_text(self._texts["conductor_label"])) if on else None)
+        self._beat_wait_s = wait_s if on else None
+        self.sounding = {}
+        for name in SYNTH_NAMES:
+            sounding, index = (int(x) for x in np.asarray(state[f"{name}_sounding"]))
+            if not sounding:
+                continue
+            saved = np.asarray(state[f"{name}_values"], np.float64).reshape(-1)
+            params = synth_params(name)
+            if saved.size != len(params):
+                raise ValueError(f"{name}_values: {saved.size} values, {len(params)} expected")
+            # its preset (for the scene) is found once its rules are known: _resolve_sounding
+            self.sounding[name] = {
+                "values": {p.name: float(v) for p, v in zip(params, saved, strict=True)},
+                "model": _get_text(self._texts[f"{name}_model"]),
+                "label": _get_text(self._texts[f"{name}_label"]), "index": index,
+                "preset": None}
+        self._version += 1
+
+
+def synth_params(name: str):
+    """The parameters of preset synth ``name`` (pure: no pyo)."""
+    from synthlearn.audio.synths import synth_params as params
+
+    return params(name)
+
+
+def _put_text(field: np.ndarray, text: str) -> None:
+    """``text`` into a fixed-size uint8 field (UTF-8, zero-padded, cut to fit)."""
+    data = text.encode("utf-8")[:field.size]
+    field[:] = 0
+    field[:len(data)] = np.frombuffer(data, np.uint8)
+
+
+def _get_text(field: np.ndarray) -> str:
+    return bytes(np.asarray(field, np.uint8)).rstrip(b"\0").decode("utf-8", "ignore")

@@ -177,8 +177,9 @@ def test_what_works_answers_in_one_line_and_osc_streams_stay_quiet_and_bounded()
     said, pushed = [], []
     console = Console(live_language(Ldd), pushed.append, lambda: 0, stop=threading.Event(),
                       say=said.append, stream=None, piece=lambda: Ldd(seed=1))
-    assert console.handle("lr 0.02") == "ok: lr 0.02 (learning rate of the current learner)"
-    assert console.handle("status").startswith("ldd: part 1 (cubic), loss not yet")
+    assert console.handle("lr 0.02") == "ok: lr 0.02 for the cubic (was 0.01)"
+    # a fresh target's loss is defined before the first step: said, never "not yet"
+    assert console.handle("status").startswith("ldd: part 1 (cubic), loss 0.")
     said.clear()
     for i in range(5000):  # a controller's stream: quiet, one history line per run
         console.handle(f"gain {i % 20}", quiet=True)

@@ -88,7 +88,8 @@ def test_a_diverging_learner_starts_again_and_the_performer_is_told(tmp_path, ca
     assert main(["render", str(score), "--out", str(tmp_path / "o"), "--no-video",
                  "--block", "256"]) == 0
     err = capsys.readouterr().err
-    assert "the cubic diverged at lr 10 (" in err and "a smaller lr keeps it learning" in err
+    assert "the cubic diverged at lr 10: it starts again on a new target; a smaller lr keeps " \
+        "it learning (" in err and " times)" in err  # once, with how many times
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     losses = [v for v in summary["signals"]["loss"] if v is not None]
     assert losses and max(losses) <= 1e6  # caught before it ran away

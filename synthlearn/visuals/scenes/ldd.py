@@ -43,6 +43,30 @@ BUBBLE_SHRINK_PX_PER_S = 12.0  # 0.2 px per frame at 60 fps
 MAX_BUBBLES = 64  # more are ignored until some have shrunk away
 FRAME_TIME_RING = 4096
 
+_KNOT_T: np.ndarray | None = None  # the knot learner's t samples (its defaults, as ldd's)
+
+
+def fresh_loss(snap: dict, cubic: bool) -> float:
+    """The loss of the approximant in ``snap`` against its target, as the learner's step
+    measures it (cubic: 0.5·mean squared error over its points; knot: 0.5·mean over every t
+    of the squared distance), from the record alone."""
+    global _KNOT_T
+    if cubic:
+        x = np.asarray(snap["cubic_x"], np.float64)
+        diff = np.asarray(snap["cubic_theta"], np.float64) - np.asarray(snap["cubic_target"])
+        return float(0.5 * np.mean(np.polyval(diff, x) ** 2))
+    if _KNOT_T is None:
+        from synthlearn.learners.lissajous import Lissajous
+
+        knot = Lissajous()
+        _KNOT_T = np.arange(0.0, knot.t_max, knot.t_step)
+    freq = np.asarray(snap["knot_freq"], np.float64)[None, :]
+    t = _KNOT_T[:, None]
+    d = (np.cos(freq * t + np.asarray(snap["knot_phase"], np.float64)[None, :])
+         - np.cos(freq * t + np.asarray(snap["knot_target"], np.float64)[None, :]))
+    return float(0.5 * np.mean(np.sum(d * d, axis=1)))
+
+
 WHITE = np.array([255.0, 255.0, 255.0])
 RED = np.array([255.0, 40.0, 40.0])
 LINK = np.array([230.0, 120.0, 120.0])  # target-to-approximant lines
@@ -148,6 +172,7 @@ class LddScene:
         self._bubbles_added = 0.0
         self._bubbles_cleared = 0.0
         self._phase = [0.0, 0.0]
+        self._fresh_loss: tuple = (None, math.nan)  # (learner, targets drawn), its loss
         # Benchmarks: seconds each draw took, a ring of the last FRAME_TIME_RING frames.
         self.frame_times_s = np.zeros(FRAME_TIME_RING)
         self.frames_drawn = 0
@@ -198,7 +223,7 @@ class LddScene:
         else:
             self._draw_knots(frame, snap, time_s)
         if self.label:
-            loss = float(snap["loss"])
+            loss = self._shown_loss(snap, cubic)
             loss_s = f"{loss:.4g}" if math.isfinite(loss) else "-"
             mode = " · faithful" if faithful else ""
             self.canvas.text(f"part {part} · loss {loss_s}{mode}", 8, 6, (200, 200, 200))
@@ -206,6 +231,19 @@ class LddScene:
         self.frame_times_s[self.frames_drawn % FRAME_TIME_RING] = time.perf_counter() - t0
         self.frames_drawn += 1
         return frame
+
+    def _shown_loss(self, snap: dict, cubic: bool) -> float:
+        """The record's loss, or, before the first step on a new target (the learner has no
+        loss of its own yet), the fresh approximant's loss worked out from the record: a loss
+        that is defined is shown. Worked out once per target."""
+        loss = float(snap["loss"])
+        if math.isfinite(loss):
+            return loss
+        kind = "cubic" if cubic else "knot"
+        key = (kind, float(snap[f"{kind}_targets"]))
+        if self._fresh_loss[0] != key:
+            self._fresh_loss = (key, fresh_loss(snap, cubic))
+        return self._fresh_loss[1]
 
     def bubbles(self) -> np.ndarray:
         """The live bubbles as an (n, 3) array of (x px, y px, radius px) (a copy)."""

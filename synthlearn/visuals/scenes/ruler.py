@@ -68,8 +68,9 @@ class RulerScene:
             for p, value in enumerate(rules.presets.row(i)):
                 y = y_of(p, value)
                 f[max(0, y - 1):y + 2, max(0, xs[p] - 1):xs[p] + 2] = 255
-        for playing in self.piece.sounding.values():  # the preset sounding: a bright line
-            if playing["model"] != name:
+        for playing in list(self.piece.sounding.values()):  # the preset sounding: a line
+            # (a restored synth's preset is known once its rules are: None until then)
+            if playing["model"] != name or not playing.get("preset"):
                 continue
             ys = [y_of(p, v) for p, v in enumerate(playing["preset"])]
             for p in range(P - 1):
