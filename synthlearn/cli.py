@@ -87,15 +87,16 @@ _seconds = _positive("seconds", most=MAX_DURATION_S)
 _fps = _positive("frames per second", most=MAX_FPS)
 
 
-def _zero_or_more(what: str):
-    """An argparse type: a whole number, 0 or more (``what`` names it in the refusal)."""
+def _zero_or_more(what: str, least: int = 0):
+    """An argparse type: a whole number, ``least`` or more (``what`` names it in the
+    refusal)."""
     def convert(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text!r}: {what} is 0 or more")
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r}: {what} is {least} or more")
         return value
     convert.__name__ = what
     return convert
@@ -453,14 +454,7 @@ _distance = _zero_or_more("a distance")
 RULER_MEMORY_MB, RULER_TIME_S = 1024, 60.0
 
 
-def _megabytes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 MB or more")
-    return value
+_megabytes = _zero_or_more("a memory budget in MB", least=1)
 
 
 def build_parser() -> argparse.ArgumentParser:
