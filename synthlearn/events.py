@@ -91,7 +91,3 @@ class EventQueue:
     @property
     def pending(self) -> int:
         return len(self._scheduled) - self._next + len(self._live)
-
-    @property
-    def last_stamp(self) -> int:
-        return self._scheduled[-1].time_smp if self._scheduled else 0

@@ -37,22 +37,6 @@ class Phrase:
         return sum(self.steps)
 
 
-def first_phrase(notes, beat_s: float, gap_beats: float = PHRASE_GAP_BEATS) -> list:
-    """The notes — (onset_s, offset_s, pitch), any order — up to the first silence of
-    ``gap_beats`` beats or more (nothing sounding)."""
-    ordered = sorted(notes, key=lambda n: (n[0], -n[2]))
-    if not ordered:
-        return []
-    out = [ordered[0]]
-    sounding_until = ordered[0][1]
-    for note in ordered[1:]:
-        if note[0] - sounding_until >= gap_beats * beat_s - 1e-9:
-            break
-        out.append(note)
-        sounding_until = max(sounding_until, note[1])
-    return out
-
-
 def quantise(notes, grid_s: float, max_steps: int) -> tuple[Phrase, bool]:
     """(phrase, truncated): ``notes`` — (onset_s, offset_s, pitch) — on a grid of ``grid_s``
     seconds from the first onset, at most ``max_steps`` steps (rests count)."""

@@ -48,7 +48,3 @@ class StopRequest:
     @property
     def name(self) -> str | None:
         return None if self.signal is None else NAMES[self.signal]
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.signal is None else EXIT_CODES[NAMES[self.signal]]

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from synthlearn.mappings import phrase as ph
 
 GRID = 0.125  # sixteenths at 120 bpm
-BEAT = 0.5
 
 
 def test_quarters_played_detached_are_quarters_not_notes_and_rests():
@@ -35,15 +34,6 @@ def test_a_long_phrase_is_truncated_and_says_so():
     notes = [(0.25 * i, 0.25 * i + 0.2, 60 + i % 12) for i in range(80)]
     phrase, truncated = ph.quantise(notes, GRID, 64)
     assert len(phrase) == 64 and truncated
-
-
-def test_the_first_phrase_ends_at_two_beats_of_silence():
-    notes = [(0.0, 0.4, 60), (0.5, 0.9, 62), (1.8, 2.0, 64),  # 0.9 s gap: under two beats
-             (3.1, 3.5, 65), (3.2, 3.4, 67)]  # 1.1 s after 2.0: a new phrase
-    assert [n[2] for n in ph.first_phrase(notes, BEAT)] == [60, 62, 64]
-    assert ph.first_phrase([], BEAT) == []
-    held = [(0.0, 5.0, 48), (0.5, 0.9, 60), (2.5, 2.9, 62)]  # a held note bridges the gap
-    assert len(ph.first_phrase(held, BEAT)) == 3
 
 
 @given(st.lists(st.tuples(st.floats(0, 20), st.floats(0.01, 3), st.integers(0, 127)),
