@@ -1,24 +1,27 @@
 import numpy as np
+import pytest
 
 from synthlearn.dsp import voicing as V
 from synthlearn.dsp.voicing import VoiceBank
 
 BLOCK_S = 64 / 48000
+RATES = [44100, 48000, 96000]
 
 
-def bank(**kw):
-    b = VoiceBank(4, 3, block_s=BLOCK_S, max_hz=21600.0, **kw)
+def bank(sr=48000, **kw):
+    b = VoiceBank(4, 3, block_s=64 / sr, max_hz=0.45 * sr, **kw)
     b.warm()
     return b
 
 
 def run(b, seconds):
-    for _ in range(round(seconds / BLOCK_S)):
+    for _ in range(round(seconds / b.p[V.P_DT_S])):
         b.update()
 
 
-def test_note_sounds_harmonics_at_equal_temperament():
-    b = bank(sustain=1.0)
+@pytest.mark.parametrize("sr", RATES)
+def test_note_sounds_harmonics_at_equal_temperament(sr):
+    b = bank(sr, sustain=1.0)
     v = b.note_on(69, 127)
     run(b, 0.1)
     np.testing.assert_allclose(b.freq_out[v * 3:(v + 1) * 3], [440, 880, 1320], rtol=1e-6)
@@ -30,8 +33,9 @@ def test_velocity_follows_dls_curve():
     assert np.isclose(20 * np.log10(V.velocity_amp(64)), 40 * np.log10(64 / 127))
 
 
-def test_release_reaches_minus_60_db_in_release_time():
-    b = bank(sustain=1.0, release_s=0.5)
+@pytest.mark.parametrize("sr", RATES)
+def test_release_reaches_minus_60_db_in_release_time(sr):
+    b = bank(sr, sustain=1.0, release_s=0.5)
     v = b.note_on(60, 127)
     run(b, 0.05)
     b.note_off(60)
