@@ -394,6 +394,50 @@ def cmd_perform(args) -> int:
     return 1 if result["audio_lost"] or result["save_failed"] else 0
 
 
+class _FitProgress:
+    """A long RuLer fit, said on stderr (stdout carries the table or the JSON): on a terminal
+    one line redrawn at most every ``TTY_EVERY_S`` (a bar for the share of the pass's step
+    done), else a line every ``LOG_EVERY_S``; nothing for a fit over within ``QUIET_S``. Its
+    times are the fit's own (``Progress.seconds``)."""
+
+    QUIET_S, TTY_EVERY_S, LOG_EVERY_S = 1.0, 0.1, 5.0
+    BAR = 20  # characters of the bar
+
+    def __init__(self, data: str, time_s: float, stream=None):
+        self.data, self.time_s = Path(data).name, time_s
+        self.stream = sys.stderr if stream is None else stream
+        self.tty = self.stream.isatty()
+        self.next_s = self.QUIET_S
+        self.drawn = False  # a line is on the terminal, to clear at the end
+
+    def __call__(self, p) -> None:
+        if p.seconds < self.next_s:
+            return
+        self.next_s = p.seconds + (self.TTY_EVERY_S if self.tty else self.LOG_EVERY_S)
+        if not self.tty:
+            print(printable(f"ruler {self.data}: {p} (of {self.time_s:g} s at most)"),
+                  file=self.stream, flush=True)
+            return
+        import shutil
+
+        filled = min(self.BAR, int(self.BAR * p.share))
+        line = printable(f"ruler {self.data}: pass {p.passes} {p.step} "
+                         f"[{'#' * filled}{'-' * (self.BAR - filled)}] {100 * p.share:3.0f} %, "
+                         f"{p.rules:,} rules so far, label {p.label} ({p.labels_done + 1} of "
+                         f"{p.labels}), {p.seconds:.1f} of {self.time_s:g} s")
+        width = shutil.get_terminal_size((100, 24)).columns - 1  # one line: \r redraws it
+        self.stream.write("\r\x1b[2K" + line[:width])
+        self.stream.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        """The fit is over: the bar's line is cleared (what follows says how it ended)."""
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self.drawn = False
+
+
 def cmd_ruler(args) -> int:
     import json
     import time
@@ -405,12 +449,15 @@ def cmd_ruler(args) -> int:
     presets = read_presets(args.data)
     learner = RuLer(distance=args.distance, consistency=args.consistency,
                     memory_mb=args.memory_mb, time_s=args.time_s).reset()
+    progress = _FitProgress(args.data, args.time_s)
     try:
-        found = learner.fit(presets)
+        found = learner.fit(presets, progress=progress)
     except BudgetReached as exc:  # one line: what was reached, and what to try
         more = {"memory": f"--memory-mb {2 * args.memory_mb}",
                 "time": f"--time-s {2 * args.time_s:g}"}.get(exc.what)
         raise UserError(exc.message(more)) from None
+    finally:
+        progress.end()
     if args.json:
         out = found.to_json()
         out["seconds"] = round(time.perf_counter() - t0, 6)  # reading, learning, counting

@@ -11,7 +11,7 @@ import threading
 from synthlearn import events
 from synthlearn.commands import language as console
 from synthlearn.commands.language import Where
-from synthlearn.commands.names import Names
+from synthlearn.commands.names import Names, unsaid
 from synthlearn.commands.printable import printable
 from synthlearn.commands.terminal import Terminal
 from synthlearn.errors import UserError
@@ -40,8 +40,14 @@ SESSION = (
     console.Spec("quit", (), "end the performance (live only)", owner="session",
                  where=Where.MAIN, touches=console.Touch.SHOW),
     console.Spec("status", (), "what the piece is doing now: part, learner, loss, rates, "
-                 "agents, rule sets", owner="session", where=Where.NOW),
+                 "agents, rule sets; what the worker is learning, how far", owner="session",
+                 where=Where.NOW),
+    # Sound only (OSC may send it): it stops learning, and what a name keeps stays as it was.
+    console.Spec("cancel", (console.Param("name", "word", optional=True, example="r"),),
+                 "stop NAME's retrain, running or queued (what NAME keeps stays): cancel r",
+                 owner="session", where=Where.NOW),
 )
+REPLACED = ("cancelled", "replaced")  # why a job stopped when a line said so already
 
 
 def live_language(cls) -> console.Language:
@@ -149,24 +155,66 @@ class Console:
         owner = self if cmd.spec.owner == "session" else self.piece()
         if where is Where.NOW:
             return self._run_now(cmd, owner, line)
-        runner = self.main if where is Where.MAIN else self.worker.submit if self.worker else None
+        if where is Where.WORKER and self.worker is not None:
+            return self._submit(cmd, owner, line, quiet)
         job = lambda: self._run_now(cmd, owner, line, quiet)  # noqa: E731
-        if runner is None:
+        if where is not Where.MAIN or self.main is None:
             return job()
-        runner(job)
+        self.main(job)
         return None
 
-    def _run_now(self, cmd, owner, line: str, quiet: bool = False) -> str | None:
+    def _submit(self, cmd, owner, line: str, quiet: bool) -> str | None:
+        """A worker command, queued behind the others. An assignment (a retrain) says so in
+        one line, what it learns and whether it waits; a newer assignment of a name replaces
+        the one queued or running for it (the newer parameters are what the performer wants:
+        a running one is cancelled, what the name keeps stays until the new one ends). Other
+        commands say a line only when they wait."""
+        body = (None if quiet else self._described(cmd)) or \
+            (cmd.text.partition("=")[2].strip() if cmd.target else cmd.text)
+        what = f"{cmd.target} = {body}" if cmd.target else body
+        replaced = self.worker.cancel_jobs(cmd.target, "replaced") if cmd.target else []
+        ahead = [j for j in self.worker.jobs() if not j.cancel.is_set()]
+        job = self.worker.submit(lambda: self._run_now(cmd, owner, line, quiet, worker=True),
+                                 key=cmd.target, what=what,
+                                 doing="learning" if cmd.target else "running")
+        if quiet or (cmd.target is None and not ahead):
+            return None
+        waits = (f"queued behind {ahead[0].what}" + (f" and {len(ahead) - 1} more"
+                                                    if len(ahead) > 1 else "")) if ahead else ""
+        text = f"{what}: {waits or job.doing} (worker)"
+        for old in replaced:
+            old_body = old.what.partition(" = ")[2] or old.what
+            if old.state == "dropped":
+                text += (f"; the queued retrain of {cmd.target} ({old_body}) is replaced by "
+                         "this one")
+            else:
+                so_far = f"; {old.progress}" if old.progress is not None else ""
+                text += (f"; the running retrain of {cmd.target} ({old_body}{so_far}) is "
+                         "cancelled for this one")
+        return self._reply(text)
+
+    def _run_now(self, cmd, owner, line: str, quiet: bool = False,
+                 worker: bool = False) -> str | None:
+        """Run ``cmd`` here; ``worker``: as the worker's job (its thread's ``job``), whose
+        result is kept only if no cancel came first, and which says nothing more when a line
+        (``cancel r``, a newer ``r = ...``) said it stops."""
         said = None if quiet else self._described(cmd)
+        job = getattr(threading.current_thread(), "job", None) if worker else None
         try:
-            result = cmd.run(owner)
+            result, words = unsaid(cmd.run(owner))
+            if job is not None and not self.worker.keep(job):
+                return None  # cancelled as it finished: the cancel said so, nothing is kept
             if cmd.target is not None:
                 self.names.assign(cmd.target, result)
         except UserError as exc:
+            if job is not None and job.why in REPLACED:
+                return None
             return self._refuse(f"? {exc}", quiet)
         self._remember(line, cmd.name, quiet)
         if cmd.target is not None:
-            return self._reply(f"{cmd.target} = {cmd.name}: kept")
+            return self._reply(f"{cmd.target} = {words or cmd.name + ': kept'}")
+        if words is not None:
+            return self._reply(words)
         if isinstance(result, str):
             return self._reply(result)
         if quiet or cmd.spec.owner == "session":
@@ -242,7 +290,34 @@ class Console:
         return reply
 
     def cmd_status(self) -> str:
-        return self.piece().status() if self.piece else "no piece is playing"
+        text = self.piece().status() if self.piece else "no piece is playing"
+        jobs = self.worker.jobs() if self.worker is not None else []
+        return "\n".join([text, *(f"worker: {job}" for job in jobs)])
+
+    def cmd_cancel(self, name: str | None = None) -> str:
+        jobs = [j for j in (self.worker.jobs() if self.worker is not None else [])
+                if j.key is not None and not j.cancel.is_set()]
+        if name is None or all(j.key != name for j in jobs):
+            listed = ", ".join(f"{j.key} ({j.doing if j.state == 'running' else j.state})"
+                               for j in jobs)
+            if not jobs:
+                raise UserError("cancel: nothing is learning or queued"
+                                + (f" for {name!r}" if name is not None else ""))
+            raise UserError(f"cancel: name what to cancel: {listed}" if name is None else
+                            f"cancel: nothing is learning or queued for {name!r}; {listed}")
+        stopped = self.worker.cancel_jobs(name)
+        stays = f"{name} stays as it was" if name in self.names else f"{name} stays unset"
+        if not stopped:  # it finished meanwhile
+            return f"cancel {name}: it had just finished; {name} holds what it made"
+        said = []
+        for job in stopped:
+            body = job.what.partition(" = ")[2] or job.what
+            if job.state == "dropped":
+                said.append(f"{body} was queued and will not run")
+            else:
+                so_far = f" ({job.progress})" if job.progress is not None else ""
+                said.append(f"{body} stops{so_far}")
+        return f"cancel {name}: {'; '.join(said)}; {stays}"
 
     def cmd_quit(self) -> None:
         self.stop.set()

@@ -4,7 +4,24 @@ folder's ``names.json``. Values are JSON-able, so a saved session holds them as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from synthlearn.errors import UserError
+
+
+@dataclass(frozen=True)
+class Said:
+    """A handler's result that carries its own words: ``value`` is the result (what an
+    assignment keeps), ``words`` the reply (``ruler blip: 11 rules (...), learned in 0.02 s``;
+    the console puts ``r = `` before it)."""
+
+    value: object
+    words: str
+
+
+def unsaid(result) -> tuple[object, str | None]:
+    """(the value, its words or None) of a handler's result."""
+    return (result.value, result.words) if isinstance(result, Said) else (result, None)
 
 
 def dumps_gently(value) -> str:
@@ -25,6 +42,8 @@ class Names:
         self.version = 0
 
     def assign(self, name: str, value) -> None:
+        """Keep ``value`` as ``name`` (a :class:`Said` keeps its value)."""
+        value = unsaid(value)[0]
         try:
             dumps_gently(value)
         except (TypeError, ValueError):

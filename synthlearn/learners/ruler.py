@@ -25,14 +25,18 @@ table at distance 64, consistency 0, grew a show by 750 MB every 5 s). The bytes
 are counted before each array grows, with what its rules will take as Python objects, and the
 clock and a cancel flag are looked at between the kernel's chunks of work: past ``memory_mb``
 or ``time_s``, or cancelled, :meth:`RuLer.fit` stops with :class:`BudgetReached` (one line;
-nothing was learned). Within them, the rules are the same however the work was cut.
+nothing was learned). Within them, the rules are the same however the work was cut. Between
+the same chunks a ``progress`` callable, if given, is handed a :class:`Progress` (rules so far,
+pass, label, seconds): how a front-end shows a long fit; it changes nothing learned.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -94,13 +98,41 @@ class BudgetReached(UserError):
         return f"{text}: try {self.advice}" + (f", or {raise_to}" if raise_to else "")
 
 
+class Progress(NamedTuple):
+    """How far a fit got, handed to ``fit(..., progress=)`` between chunks of work: ``rules``
+    made so far (the labels learned, and this label's rules and candidates: what a budget
+    counts), the ``passes`` over the label learning now (from 1), its ``label``, how many
+    labels are done before it of ``labels``, ``seconds`` since the fit began (its clock), and
+    where the pass is: its ``step`` (``pairs``: rules compared; ``pruning``: rules inside
+    another dropped) and the ``share`` of that step done (0..1)."""
+
+    rules: int
+    passes: int
+    label: str
+    labels_done: int
+    labels: int
+    seconds: float
+    step: str = "pairs"
+    share: float = 0.0
+
+    def __str__(self) -> str:
+        """``41,230 rules so far, label tone (1 of 2), pass 3 pruning 40 %, 12.3 s``."""
+        return (f"{self.rules:,} rules so far, label {self.label} ({self.labels_done + 1} of "
+                f"{self.labels}), pass {self.passes} {self.step} {100 * self.share:.0f} %, "
+                f"{self.seconds:.1f} s")
+
+
 class _Budget:
     """What a fit may take: bytes counted against ``memory_mb`` before anything grows (what is
     held, what a growth would add, a reserve for the rules as Python objects), the clock and
-    the cancel flag between the kernel's chunks."""
+    the cancel flag between the kernel's chunks; there too, how far it got told to
+    ``progress``."""
 
-    def __init__(self, memory_mb: float, time_s: float, cancel, clock, P: int):
+    def __init__(self, memory_mb: float, time_s: float, cancel, clock, P: int, progress=None):
         self.memory_mb, self.time_s, self.cancel, self.clock = memory_mb, time_s, cancel, clock
+        self.progress = progress
+        self.label, self.labels_done, self.labels = "", 0, 0  # where it is
+        self.passes, self.step = 0, ("pairs", 0.0)
         self.limit = int(memory_mb * MB)
         self.t0 = clock()
         self.held = 0  # bytes of the arrays alive now
@@ -122,6 +154,9 @@ class _Budget:
             raise BudgetReached("cancelled", 0, rules, seconds)
         if seconds >= self.time_s:
             raise BudgetReached("time", self.time_s, rules, seconds)
+        if self.progress is not None:
+            self.progress(Progress(rules, self.passes, self.label, self.labels_done,
+                                   self.labels, seconds, *self.step))
 
 
 def _words(n: int) -> int:
@@ -169,10 +204,13 @@ class RuLer(Learner):
         twin.fit(Presets.from_rows(("x", "y"), rows)).random_preset("a", twin._rng_state)
         R.hash_table(np.zeros(1, np.int64), 1, 4)  # grown only by bigger tables
 
-    def fit(self, presets: Presets, *, cancel=None, clock=time.perf_counter) -> RuleSet:
+    def fit(self, presets: Presets, *, cancel=None, clock=time.perf_counter,
+            progress: Callable[[Progress], object] | None = None) -> RuleSet:
         """The rules of every label (validating the parameters first). ``cancel``: an object
         with ``is_set()`` (a ``threading.Event``) another thread sets to stop the fit; ``clock``
         (seconds) times it. Past ``memory_mb``, ``time_s`` or cancelled: :class:`BudgetReached`.
+        ``progress``: called between chunks of work (every few milliseconds, in the fit's
+        thread) with a :class:`Progress`; keep it cheap. A fit done in one chunk never calls it.
         """
         self.validate()
         P = len(presets.names)
@@ -180,7 +218,8 @@ class RuLer(Learner):
         V = max(len(v) for v in presets.values)
         Wv = _words(V)
         Wp = _words(n)
-        budget = _Budget(self.memory_mb, self.time_s, cancel, clock, P)
+        budget = _Budget(self.memory_mb, self.time_s, cancel, clock, P, progress)
+        budget.labels = len(presets.labels)
         table_bytes = (P * V + 4) * Wp * 8  # pmask, combos and the label masks
         if not budget.fits(table_bytes, 0):
             raise budget.over(0, f"its table alone needs {table_bytes / MB:,.0f} MB: {P} "
@@ -190,7 +229,9 @@ class RuLer(Learner):
         budget.held += table_bytes
         everyone = _bits(range(n), Wp)
         rules, labels, passes = [], [], 0
-        for k, _label in enumerate(presets.labels):
+        for k, label in enumerate(presets.labels):
+            budget.label, budget.labels_done = str(label), k
+            budget.passes, budget.step = 0, ("pairs", 0.0)
             mine = np.flatnonzero(presets.label_of == k)
             label_mask = _bits(mine, Wp)
             found, label_passes = _induce(presets.codes[mine], Wv, pmask, label_mask,
@@ -285,6 +326,7 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                                    chash, table, union, umask, pmask, label_mask, other_mask,
                                    distance, consistency, CHUNK_WORK)
             made = int(st[R.N_RULES] + st[R.N_CANDIDATES])
+            budget.passes, budget.step = int(st[R.PASSES]), _step(st)
             if status == R.FINISHED:
                 return rules[:st[R.N_RULES]].copy(), int(st[R.PASSES])
             budget.check(budget.rules + made)  # after a chunk, or before an array grows
@@ -311,6 +353,20 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                 cap = new
     finally:
         budget.held -= cap * rule_row + ccap * cand_row + tsize * 8 + P * (Wv + Wp) * 8
+
+
+def _step(st: np.ndarray) -> tuple[str, float]:
+    """Where ``induce_step`` is in its pass (its state ``st``), and the share of that step
+    done: pairs of rules compared ((i, j) for j < i, in order), or rules looked at for being
+    inside a new one (pruning)."""
+    if st[R.PHASE] in (R.MERGE, R.SUBSETS):
+        total = int(st[R.TOTAL])
+        done = int(st[R.SUBSET_R]) if st[R.PHASE] == R.SUBSETS else 0
+        return "pruning", min(1.0, done / max(1, total))
+    if st[R.PHASE] == R.START:
+        return "pairs", 0.0
+    n, i, j = int(st[R.N_RULES]), int(st[R.PAIR_I]), int(st[R.PAIR_J])
+    return "pairs", min(1.0, (i * (i - 1) // 2 + j) / max(1, n * (n - 1) // 2))
 
 
 @dataclass

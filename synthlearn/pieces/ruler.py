@@ -6,7 +6,10 @@ Commands (the seed's syntax kept):
 
 - ``rules = ruler blip distance:2 consistency:0.5`` — learn (in a worker thread live, at its
   time in a render) and keep the rules under ``rules`` (names are autosaved; ``--resume`` brings
-  them back); a failed retrain keeps the old rules and says why. The table is a shipped dataset
+  them back); a failed retrain keeps the old rules and says why. Live, a retrain says when
+  it starts and when it ends (its rules, each label's presets, its seconds), ``rules`` and
+  ``status`` say how far it got, ``cancel rules`` stops it and a newer ``rules = ruler ...``
+  replaces it (queued or running: the newer parameters win). The table is a shipped dataset
   by name (``blip``, ``rain``, ``fm``), the table of rules kept (``r2 = ruler rules
   distance:4``: no file read), or a CSV path (``ruler my/table.csv``: reading a file);
 - ``set blip rules r rhythm`` — a random preset of label rhythm into synth blip;
@@ -30,6 +33,7 @@ import numpy as np
 
 from synthlearn import files
 from synthlearn.commands.language import Param, Spec, Touch, Where
+from synthlearn.commands.names import Said
 from synthlearn.errors import UserError
 from synthlearn.learners.presets import MAX_BYTES as PRESETS_MAX_BYTES
 from synthlearn.learners.presets import Presets, parse_presets, presets_csv
@@ -104,6 +108,8 @@ class Ruler(Piece):
         self._next_beat_s = 0.0
         self._now_s = 0.0
         self._models: dict[str, tuple[object, RuleSet]] = {}
+        self._last_fit: tuple[object, RuleSet] | None = None  # the last fit, counted: reused
+        self._learning = None  # the worker's job learning now (for ``rules``), if any
         self.sounding: dict[str, dict] = {}  # synth -> the preset it plays now (for the scene)
         self._version = 0
         # The show's state kept with what is learned (a switch back, a resume): each synth's
@@ -174,7 +180,9 @@ class Ruler(Piece):
         cached = self._models.get(name)
         if cached is not None and cached[0] is state:
             return cached[1]
-        rules = RuleSet.from_state(state)
+        learned = self._last_fit
+        rules = learned[1] if learned is not None and learned[0] is state else \
+            RuleSet.from_state(state)
         self._models[name] = (state, rules)
         return rules
 
@@ -194,27 +202,49 @@ class Ruler(Piece):
                         f"{', '.join(shipped)}); a file is named by its path: ./{data}.csv")
 
     # -- commands ---------------------------------------------------------------------------
+    def describe(self, cmd) -> str | None:
+        if cmd.name == "ruler":  # what it learns, every parameter said (a retrain's line)
+            data, distance, consistency, memory_mb, time_s = cmd.args
+            extra = "".join(f" {key}:{value:g}" for key, value, default in
+                            (("memory_mb", memory_mb, DEFAULT_MEMORY_MB),
+                             ("time_s", time_s, LIVE_TIME_S)) if value != default)
+            return f"ruler {data} distance:{distance} consistency:{consistency:g}{extra}"
+        return None
+
     def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5,
-                  memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = LIVE_TIME_S) -> dict:
+                  memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = LIVE_TIME_S) -> Said:
+        """The rules' state (what ``r = ruler ...`` keeps), said with its counts: ``ruler
+        blip: 11 rules (tone 40 presets, rhythm 12), learned in 0.02 s``."""
         presets = self.table(data)
         learner = RuLer(distance=distance, consistency=consistency, memory_mb=memory_mb,
                         time_s=time_s)
         learner._rng_state = self.learner._rng_state  # one generator for the whole piece
-        # On the worker, its close (a quit) cancels the fit: the flag is its thread's.
-        cancel = getattr(threading.current_thread(), "cancel", None)
+        # On the worker, the job's own flag (a cancel, a newer retrain, a quit) stops the fit,
+        # and the job keeps how far it got (status, rules): both are its thread's.
+        thread = threading.current_thread()
+        cancel, job = getattr(thread, "cancel", None), getattr(thread, "job", None)
+        self._learning = job
         try:
-            found = learner.fit(presets, cancel=cancel)
+            found = learner.fit(presets, cancel=cancel,
+                                progress=job.note if job is not None else None)
         except BudgetReached as exc:  # nothing assigned: the rules kept play on
             key, top = {"memory": ("memory_mb", LIVE_MAX_MEMORY_MB),
                         "time": ("time_s", LIVE_MAX_TIME_S)}.get(exc.what, ("", 0))
             more = f"{key}:{min(2 * exc.limit, top):g}" if exc.limit < top else None
             raise UserError("ruler: " + exc.message(
                 more, kept="the rules kept before stay as they were")) from None
+        finally:
+            self._learning = None
         self.log.append({"time_s": round(self._now_s, 6), "retrain": data,
                          "distance": distance, "consistency": consistency,
                          "rules": len(found.rules), "seconds": round(found.seconds, 6)})
         self._version += 1
-        return found.to_state()
+        state = found.to_state()
+        self._last_fit = (state, found)  # counted here: ``rules`` and ``set`` reuse the counts
+        counts = ", ".join(f"{label} {found.count(label)}" + (" presets" if i == 0 else "")
+                           for i, label in enumerate(found.labels))
+        return Said(state, f"ruler {data}: {len(found.rules)} rules ({counts}), learned in "
+                           f"{found.seconds:.2f} s")
 
     def cmd_set(self, synth: str, model: str, which: str, label: str) -> str:
         values = self._set(synth, model, which, label)
@@ -284,15 +314,25 @@ class Ruler(Piece):
         conducting = (f"section {self.conducting[1]} at {self.tempo_bpm:g} bpm"
                       if self.conducting else "no section")
         return (f"ruler: sounding {', '.join(sounding) or 'nothing'}; {conducting}\n"
-                + self.cmd_rules())
+                + self._kept())  # the console's status says what the worker learns
 
     def cmd_rules(self) -> str:
-        kept = [(n, v) for n, v in self.names.items()
+        learning = self._learning  # the worker's job: how far it got is its own
+        if learning is None:
+            return self._kept()
+        kept = self._kept() if self._kept_names() else "no rules kept yet"
+        return f"{kept}\n{learning}; the rules kept play on until it ends"
+
+    def _kept_names(self) -> list[str]:
+        return [n for n, v in self.names.items()
                 if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]
+
+    def _kept(self) -> str:
+        kept = self._kept_names()
         if not kept:
             return "no rules yet: r = ruler DATA.csv distance:2 consistency:0.5"
         lines = []
-        for name, _ in kept:
+        for name in kept:
             rules = self.model(name)
             counts = ", ".join(f"{label} {rules.count(label)}" for label in rules.labels)
             lines.append(f"{name}: {len(rules.rules)} rules (distance {rules.distance}, "

@@ -106,7 +106,8 @@ def test_qmelody_reset_keeps_the_settings_you_set_and_says_so(live):
 
 def test_main_thread_commands_say_the_state_they_leave(live):
     show = live(Ruler(seed=3))
-    assert show.do("rules = ruler blip") == "rules = ruler: kept"
+    assert show.do("rules = ruler blip").startswith("rules = ruler blip: 11 rules (rhythm 18 "
+                                                    "presets, tone 25), learned in ")
     assert show.do("tempo 90") == "tempo 90 bpm (was 60); no section conducts yet"
     assert show.do("section tone") == ("section tone: every beat (90 bpm) each sounding synth "
                                        "takes a preset of tone from rules (none sounds yet: "

@@ -122,12 +122,18 @@ def _live(tmp_path):
 def test_a_live_retrain_past_its_budget_is_one_line_and_the_old_rules_stay(tmp_path):
     piece, console, said, worker = _live(tmp_path)
     console.handle("r = ruler small.csv distance:2")
+    assert worker.close() is True  # (learned: a newer retrain of r would replace it)
+    worker = console.worker = Worker(say=said.append).start()
     console.handle("r = ruler runaway.csv distance:12 consistency:0 memory_mb:16")
     assert worker.close() is True
     kept = piece.names["r"]
-    assert said[0] == "r = ruler: kept" and len(said) == 2
-    assert said[1].startswith("? ruler: stopped at the memory budget (16 MB, ")
-    assert said[1].endswith("; the rules kept before stay as they were: try a higher "
+    assert said[:2] == ["r = ruler small.csv distance:2 consistency:0.5: learning (worker)",
+                        "r = ruler small.csv: 3 rules (a 3 presets, b 1), learned in "
+                        f"{piece.model('r').seconds:.2f} s"]
+    assert said[2] == ("r = ruler runaway.csv distance:12 consistency:0 memory_mb:16: "
+                       "learning (worker)") and len(said) == 4
+    assert said[3].startswith("? ruler: stopped at the memory budget (16 MB, ")
+    assert said[3].endswith("; the rules kept before stay as they were: try a higher "
                             "consistency or a lower distance, or memory_mb:32")
     assert sorted(map(tuple, kept["training"])) == [(1, 2, "a"), (1, 3, "b"), (2, 2, "a"),
                                                     (2, 3, "a")]
