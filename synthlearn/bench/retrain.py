@@ -39,8 +39,9 @@ def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = T
     from synthlearn.audio.engine import Engine
     from synthlearn.bench.blocks import RULER_PRESETS
     from synthlearn.bench.realtime import _finish_control, _start_control, jitter_ms
-    from synthlearn.commands.console import Console, live_language
+    from synthlearn.commands.console import Console
     from synthlearn.files import Folders
+    from synthlearn.pieces import live_language
     from synthlearn.pieces.ruler import Ruler
     from synthlearn.runtime.play import Watchdog, stop_and_measure
     from synthlearn.runtime.worker import Worker

@@ -16,7 +16,6 @@ from synthlearn.commands.printable import printable
 from synthlearn.commands.terminal import Terminal
 from synthlearn.errors import UserError
 from synthlearn.faults import Tally
-from synthlearn.pieces import PIECES, PLANNED
 
 PROMPT = "> "
 MAX_HISTORY = 10_000  # lines kept for the up-arrow and the session folder
@@ -30,40 +29,31 @@ def done_line(line: str, cmd, said: str | None = None) -> str:
     return f"ok: {line} ({cmd.spec.help})"
 
 
-SESSION = (
-    console.Spec("help", (console.Param("command", "word", optional=True),),
-                 "list commands, or explain one", owner="session", where=Where.NOW),
-    console.Spec("piece", (console.Param("name", "choice", choices=tuple(PIECES),
-                                         later=PLANNED),),
-                 "switch to another piece; each keeps what it learned (live only)",
-                 owner="session", where=Where.MAIN, touches=console.Touch.SHOW),
-    console.Spec("quit", (), "end the performance (live only)", owner="session",
-                 where=Where.MAIN, touches=console.Touch.SHOW),
-    console.Spec("status", (), "what the piece is doing now: part, learner, loss, rates, "
-                 "agents, rule sets; what the worker is learning, how far", owner="session",
-                 where=Where.NOW),
-    # Sound only (OSC may send it): it stops learning, and what a name keeps stays as it was.
-    console.Spec("cancel", (console.Param("name", "word", optional=True, example="r"),),
-                 "stop NAME's retrain, running or queued (what NAME keeps stays): cancel r",
-                 owner="session", where=Where.NOW),
-)
+def session_specs(pieces: tuple[str, ...] = (), planned: tuple[str, ...] = ()) -> tuple:
+    """The session's commands; ``pieces``: the names ``piece NAME`` takes (the pieces' registry
+    gives them: commands sit below pieces), ``planned`` those named but not built yet."""
+    name = (console.Param("name", "choice", choices=pieces, later=planned) if pieces else
+            console.Param("name", "word", example="ldd"))
+    return (
+        console.Spec("help", (console.Param("command", "word", optional=True),),
+                     "list commands, or explain one", owner="session", where=Where.NOW),
+        console.Spec("piece", (name,),
+                     "switch to another piece; each keeps what it learned (live only)",
+                     owner="session", where=Where.MAIN, touches=console.Touch.SHOW),
+        console.Spec("quit", (), "end the performance (live only)", owner="session",
+                     where=Where.MAIN, touches=console.Touch.SHOW),
+        console.Spec("status", (), "what the piece is doing now: part, learner, loss, rates, "
+                     "agents, rule sets; what the worker is learning, how far", owner="session",
+                     where=Where.NOW),
+        # Sound only (OSC may send it): it stops learning, and what a name keeps stays.
+        console.Spec("cancel", (console.Param("name", "word", optional=True, example="r"),),
+                     "stop NAME's retrain, running or queued (what NAME keeps stays): cancel r",
+                     owner="session", where=Where.NOW),
+    )
+
+
+SESSION = session_specs()  # without the pieces' names (their registry: pieces.live_language)
 REPLACED = ("cancelled", "replaced")  # why a job stopped when a line said so already
-
-
-def live_language(cls) -> console.Language:
-    """The console language while ``cls`` plays: the engine's, the piece's own, the session's;
-    the other pieces' commands are known by name, to say whose a line is."""
-    from synthlearn.pieces import piece_class
-
-    language = console.Language.of(console.ENGINE, cls.commands, SESSION)
-    for name in PIECES:
-        other = piece_class(name)
-        if other is cls:
-            continue
-        for spec in other.commands:
-            if spec.name not in language.specs:
-                language.elsewhere.setdefault(spec.name, name)
-    return language
 
 
 class Console:

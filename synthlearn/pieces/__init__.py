@@ -26,3 +26,21 @@ def piece_class(name: str):
         raise UserError(f"unknown piece {name!r}; expected one of {', '.join(PIECES)}")
     module, _, cls = target.partition(":")
     return getattr(importlib.import_module(module), cls)
+
+
+def live_language(cls):
+    """The console language while ``cls`` plays: the engine's, the piece's own, the session's
+    (``piece NAME`` taking the registry's names); the other pieces' commands are known by
+    name, to say whose a line is."""
+    from synthlearn.commands.console import session_specs
+    from synthlearn.commands.language import ENGINE, Language
+
+    language = Language.of(ENGINE, cls.commands, session_specs(tuple(PIECES), PLANNED))
+    for name in PIECES:
+        other = piece_class(name)
+        if other is cls:
+            continue
+        for spec in other.commands:
+            if spec.name not in language.specs:
+                language.elsewhere.setdefault(spec.name, name)
+    return language

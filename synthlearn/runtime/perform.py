@@ -14,11 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-from synthlearn.commands.console import Console, Names, live_language
+from synthlearn.commands.console import Console, Names
 from synthlearn.errors import UserError
 from synthlearn.faults import Faults
 from synthlearn.files import checked_folders, for_performance
-from synthlearn.pieces import PIECES, piece_class
+from synthlearn.pieces import PIECES, live_language, piece_class
 from synthlearn.runtime.stopping import STALL_LIMIT_S, StopRequest
 from synthlearn.runtime.worker import Worker
 

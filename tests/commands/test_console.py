@@ -138,8 +138,7 @@ def test_fuzz_near_valid_lines(name, args):
     ("ldd", "zzzz", "unknown command 'zzzz'; type 'help' for the list"),
 ])
 def test_a_command_of_another_piece_says_whose_it_is(piece, line, said):
-    from synthlearn.commands.console import live_language
-    from synthlearn.pieces import piece_class
+    from synthlearn.pieces import live_language, piece_class
 
     with pytest.raises(UserError) as err:
         live_language(piece_class(piece)).parse(line)

@@ -8,12 +8,12 @@ import pytest
 
 from synthlearn import events
 from synthlearn.audio.engine import Engine
-from synthlearn.commands.console import SESSION, Console, Names, live_language
+from synthlearn.commands.console import SESSION, Console, Names
 from synthlearn.commands.language import ENGINE, Param, Spec, Where, check_handlers
 from synthlearn.commands.score import Cue, Score, schedule
 from synthlearn.errors import UserError
 from synthlearn.events import Kind
-from synthlearn.pieces import PIECES, piece_class
+from synthlearn.pieces import PIECES, live_language, piece_class
 from synthlearn.pieces.base import Piece
 from synthlearn.runtime.sessions import Autosaver, Session
 from synthlearn.runtime.worker import Worker
@@ -171,7 +171,8 @@ def test_the_engine_runs_its_own_commands_from_the_spec():
 
 def test_what_works_answers_in_one_line_and_osc_streams_stay_quiet_and_bounded():
     from synthlearn.commands import console as console_module
-    from synthlearn.commands.console import MAX_HISTORY, Console, live_language
+    from synthlearn.commands.console import MAX_HISTORY, Console
+    from synthlearn.pieces import live_language
     from synthlearn.pieces.ldd import Ldd
 
     said, pushed = [], []

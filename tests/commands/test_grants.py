@@ -10,9 +10,9 @@ from pythonosc import udp_client
 
 from synthlearn import files
 from synthlearn.commands import osc
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.commands.language import TERMINAL, Param, Spec, Touch
-from synthlearn.pieces import PIECES, piece_class
+from synthlearn.pieces import PIECES, live_language, piece_class
 
 WAIT_S = 10
 

@@ -41,7 +41,8 @@ def test_ctrl_d_closes_the_terminal_console_and_says_the_music_goes_on(tmp_path)
     script = tmp_path / "console.py"
     script.write_text(
         "import sys, threading\n"
-        "from synthlearn.commands.console import Console, live_language\n"
+        "from synthlearn.commands.console import Console\n"
+        "from synthlearn.pieces import live_language\n"
         "from synthlearn.pieces.ldd import Ldd\n"
         "c = Console(live_language(Ldd), lambda e: None, lambda: 0, stop=threading.Event(),\n"
         "            say=print, piece=lambda: Ldd(seed=1)).start()\n"

@@ -7,8 +7,9 @@ import threading
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.commands.printable import printable
+from synthlearn.pieces import live_language
 from synthlearn.pieces.additive import Additive
 
 HOSTILE = "tone\x1b]0;owned\x07\x1b[2J\x9b31m\u202eevil\x7f"

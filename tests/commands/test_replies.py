@@ -7,8 +7,9 @@ import threading
 import pytest
 
 from synthlearn.audio.engine import Engine
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.learners import _q_kernels as K
+from synthlearn.pieces import live_language
 from synthlearn.pieces.ldd import Ldd
 from synthlearn.pieces.qmelody import Qmelody
 from synthlearn.pieces.ruler import Ruler

@@ -10,8 +10,9 @@ import pytest
 from pythonosc import udp_client
 
 from synthlearn.commands import osc
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.commands.language import without_comment
+from synthlearn.pieces import live_language
 from synthlearn.pieces.qmelody import Qmelody
 
 WAIT_S = 10

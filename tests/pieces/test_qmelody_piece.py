@@ -13,11 +13,12 @@ from helpers import SR, run_engine
 from synthlearn import events
 from synthlearn.audio.wavfile import read_wav
 from synthlearn.cli import main
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.errors import UserError
 from synthlearn.learners import _q_kernels as K
 from synthlearn.learners.qlearning import replay_original
 from synthlearn.midi.files import write_midi
+from synthlearn.pieces import live_language
 from synthlearn.pieces.qmelody import Qmelody
 from synthlearn.runtime.render import RenderOptions, render
 

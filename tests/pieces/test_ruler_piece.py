@@ -11,8 +11,9 @@ import pytest
 from helpers import SR, osc_port, peak_hz, stderr_until
 
 from synthlearn import files
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.errors import UserError
+from synthlearn.pieces import live_language
 from synthlearn.pieces.ruler import Ruler
 from synthlearn.runtime.render import RenderOptions, render
 from synthlearn.runtime.worker import Worker

@@ -11,9 +11,10 @@ import pytest
 
 from synthlearn import files
 from synthlearn.commands import osc
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.commands.names import Names, Said
 from synthlearn.learners.ruler import RuLer
+from synthlearn.pieces import live_language
 from synthlearn.pieces.ruler import Ruler
 from synthlearn.runtime.worker import Worker
 

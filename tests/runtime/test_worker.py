@@ -6,9 +6,10 @@ import random
 import threading
 
 from synthlearn import files
-from synthlearn.commands.console import Console, live_language
+from synthlearn.commands.console import Console
 from synthlearn.learners.presets import Presets
 from synthlearn.learners.ruler import BudgetReached, RuLer
+from synthlearn.pieces import live_language
 from synthlearn.pieces.ruler import Ruler
 from synthlearn.runtime.worker import CANCEL_JOIN_S, Worker
 

@@ -140,8 +140,8 @@ def test_console_line_in_the_window_runs_commands_and_leaves_the_piano_alone():
 
 
 def test_console_line_completes_the_word_being_typed_and_keeps_the_rest():
-    from synthlearn.commands.console import live_language
     from synthlearn.commands.window_line import ConsoleLine
+    from synthlearn.pieces import live_language
     from synthlearn.pieces.ldd import Ldd
 
     line = ConsoleLine(live_language(Ldd).complete, lambda text: None, [], clock=lambda: 0.0)
