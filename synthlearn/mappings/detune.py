@@ -69,15 +69,3 @@ def residual_detune(residual: float, learner: str, gain: float = 1.0) -> float:
         return cents_to_ratio(-CAP_CENTS)
     return cents_to_ratio(cap(ratio_to_cents(d)))
 
-
-if __name__ == "__main__":
-    import numpy as np
-
-    from synthlearn.learners.cubic import Cubic
-    from synthlearn.learners.lissajous import Lissajous
-
-    for name, make in (("cubic", Cubic), ("knot", Lissajous)):
-        fresh = [make().reset(seed=s) for s in range(1000)]
-        losses = [learner.step() for learner in fresh]
-        maes = [learner.mae_ for learner in fresh]
-        print(f"{name}: median fresh loss {np.median(losses):.3f}, mean |r| {np.median(maes):.3f}")
