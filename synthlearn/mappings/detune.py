@@ -4,7 +4,7 @@ Each note's overtones sound at k·f0·D with D = 1 + s; the fundamental stays in
 
 - ``loss`` (default, as the source document says): s follows the loss. The gain is chosen so a
   typical fresh target starts near 50 cents: median fresh loss measured over 1,000 seeds is
-  0.384 for the cubic and 0.109 for the knot (``python -m synthlearn.mappings.detune``).
+  0.384 for the cubic and 0.109 for the knot (``python scripts/calibrate_detune.py``).
 - ``residual`` (faithful): s is the signed mean residual × 0.05 (cubic) or × 1 (knot), as the
   original did.
 - ``mae``: s follows the mean absolute residual, with the gain set like ``loss`` (median fresh
