@@ -44,6 +44,11 @@ class _Progress:
             self.last_mark = int(wall_s) // 5
             print(line, file=sys.stderr, flush=True)
 
+    def say(self, line: str) -> None:
+        """A line of its own between the updates (on a terminal, over the updating line)."""
+        print(("\r\033[K" if sys.stderr.isatty() else "") + printable(line), file=sys.stderr,
+              flush=True)
+
 
 # -- argument types: each turns one string into a checked value, or says why not ------------
 
@@ -221,7 +226,8 @@ def cmd_render(args) -> int:
     out = Path(args.out) if args.out else Path("out") / Path(args.input).stem
     options = _render_options(args, piece=args.piece, faithful=args.faithful or None,
                               duration_s=args.duration)
-    summary = render(args.input, out, options, progress=_Progress())
+    progress = _Progress()
+    summary = render(args.input, out, options, progress=progress, say=progress.say)
     _print_render(summary, out)
     if summary["stopped_by"]:
         from synthlearn.runtime.stopping import EXIT_CODES
@@ -289,8 +295,9 @@ def cmd_demo(args) -> int:
     from synthlearn.runtime.render import render
 
     out = Path(args.out)
+    progress = _Progress()
     summary = render(score, out, _render_options(args, duration_s=args.duration),
-                     progress=_Progress())
+                     progress=progress, say=progress.say)
     _print_render(summary, out)
     return 0
 

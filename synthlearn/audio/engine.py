@@ -479,13 +479,14 @@ class Engine:
     def switch(self, piece, *, fade_s: float = SWITCH_FADE_S, timeout_s: float = 2.0) -> None:
         """Play ``piece`` instead of the current one, without stopping the audio.
 
-        The new graph is built and its kernels warmed first (call ``piece.warm_kernels()``
-        before audio starts so nothing compiles now); then (piece, pools) is swapped for the
-        hook in one assignment, the master input crossfades over ``fade_s``, and once the fade
-        is over and no hook can still touch them, the old piece's views and tables are freed
-        (real time: waited for here; manual: freed by a later ``process``). The new graph
-        comes after the master chain in pyo's order, so a switched-to piece sounds one block
-        later than a piece played from the start.
+        The new graph is built and its kernels warmed first, in the calling thread while the
+        old piece plays on (a first switch to it compiles them unless ``piece.warm_kernels()``
+        ran before); then (piece, pools) is swapped for the hook in one assignment, the master
+        input crossfades over ``fade_s``, and once the fade is over and no hook can still
+        touch them, the old piece's views and tables are freed (real time: waited for here;
+        manual: freed by a later ``process``). The new graph comes after the master chain in
+        pyo's order, so a switched-to piece sounds one block later than a piece played from
+        the start.
         """
         old_piece, old_pools = self._playing
         self._building = []

@@ -7,7 +7,8 @@ Sections (each a module with ``run(quick=..., say=...) -> dict`` and ``table(...
 - ``costs``: the per-block kernels, the ldd learners, an ldd frame at 1280x720;
 - ``qlearning``: how fast qmelody's agents learn: the notebook replayed over seeds, the default
   agents over 50 seeds, the cost of a note;
-- ``startup``: a new process to its first block, numba cache cold and warm;
+- ``startup``: a new process to its first block, numba cache cold and warm (the engine alone,
+  and ``perform ldd`` on a JACK server of its own);
 - ``scsynth``: the same additive workload rendered by scsynth in NRT mode, compute CPU ratio
   (skipped, with the reason, where scsynth is absent: it is a peer, never a dependency);
 - ``realtime``: late blocks and callback jitter on JACK's dummy driver, with and without the

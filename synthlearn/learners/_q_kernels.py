@@ -23,6 +23,9 @@ MAX_STEPS = 64  # notes (and rests) in a target phrase
 MAX_ACTIONS = 26  # two chromatic octaves with the top note, and a rest
 START = MAX_ACTIONS  # the "previous note" before the first
 TOKENS = MAX_ACTIONS + 1  # what a previous step can be: an action or the start
+# Constant arguments of kernels called by kernels, typed: a bare ``True``, ``0`` or ``START``
+# is a literal to numba, and each literal compiles the callee once more.
+_TRUE, _FALSE, _ZERO, _START = np.bool_(True), np.bool_(False), np.int64(0), np.int64(START)
 MAX_STATES = MAX_STEPS * TOKENS
 
 MT_N = 624
@@ -164,7 +167,7 @@ def argmax_first(U, W, share, s, pos, nact):
 def argmax_random(st, U, W, share, s, pos, nact):
     """The greedy action, ties broken at random (as numpy's ``choice(where(q == max))``)."""
     m = best_value(U, W, share, s, pos, nact)
-    ties = 0
+    ties = _ZERO  # not 0: typing would compile mt_below for the literal too
     for a in range(nact):
         if value(U, W, share, s, pos, a) == m:
             ties += 1
@@ -253,7 +256,7 @@ def play(k, faithful, design, share, hp, ag, st, U, W, visits, target, target_pi
     td = 0.0
     nxt = pos + 1
     if faithful:
-        s2 = state_of(design, nxt % L, a, target[k], L, True)
+        s2 = state_of(design, nxt % L, a, target[k], L, _TRUE)
         trans[k, pos, 0] = s
         trans[k, pos, 1] = a
         trans[k, pos, 2] = r
@@ -261,7 +264,7 @@ def play(k, faithful, design, share, hp, ag, st, U, W, visits, target, target_pi
     elif not frozen:
         goal = r
         if nxt < L:
-            s2 = state_of(design, nxt, a, target[k], L, False)
+            s2 = state_of(design, nxt, a, target[k], L, _FALSE)
             goal += hp[k, HP_GAMMA] * best_value(Uk, Wk, share, s2, nxt, nact)
         td = goal - value(Uk, Wk, share, s, pos, a)
         visits[k, s, a] += 1.0
@@ -303,7 +306,7 @@ def _faithful_batch(k, hp, Uk, Wk, share, visits, trans, L, nact):
             lr = min(1.0, 1.0 / visits[k, s, a])
         else:
             lr = hp[k, HP_ALPHA]
-        m = best_value(Uk, Wk, share, s2, 0, nact)
+        m = best_value(Uk, Wk, share, s2, _ZERO, nact)
         goal = r + min(max(m, 0.0), hp[k, HP_GAMMA])
         td = goal - Uk[s, a]
         Uk[s, a] += td * lr
@@ -322,9 +325,9 @@ def _end_episode(k, faithful, design, share, hp, ag, Uk, Wk, target, target_pitc
         for i in range(L):
             correct += greedy[k, i] == target[k, i]
     else:  # the greedy rollout now, following its own notes
-        prev = START
+        prev = _START
         for i in range(L):
-            s = state_of(design, i, prev, target[k], L, False)
+            s = state_of(design, i, prev, target[k], L, _FALSE)
             g = argmax_first(Uk, Wk, share, s, i, nact)
             greedy[k, i] = g
             correct += pitches[k, g] == target_pitch[k, i]
@@ -352,7 +355,7 @@ def greedy_rollout(k, design, share, U, W, target, tlen, nacts, wrap, out):
     """The notes agent ``k`` would play now, exploring nothing (``out[:tlen]``: actions)."""
     nact = nacts[k]
     L = tlen[k]
-    prev = START
+    prev = _START
     for i in range(L):
         s = state_of(design, i, prev, target[k], L, wrap)
         out[i] = argmax_first(U[k], W[k], share, s, i, nact)
@@ -367,7 +370,7 @@ def q_path(k, design, share, U, W, target, tlen, nacts, wrap, out):
     for the heatmap."""
     nact = nacts[k]
     L = tlen[k]
-    prev = START
+    prev = _START
     for i in range(L):
         s = state_of(design, i, prev, target[k], L, wrap)
         for a in range(nact):

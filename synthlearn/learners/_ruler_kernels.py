@@ -136,6 +136,15 @@ def set_counts(bits):
     return out
 
 
+@njit(cache=True, nogil=True)
+def _copy2(dst, src):
+    """``dst[:, :] = src`` for two arrays of one (P, W) shape, as loops: an array assigned to a
+    slice makes numba compile its shape checks and their messages (~4 s of a cold start)."""
+    for a in range(dst.shape[0]):
+        for b in range(dst.shape[1]):
+            dst[a, b] = src[a, b]
+
+
 # ``induce_step`` resumes where it stopped: its cursors, kept between calls in an int64 array.
 PHASE, N_RULES, N_CANDIDATES, PASSES, PAIR_I, PAIR_J, SUBSET_R, TOTAL = range(8)
 STATE_SIZE = 8
@@ -185,7 +194,8 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                 break
             passes += 1
             m = 0
-            table[:] = -1
+            for q in range(table.shape[0]):  # loops, not slices, here: see _copy2
+                table[q] = -1
             i, j = 1, 0
             phase = PAIRS
         elif phase == PAIRS:
@@ -261,8 +271,8 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                 if 2 * (m + 1) > table.shape[0]:  # keep the table at most half full
                     grow = GROW_TABLE
                     break
-                cand[m] = union
-                cmask[m] = umask
+                _copy2(cand[m], union)
+                _copy2(cmask[m], umask)
                 csize[m] = size
                 chash[m] = h
                 table[slot] = m
@@ -283,11 +293,13 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                 status = GROW_RULES
                 break
             done += m * P * (Wv + Wp)
-            rules[n:total] = cand[:m]
-            masks[n:total] = cmask[:m]
-            sizes[n:total] = csize[:m]
-            ages[n:total] = passes
-            keep[:total] = True
+            for q in range(m):
+                _copy2(rules[n + q], cand[q])
+                _copy2(masks[n + q], cmask[q])
+                sizes[n + q] = csize[q]
+                ages[n + q] = passes
+            for q in range(total):
+                keep[q] = True
             r = 0
             phase = SUBSETS
         else:  # SUBSETS
@@ -308,8 +320,8 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             k = 0
             for q in range(total):
                 if keep[q]:
-                    rules[k] = rules[q]
-                    masks[k] = masks[q]
+                    _copy2(rules[k], rules[q])
+                    _copy2(masks[k], masks[q])
                     sizes[k] = sizes[q]
                     ages[k] = ages[q]
                     k += 1

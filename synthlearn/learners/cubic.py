@@ -35,6 +35,7 @@ class Cubic(GradientLearner):
 
     def _new_target(self) -> None:
         K.cubic_new_target(self._rng_state, self.target_, self.theta_, self.x_)
+        self.x_.sort()  # in place, allocating nothing: the points in order, as drawn
 
     def _step(self) -> tuple[float, float, float]:
         return K.cubic_step(self.theta_, self.target_, self.x_, self.grad_, self.lr)

@@ -102,7 +102,9 @@ class Piece(metaclass=_Made):
     @classmethod
     def warm_kernels(cls) -> None:
         """Compile the numba kernels this piece calls in the audio thread, without building it:
-        a performance warms every piece before audio starts, so switching compiles nothing."""
+        a performance warms the piece it starts with before audio starts, and another when it
+        is first switched to (in the main thread, before the switch), so the hook compiles
+        nothing."""
 
     def warm(self) -> None:
         """Compile every kernel the piece calls in the audio thread (pools warm themselves)."""

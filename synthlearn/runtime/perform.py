@@ -10,6 +10,7 @@ pyo graph and a scene belongs there, never in the audio thread.
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -18,14 +19,17 @@ from synthlearn.commands.console import Console, Names
 from synthlearn.errors import UserError
 from synthlearn.faults import Faults
 from synthlearn.files import checked_folders, for_performance
-from synthlearn.pieces import PIECES, live_language, piece_class
+from synthlearn.pieces import live_language, piece_class
+from synthlearn.runtime.compiling import Compiling, compiling
 from synthlearn.runtime.stopping import STALL_LIMIT_S, StopRequest
 from synthlearn.runtime.worker import Worker
 
 
 def open_session(piece_name: str | None, *, seed: int, faithful: bool,
-                 resume: str | Path | None, session_dir: str | Path | None):
-    """(piece, Session, history): a fresh piece and a new folder, or the resumed ones."""
+                 resume: str | Path | None, session_dir: str | Path | None,
+                 compiles: Compiling | None = None):
+    """(piece, Session, history): a fresh piece and a new folder, or the resumed ones.
+    ``compiles`` watches the kernels making the piece compiles (its learners' first targets)."""
     from synthlearn.runtime.sessions import Session, new_folder
 
     if resume is not None:
@@ -34,7 +38,7 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
             session.load()  # its own one line: no such session
         session.claim()  # before reading: a session another process plays is refused
         try:
-            return _resumed(session, piece_name, faithful)
+            return _resumed(session, piece_name, faithful, compiles)
         except BaseException:
             session.release()
             raise
@@ -48,10 +52,16 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
         session.release()
         raise UserError(f"{session_dir}: already holds a session; continue it with "
                         f"--resume {session_dir}, or choose another --session")
-    return cls(seed=seed, faithful=faithful), session, []
+    with _watching(compiles, name):
+        piece = cls(seed=seed, faithful=faithful)
+    return piece, session, []
 
 
-def _resumed(session, piece_name: str | None, faithful: bool):
+def _watching(compiles: Compiling | None, name: str):
+    return compiles.watch(f"the {name} kernels") if compiles else contextlib.nullcontext()
+
+
+def _resumed(session, piece_name: str | None, faithful: bool, compiles: Compiling | None):
     """(piece, session, history) of a claimed session folder, or one UserError."""
     meta, history = session.load()
     saved = meta["piece"]
@@ -64,7 +74,8 @@ def _resumed(session, piece_name: str | None, faithful: bool):
     if faithful and not was_faithful:
         raise UserError(f"{session.session_path}: was playing {saved} in its own mode, not "
                         "the faithful one; leave --faithful out to resume it")
-    piece = restored_piece(session, saved, seed=meta["seed"], faithful=was_faithful)
+    with _watching(compiles, saved):
+        piece = restored_piece(session, saved, seed=meta["seed"], faithful=was_faithful)
     session.load_names()  # checked now, before any audio (the performance reads it again)
     return piece, session, history
 
@@ -108,6 +119,7 @@ class Performance:
         self.started = False  # the audio ran: the session folder is kept whatever follows
         self.save_failed: str | None = None  # the last save's failure, said
         self.switches = 0
+        self._warmed: set[str] = set()  # pieces whose kernels are compiled (or loaded) here
         self._said_recording = False
         self.main_faults = Faults("between blocks", "the music goes on")
         self._main_jobs: collections.deque = collections.deque()  # commands for the main thread
@@ -125,18 +137,24 @@ class Performance:
         self.say = self.console.emit  # above the terminal's prompt while it waits there
 
     # -- set-up (main thread, before audio starts) --------------------------------------------
-    def open(self, scheduled, record) -> None:
+    def open(self, scheduled, record, compiles: Compiling | None = None) -> None:
+        """Everything but the window (opened once the audio runs: see :meth:`run`).
+        ``compiles``: what making the piece compiled, said with its warm's."""
         from synthlearn.runtime.sessions import Autosaver
 
         engine, say = self.engine, self.say
         engine.boot()
         if engine.boot_note:
             say(engine.boot_note)
-        for name in PIECES:  # compile every piece's kernels now: a switch compiles nothing
-            piece_class(name).warm_kernels()
-        engine.play(self.piece, scheduled)
-        if record is not None:
-            engine.record(record)
+        # Only the playing piece's kernels, before the first block: another's compile when it
+        # is first switched to (switch_to), while this one plays on.
+        compiles = compiles if compiles is not None else Compiling(say)
+        with compiles.watch(f"the {self.piece.name} kernels"):
+            self._warm_kernels(type(self.piece))
+            engine.play(self.piece, scheduled)
+            if record is not None:
+                engine.record(record)
+        compiles.done()
         self.saver = Autosaver(self.session, self.piece, history=self.console.history,
                                names=self.names, now_s=lambda: engine.time_s, say=say).start()
         self.worker.start()
@@ -147,8 +165,12 @@ class Performance:
                                    api="UNIX_JACK" if engine.backend == "jack" else None,
                                    say=say).start()
         self._open_osc()
-        if self.window:
-            self._open_window()
+
+    def _warm_kernels(self, cls) -> None:
+        """Compile (or load) ``cls``'s audio-thread kernels, once per performance."""
+        if cls.name not in self._warmed:
+            cls.warm_kernels()
+            self._warmed.add(cls.name)
 
     def _open_osc(self) -> None:
         from synthlearn.commands.osc import OscIn, OscOut, describe_grant
@@ -178,7 +200,7 @@ class Performance:
 
         self.win = LiveWindow(self.engine, size=self.size, fps=self.fps,
                               title=f"synthlearn: {self.piece.name}",
-                              video_source=self.video_source)
+                              video_source=self.video_source, say=self.say)
         line = ConsoleLine(self.console.complete, self.console.handle, self.console.history)
         self.on_key = WindowKeys(KeyboardPiano(), line, self.engine.push, self.engine.now_smp)
         self.bar = ConsoleBar(line, *self.size)
@@ -186,20 +208,25 @@ class Performance:
     # -- piece switching (main thread: ``piece NAME`` is a main-thread command) ----------------
     def switch_to(self, name: str) -> str:
         """Play piece ``name`` instead, keeping what each learned; returns what to say."""
-        piece_class(name)  # an unknown or unbuilt piece: its UserError is the answer
+        cls = piece_class(name)  # an unknown or unbuilt piece: its UserError is the answer
         if name == self.piece.name:
             return f"{name} is playing"
-        # Lines sent before this one reach the old piece first (a busy machine may run this
-        # main-thread job before the audio thread's next block), then its learning is saved.
-        self.engine.drain()
-        self.saver.save_now()  # the old piece's learning, saved before it goes
         t0 = time.perf_counter()
-        try:
-            piece = restored_piece(self.session, name, seed=self.piece.seed,
-                                   faithful=self.faithful)
-            self.engine.switch(piece)
-        except Exception as exc:  # a damaged state file, a graph that failed: play on
-            raise UserError(f"piece {name}: {exc}; {self.piece.name} plays on") from None
+        # Its kernels first, the first time it plays here: numba may compile for seconds (said),
+        # here in the main thread, while the old piece plays on; the hook compiles nothing.
+        with compiling(f"the {name} kernels", self.say):
+            try:
+                self._warm_kernels(cls)
+                # Lines sent before this one reach the old piece first (a busy machine may run
+                # this main-thread job before the audio thread's next block), then its learning
+                # is saved.
+                self.engine.drain()
+                self.saver.save_now()  # the old piece's learning, saved before it goes
+                piece = restored_piece(self.session, name, seed=self.piece.seed,
+                                       faithful=self.faithful)
+                self.engine.switch(piece)  # builds and warms it before it plays
+            except Exception as exc:  # a damaged state file, a graph that failed: play on
+                raise UserError(f"piece {name}: {exc}; {self.piece.name} plays on") from None
         piece.names = self.names
         piece.files = self.files
         self.piece = piece
@@ -254,6 +281,8 @@ class Performance:
                  f"{self.session.folder})")
         engine.start()
         self.started = True
+        if self.window:  # after the first block: a first run compiles its drawing (said)
+            self._open_window()
         self.say(f"performing {self.piece.name} on {engine.backend}, block {engine.block}"
                  + (f", recording to {engine.recorder.path}" if engine.recorder else "")
                  + " (Ctrl-C or 'quit' ends"
@@ -362,8 +391,10 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
     if session_dir is not None and resume is not None:
         raise UserError("--session starts a new session and --resume continues one; give one")
     read_dirs = checked_folders(read_dirs, "--read")  # before any folder is made
+    compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
     piece, session, history = open_session(piece_name, seed=seed, faithful=faithful,
-                                           resume=resume, session_dir=session_dir)
+                                           resume=resume, session_dir=session_dir,
+                                           compiles=compiles)
     show = None
     try:  # a start that fails leaves nothing behind; the lock goes with us either way
         if source.kind == "file":
@@ -391,7 +422,7 @@ def perform(piece_name: str | None = None, *, audio: str = "auto", midi="all",
                            say=say, osc_may=osc_may, osc_allow=osc_allow,
                            files=for_performance(session.folder, read_dirs, exports))
         try:
-            show.open(scheduled, record)
+            show.open(scheduled, record, compiles)
             figures = show.run(duration_s, stall_limit_s)
         finally:
             show.close()

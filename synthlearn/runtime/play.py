@@ -19,6 +19,7 @@ from synthlearn.commands.score import read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
+from synthlearn.runtime.compiling import Compiling, compiling
 from synthlearn.runtime.stopping import STALL_LIMIT_S
 
 
@@ -29,15 +30,17 @@ def display_available() -> bool:
 
 
 class LiveWindow:
-    """A live run's visuals: the video source, the piece's scene (warmed before audio starts)
-    and the pygame window, opened and closed together. It is the view the window draws, so a
-    piece switch changes the scene under a window that stays open."""
+    """A live run's visuals: the video source, the piece's scene (every drawing kernel warmed
+    before it draws; a first run's compiling said with ``say``) and the pygame window, opened
+    and closed together. It is the view the window draws, so a piece switch changes the scene
+    under a window that stays open."""
 
     def __init__(self, engine, *, size: tuple[int, int], fps: float, title: str,
-                 video_source: str | None = None):
+                 video_source: str | None = None, say=None):
         from synthlearn.visuals.window import Window
 
         self.engine, self.size, self.fps, self.video_source = engine, size, fps, video_source
+        self.say = say
         self.view = self._scene(engine.piece)
         self.win = None
         try:
@@ -60,7 +63,8 @@ class LiveWindow:
                 source.close()
             raise
         try:
-            view.warm()  # every drawing kernel compiled before it draws
+            with compiling(f"the {piece.name} drawing kernels", self.say):
+                view.warm()  # every drawing kernel compiled before it draws
         except BaseException:
             view.close()
             raise
@@ -274,12 +278,15 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
         engine.boot()
         if engine.boot_note and say is not None:
             say(engine.boot_note)
-        piece = cls(seed=score.seed, faithful=score.faithful)
-        piece.files = for_score(score.path)  # reads by the score; played live, no writes
-        engine.play(piece, events)
-        if window:
+        compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
+        with compiles.watch(f"the {name} kernels"):
+            piece = cls(seed=score.seed, faithful=score.faithful)
+            piece.files = for_score(score.path)  # reads by the score; played live, no writes
+            engine.play(piece, events)
+        compiles.done()
+        if window:  # before the score's first block: its pictures start with its sound
             win = LiveWindow(engine, size=size, fps=fps, title=f"synthlearn: {name}",
-                             video_source=video_source)
+                             video_source=video_source, say=say)
         watchdog = Watchdog(engine, say, limit_s=stall_limit_s)
         engine.start()
         tick = main_ticker(engine, piece, off_audio, source=str(path))

@@ -75,10 +75,13 @@ def render(
     out_dir: str | Path,
     options: RenderOptions | None = None,
     progress: Callable[[float, float, float], None] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> dict:
     """Render ``input_path`` into ``out_dir``; return the summary (also written as JSON).
 
     Every input is checked before ``out_dir`` is touched, so a bad score destroys nothing.
+    ``progress(done_s, total_s, wall_s)`` follows the render; ``say`` gets a line while numba
+    compiles (a first run) and one when it is done.
     """
     from synthlearn.audio.engine import validate_format
 
@@ -121,7 +124,7 @@ def render(
     replaced = prepare_out(out)
     try:
         return _render(input_path, out, opt, score, cls, piece_name, events, duration_s, seed,
-                       faithful, source, replaced, progress)
+                       faithful, source, replaced, progress, say)
     except UserError:  # a line of the score failed as it played: no half render is left
         discard_out(out, made)
         raise
@@ -170,29 +173,38 @@ def prepare_out(out: Path) -> list[str]:
 
 def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: str, events,
             duration_s: float, seed: int, faithful: bool, source, replaced: list[str],
-            progress) -> dict:
+            progress, say) -> dict:
     from synthlearn.audio.engine import Engine
     from synthlearn.audio.wavfile import WavWriter
+    from synthlearn.runtime.compiling import Compiling, compiling
     from synthlearn.runtime.stopping import StopRequest
 
     n_frames_total = round(duration_s * opt.sr)
     n_blocks = -(-n_frames_total // opt.block)
     engine = Engine("offline", sr=opt.sr, block=opt.block, seed=seed, voices=opt.voices)
-    piece = cls(seed=seed, faithful=faithful)
+    compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
+    kernels = f"the {piece_name} kernels"
+    with compiles.watch(kernels):
+        piece = cls(seed=seed, faithful=faithful)
     piece.files = for_score(score.path, exports=out)  # reads by the score, writes in --out
     if score.midi is not None:
         piece.use_midi_file(score.midi)
     events, off_audio = split_off_audio(events)
     writer = video = scene = None
     stop = StopRequest()
+    drawing = Compiling(say)  # what the frames drawn need, compiled as they need it
     try:
-        engine.play(piece, events)
+        with compiles.watch(kernels):  # every kernel the block hook calls, before any block
+            engine.play(piece, events)
+        compiles.done()
         writer = WavWriter(out / "audio.wav", opt.sr)
         if opt.video:
             from synthlearn.visuals.video import VideoWriter
 
+            # No scene.warm(): drawing is outside the timed blocks and offline has no deadline,
+            # so a drawing kernel compiles when a frame first needs it (a short render of
+            # part 1 compiles part 1's alone).
             scene = piece.scene(engine, opt.width, opt.height, opt.fps, source=source)
-            scene.warm()
             video = VideoWriter(out / "video.mp4", opt.width, opt.height, opt.fps)
         blocks_per_chunk = max(1, round(CHUNK_S * opt.sr / opt.block))
         chunk = np.zeros((blocks_per_chunk * opt.block, 2), np.float32)
@@ -213,7 +225,8 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
             # before the block their stamp falls in, so renders stay deterministic
             piece.main_tick(b * engine.block_s)
             while next_off < len(off_audio) and off_audio[next_off].time_smp < (b + 1) * opt.block:
-                run_off_audio(off_audio[next_off].command, piece, source=str(input_path))
+                with compiling(kernels, say):  # a retrain's learner, the first time
+                    run_off_audio(off_audio[next_off].command, piece, source=str(input_path))
                 next_off += 1
             engine.process(chunk[i * opt.block:(i + 1) * opt.block])
             max_reduction_db = max(max_reduction_db, engine.limiter.gain_reduction_db)
@@ -231,7 +244,9 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
             while scene is not None and frames_drawn / opt.fps < end_s and (
                 frames_drawn / opt.fps < duration_s
             ):
-                video.write(scene.draw())
+                with drawing.watch(f"the {piece_name} drawing kernels"):
+                    frame = scene.draw()
+                video.write(frame)
                 frames_drawn += 1
             last = b == n_blocks - 1 or stop.signal is not None
             if i == blocks_per_chunk - 1 or last:
@@ -249,6 +264,7 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
                 progress(end_s, duration_s, now - wall0)
                 last_report = now
         wall_s = time.perf_counter() - wall0
+        drawing.done()
         duration_s = min(duration_s, written / opt.sr)  # less if stopped
         costs = engine.block_costs_s()
         piece.main_tick(n_blocks * engine.block_s)  # what the last blocks finished

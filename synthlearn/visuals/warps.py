@@ -23,6 +23,11 @@ def _shift_px(v: float, limit: int) -> int:
     return int(math.floor(v + 0.5))
 
 
+# Constant arguments for _split, typed: a bare 0 or False is a literal to numba, and each
+# literal compiles _split once more (rgb_split and rgb_split_alpha share one compiled _split).
+_ZERO, _FALSE, _TRUE = np.int64(0), np.bool_(False), np.bool_(True)
+
+
 @njit(cache=True, nogil=True)
 def _split(src, dst, dx, dy, g0, g1, g2, scaled):
     """Channel k translated by (dx[k], dy[k]); times gain gk (16.16 fixed point) if ``scaled``.
@@ -66,7 +71,7 @@ def rgb_split(src, dst, dx, dy):
     Content at (x, y) lands at (x + dx[k], y + dy[k]). With all shifts 0, ``dst == src`` exactly:
     the channels recombine into the source picture when the gradients vanish.
     """
-    _split(src, dst, dx, dy, 0, 0, 0, False)
+    _split(src, dst, dx, dy, _ZERO, _ZERO, _ZERO, _FALSE)
 
 
 @njit(cache=True, nogil=True)
@@ -99,7 +104,7 @@ def rgb_split_alpha(src, dst, dx, dy, order, alpha):
             g2 += alpha
     q = 65536.0
     _split(src, dst, dx, dy, int(min(g0, 1.0) * q + 0.5), int(min(g1, 1.0) * q + 0.5),
-           int(min(g2, 1.0) * q + 0.5), True)
+           int(min(g2, 1.0) * q + 0.5), _TRUE)
 
 
 @njit(cache=True, nogil=True)

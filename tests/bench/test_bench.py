@@ -66,6 +66,11 @@ def test_machine_costs_startup_and_targets_are_reported(quick):
     assert 0 < start["warm"]["first_block_s"] < start["cold"]["first_block_s"]
     assert start["cold"]["kernels_s"] - start["cold"]["import_s"] > \
         start["warm"]["kernels_s"] - start["warm"]["import_s"]  # compiling costs more
+    perform = start["perform"]  # perform ldd on JACK, to its 'performing' line
+    if realtime.jackd_missing() is None:
+        assert 0 < perform["warm_s"] < perform["cold_s"]
+    else:
+        assert perform == {"skipped": realtime.jackd_missing()}
     named = {t["target"]: t for t in figures["targets"]}
     assert len(named) == len(targets(figures)) == 7
     assert all(t["met"] is not None for t in figures["targets"] if "JACK" not in t["target"])
