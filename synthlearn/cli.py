@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import resources
 from pathlib import Path
 
 from synthlearn import __version__
@@ -25,29 +24,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def demo_score() -> Path:
-    return Path(str(resources.files("synthlearn") / "data" / "demo.toml"))
+    """The demo's score (:func:`synthlearn.runtime.demo.demo_score`)."""
+    from synthlearn.runtime.demo import demo_score
 
-
-class _Progress:
-    """Render progress on stderr: one updating line on a terminal, a line per 5 s in a log."""
-
-    def __init__(self) -> None:
-        self.last_mark = -1  # a log gets a line at once: the render has begun
-
-    def __call__(self, done_s: float, total_s: float, wall_s: float) -> None:
-        speed = done_s / wall_s if wall_s > 0 else 0.0
-        line = (f"rendering {done_s:7.1f} / {total_s:.1f} s  ({100 * done_s / total_s:3.0f} %, "
-                f"{speed:.1f}x real time)")
-        if sys.stderr.isatty():
-            print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif int(wall_s) // 5 > self.last_mark:
-            self.last_mark = int(wall_s) // 5
-            print(line, file=sys.stderr, flush=True)
-
-    def say(self, line: str) -> None:
-        """A line of its own between the updates (on a terminal, over the updating line)."""
-        print(("\r\033[K" if sys.stderr.isatty() else "") + printable(line), file=sys.stderr,
-              flush=True)
+    return demo_score()
 
 
 # -- argument types: each turns one string into a checked value, or says why not ------------
@@ -161,7 +141,7 @@ def _piece_names(*, planned: bool = False) -> list[str]:
 
 
 def _formats(p: argparse.ArgumentParser, *, block: int, block_help: str = "") -> None:
-    from synthlearn.audio.engine import BLOCK_SIZES, SAMPLE_RATES
+    from synthlearn.audio.formats import BLOCK_SIZES, SAMPLE_RATES
 
     p.add_argument("--sr", type=int, default=48000, choices=SAMPLE_RATES, metavar="HZ",
                    help="sample rate in Hz (default 48000; " + "|".join(map(str, SAMPLE_RATES))
@@ -200,42 +180,12 @@ def _render_options(args, **extra):
     )
 
 
-def _print_render(summary: dict, out: Path) -> None:
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    cost = summary["block_cost"]
-    print(f"rendered {summary['duration_s']:.1f} s of '{summary['piece']}' (seed "
-          f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
-          f"time; offline block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us"
-          + (" (beside the video encoder; synthlearn bench measures real time)"
-             if summary["files"]["video"] else "") + "; "
-          + ("silent" if summary["peak_dbfs"] is None else f"peak {summary['peak_dbfs']} dBFS"))
-    for line in summary.get("news", []):
-        print(line, file=sys.stderr)
-    if summary.get("replaced"):
-        print(f"replaced the earlier render in {out} ({', '.join(summary['replaced'])})")
-    files = [out / "audio.wav", out / "summary.json"]
-    files += [out / name for key, name in summary["files"].items()
-              if name and key not in ("audio", "summary")]
-    print("wrote " + ", ".join(str(f) for f in files))
-
-
 def cmd_render(args) -> int:
-    from synthlearn.runtime.render import render
+    from synthlearn.runtime.render import render_on_terminal
 
     out = Path(args.out) if args.out else Path("out") / Path(args.input).stem
-    options = _render_options(args, piece=args.piece, faithful=args.faithful or None,
-                              duration_s=args.duration)
-    progress = _Progress()
-    summary = render(args.input, out, options, progress=progress, say=progress.say)
-    _print_render(summary, out)
-    if summary["stopped_by"]:
-        from synthlearn.runtime.stopping import EXIT_CODES
-
-        print(f"stopped by {summary['stopped_by']} at {summary['duration_s']:.1f} s: the files "
-              "hold everything up to there", file=sys.stderr)
-        return EXIT_CODES[summary["stopped_by"]]
-    return 0
+    return render_on_terminal(args.input, out, _render_options(
+        args, piece=args.piece, faithful=args.faithful or None, duration_s=args.duration))
 
 
 def _say(line: str) -> None:
@@ -251,99 +201,21 @@ def _add_stall_option(p) -> None:
 
 
 def cmd_demo(args) -> int:
-    from synthlearn.audio import backends
+    from synthlearn.runtime.demo import demo
 
-    score = demo_score()
-    jack = None
-    if args.start_jack and not args.render:
-        from synthlearn.audio.jackd import start_jackd
-
-        jack = start_jackd(args.jack_driver)
-        print(f"started jackd -d {args.jack_driver}"
-              + ("" if jack.realtime else " (without real-time priority: expect late blocks)"),
-              file=sys.stderr)
-    try:
-        if not args.render:
-            audio = "jack" if jack else args.audio
-            try:
-                backends.resolve(audio)
-            except UserError as exc:
-                if args.audio != "auto":
-                    raise
-                print(f"no live audio here ({exc.args[0].split(';')[0]}); rendering the demo "
-                      "instead", file=sys.stderr)
-            else:
-                from synthlearn.runtime.play import display_available, play
-
-                window = not args.no_window and display_available()
-                print("playing the demo live" + (" with a window" if window else "")
-                      + " (Ctrl-C stops)", file=sys.stderr)
-                result = play(score, audio, duration_s=args.duration, window=window,
-                              video_source=args.video, voices=args.voices,
-                              stall_limit_s=args.stall_limit, say=_say)
-                if result["audio_lost"]:
-                    return 1
-                print(f"played {result['duration_s']:.1f} s on {result['backend']}, "
-                      f"{result['late_blocks']} late blocks"
-                      + (f"; {result['frames_shown']} frames, frame p50 "
-                         f"{result['frame_p50_ms']} ms, {result['frames_dropped']} dropped"
-                         if window else ""))
-                return 0
-    finally:
-        if jack is not None:
-            jack.stop()
-    from synthlearn.runtime.render import render
-
-    out = Path(args.out)
-    progress = _Progress()
-    summary = render(score, out, _render_options(args, duration_s=args.duration),
-                     progress=progress, say=progress.say)
-    _print_render(summary, out)
-    return 0
+    return demo(args.out, _render_options(args, duration_s=args.duration), audio=args.audio,
+                render_only=args.render, window=not args.no_window,
+                stall_limit_s=args.stall_limit,
+                start_jack=args.jack_driver if args.start_jack else None)
 
 
 def cmd_devices(args) -> int:
-    from synthlearn.audio import backends
-    from synthlearn.midi.ports import jack_midi_missing, list_inputs
+    from synthlearn.audio.devices import audio_report
+    from synthlearn.midi.inputs import inputs_report
 
-    findings, chosen = backends.survey()
-    print(f"audio (--audio auto takes the first that plays: {backends.AUTO_ORDER}):")
-    for found in findings:
-        label = {"jack": "jack server", "pipewire": "pipewire", "alsa": "alsa default"}[found.step]
-        route = found.route
-        if route is None:
-            print(f"  {label}: {found.why}")
-            continue
-        fmt = route.fmt
-        runs = ""
-        if fmt is not None and fmt.period is not None:
-            runs = (f" at {fmt.sr} Hz, quantum {fmt.period} frames (perform --block N asks "
-                    "for N)" if route.name == "PipeWire"
-                    else f" at {fmt.sr} Hz, period {fmt.period} frames (synthlearn plays at it)")
-        elif fmt is not None:
-            runs = f" at {fmt.sr} Hz"
-        print(f"  {label}: {route.server}{runs} via {route.library}")
-    info = backends.portaudio_info()
-    for index, name in zip(info.indexes, info.outputs, strict=False):
-        mark = "*" if index == info.default_output else " "
-        rate = (f" ({info.default_sr} Hz)" if index == info.default_output and info.default_sr
-                else "")
-        print(f"  portaudio {mark} {name}{rate}")
-    if not info.outputs:
-        print("  portaudio: no output device (pyo would crash booting it; synthlearn refuses)")
-    print("  offline: always (synthlearn render / synthlearn demo --render)")
-    print("  --audio auto plays here through: "
-          + (chosen.line.removeprefix("audio: ") if chosen else "nothing (it renders)"))
-    print("midi inputs:")
-    jack_midi = chosen is not None and chosen.backend == "jack" and jack_midi_missing() is None
-    apis = [("through JACK", "UNIX_JACK")] if jack_midi else []
-    for label, api in [*apis, ("through ALSA", "LINUX_ALSA")]:
-        names, why = list_inputs(api)
-        print(f"  {label}: " + (why or ", ".join(names)))
-    if apis:
-        print("  perform on JACK adds its own input, named when it starts "
-              "(synthlearn-midi-PID-1:synthlearn)")
-    print("  the computer keyboard (in the window) and MIDI files always work")
+    lines, chosen = audio_report()
+    for line in lines + inputs_report(chosen is not None and chosen.backend == "jack"):
+        print(line)
     return 0
 
 
@@ -377,17 +249,25 @@ def cmd_bench(args) -> int:
 
 
 def cmd_perform(args) -> int:
-    from synthlearn.runtime.perform import perform
-
-    result = perform(
-        args.piece, audio=args.audio, midi=args.midi, block=args.block, sr=args.sr,
-        record=args.record, duration_s=args.duration, window=not args.no_window,
-        console_in=not args.no_console, seed=args.seed, faithful=args.faithful,
-        size=args.size, video_source=args.video, session_dir=args.session, resume=args.resume,
-        osc_in=args.osc_in, osc_out=args.osc_out, voices=args.voices, force=args.force,
-        osc_may=args.osc_may, osc_allow=args.osc_allow, read_dirs=args.read,
-        exports=args.exports, stall_limit_s=args.stall_limit, say=_say,
+    from synthlearn.runtime.perform import (
+        OscOptions,
+        PerformOptions,
+        SessionOptions,
+        WindowOptions,
+        perform,
     )
+
+    result = perform(PerformOptions(
+        piece=args.piece, seed=args.seed, faithful=args.faithful, audio=args.audio,
+        sr=args.sr, block=args.block, voices=args.voices, midi=args.midi,
+        console_in=not args.no_console, record=args.record, force=args.force,
+        duration_s=args.duration, stall_limit_s=args.stall_limit,
+        window=WindowOptions(show=not args.no_window, size=args.size, video_source=args.video),
+        osc=OscOptions(listen=args.osc_in, send=args.osc_out, may=args.osc_may,
+                       allow=args.osc_allow),
+        session=SessionOptions(folder=args.session, resume=args.resume,
+                               read_dirs=tuple(args.read), exports=args.exports),
+    ), say=_say)
     print(f"performed on {result['backend']}: {result['blocks']} blocks, "
           f"{result['late_blocks']} late, "
           + (f"MIDI from {args.midi.value} ({result['midi_scheduled']} events)"
@@ -401,94 +281,13 @@ def cmd_perform(args) -> int:
     return 1 if result["audio_lost"] or result["save_failed"] else 0
 
 
-class _FitProgress:
-    """A long RuLer fit, said on stderr (stdout carries the table or the JSON): on a terminal
-    one line redrawn at most every ``TTY_EVERY_S`` (a bar for the share of the pass's step
-    done), else a line every ``LOG_EVERY_S``; nothing for a fit over within ``QUIET_S``. Its
-    times are the fit's own (``Progress.seconds``)."""
-
-    QUIET_S, TTY_EVERY_S, LOG_EVERY_S = 1.0, 0.1, 5.0
-    BAR = 20  # characters of the bar
-
-    def __init__(self, data: str, time_s: float, stream=None):
-        self.data, self.time_s = Path(data).name, time_s
-        self.stream = sys.stderr if stream is None else stream
-        self.tty = self.stream.isatty()
-        self.next_s = self.QUIET_S
-        self.drawn = False  # a line is on the terminal, to clear at the end
-
-    def __call__(self, p) -> None:
-        if p.seconds < self.next_s:
-            return
-        self.next_s = p.seconds + (self.TTY_EVERY_S if self.tty else self.LOG_EVERY_S)
-        if not self.tty:
-            print(printable(f"ruler {self.data}: {p} (of {self.time_s:g} s at most)"),
-                  file=self.stream, flush=True)
-            return
-        import shutil
-
-        filled = min(self.BAR, int(self.BAR * p.share))
-        line = printable(f"ruler {self.data}: pass {p.passes} {p.step} "
-                         f"[{'#' * filled}{'-' * (self.BAR - filled)}] {100 * p.share:3.0f} %, "
-                         f"{p.rules:,} rules so far, label {p.label} ({p.labels_done + 1} of "
-                         f"{p.labels}), {p.seconds:.1f} of {self.time_s:g} s")
-        width = shutil.get_terminal_size((100, 24)).columns - 1  # one line: \r redraws it
-        self.stream.write("\r\x1b[2K" + line[:width])
-        self.stream.flush()
-        self.drawn = True
-
-    def end(self) -> None:
-        """The fit is over: the bar's line is cleared (what follows says how it ended)."""
-        if self.drawn:
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
-            self.drawn = False
-
-
 def cmd_ruler(args) -> int:
-    import json
-    import time
+    from synthlearn.runtime.rules import ruler_report
 
-    from synthlearn.learners.presets import read_presets
-    from synthlearn.learners.ruler import BudgetReached, RuLer
-
-    t0 = time.perf_counter()
-    presets = read_presets(args.data)
-    learner = RuLer(distance=args.distance, consistency=args.consistency,
-                    memory_mb=args.memory_mb, time_s=args.time_s).reset()
-    progress = _FitProgress(args.data, args.time_s)
-    try:
-        found = learner.fit(presets, progress=progress)
-    except BudgetReached as exc:  # one line: what was reached, and what to try
-        more = {"memory": f"--memory-mb {2 * args.memory_mb}",
-                "time": f"--time-s {2 * args.time_s:g}"}.get(exc.what)
-        raise UserError(exc.message(more)) from None
-    finally:
-        progress.end()
-    if args.json:
-        out = found.to_json()
-        out["seconds"] = round(time.perf_counter() - t0, 6)  # reading, learning, counting
-        print(json.dumps(out))
-        return 0
-    names = presets.names
-    width = {n: max(len(n), *(len(_cell(r.sets[i])) for r in found.rules)) if found.rules
-             else len(n) for i, n in enumerate(names)}
-    label_w = max(5, *(len(r.label) for r in found.rules)) if found.rules else 5
-    # Labels and parameter names come from the CSV: shown escaped, never acting on the terminal.
-    print(printable(f"{'label':<{label_w}}  " + "  ".join(f"{n:<{width[n]}}" for n in names)
-                    + f"  {'presets':>8} {'new':>8}"))
-    for r in found.rules:
-        print(printable(f"{r.label:<{label_w}}  " + "  ".join(
-            f"{_cell(s):<{width[n]}}" for n, s in zip(names, r.sets, strict=True))
-            + f"  {r.size:>8} {r.new:>8}"))
-    print(printable(f"{len(found.rules)} rules from {len(presets)} presets ({args.data}, "
-                    f"distance {args.distance}, consistency {args.consistency:g}) in "
-                    f"{found.seconds:.3f} s"))
+    for line in ruler_report(args.data, distance=args.distance, consistency=args.consistency,
+                             memory_mb=args.memory_mb, time_s=args.time_s, as_json=args.json):
+        print(line)
     return 0
-
-
-def _cell(values) -> str:
-    return "{" + ",".join(str(v) for v in values) + "}"
 
 
 def _consistency(text: str) -> float:

@@ -11,6 +11,9 @@ shape (``((3, 64), np.int64)``): the field is read and written with that shape.
 
 Every piece publishes what it has learned through one of these too (``Piece.publish_learned``):
 the autosave reads that record, never the live arrays the audio thread is changing.
+
+A record whose sizes change (what piece ruler shows: as many boxes as its rules have) is put up
+on a :class:`Board`: its writer makes a new Snapshot for a new layout and swaps it in.
 """
 
 from __future__ import annotations
@@ -75,6 +78,28 @@ class Snapshot:
             scalar = not arrays and self.shapes[name] == (1,) and dtype == np.float64
             out[name] = float(value[0]) if scalar else value
         return out
+
+
+class Board:
+    """Where a record whose layout may change is published. The writer (one thread at a time,
+    never the audio thread: a new layout allocates) fills and publishes the Snapshot up now,
+    or makes one of a new layout, publishes it and puts it up in one assignment; a reader reads
+    whichever is up (one still copying the old one finishes with it)."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+
+    def read(self, retries: int = 4, *, arrays: bool = False,
+             strict: bool = False) -> dict[str, np.ndarray | float]:
+        """:meth:`Snapshot.read` of the record up now."""
+        return self.snapshot.read(retries, arrays=arrays, strict=strict)
+
+
+def same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+    """Equal bit for bit: same names, dtypes, shapes and bytes (NaN equals the same NaN)."""
+    return a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes()
+        for k in a)
 
 
 def published_with(snapshot: Snapshot, values: dict, what: str) -> dict:

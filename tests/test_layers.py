@@ -58,12 +58,7 @@ LAYERS = (
 RANK = {package: i for i, layer in enumerate(LAYERS) for package in layer}
 TOP_LEVEL = {"__init__": "api", "__main__": "cli", "cli": "cli"}  # the rest are core
 # Imports that still cross the order upward: issue 20 empties this list; nothing may be added.
-KNOWN_UPWARD = {
-    ("pieces/checks.py", "synthlearn.runtime.render"),
-    ("pieces/checks.py", "synthlearn.runtime.sessions"),
-    ("visuals/scenes/ldd.py", "synthlearn.pieces.ldd_schema"),
-    ("visuals/scenes/qmelody.py", "synthlearn.pieces"),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
 def _layer(parts: tuple[str, ...]) -> str:
@@ -130,12 +125,7 @@ def test_no_two_packages_import_each_other():
 
 
 # Private modules (``_kernels``) imported from outside their package: issue 20 empties this.
-KNOWN_PRIVATE = {
-    ("bench/qlearning.py", "synthlearn.learners._q_kernels"),
-    ("pieces/qmelody.py", "synthlearn.learners._q_kernels"),
-    ("pieces/qmelody_schema.py", "synthlearn.learners._q_kernels"),
-    ("visuals/scenes/qmelody.py", "synthlearn.learners._q_kernels"),
-}
+KNOWN_PRIVATE: set[tuple[str, str]] = set()
 
 
 def _private_imports() -> set[tuple[str, str]]:

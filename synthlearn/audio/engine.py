@@ -13,6 +13,12 @@ Every block the hook (1) drains the events due in the block, (2) lets the piece 
 learners, (3) lets each voice pool's kernel write partial frequencies and amplitudes into the
 numpy views of the pyo tables the oscillators read; then pyo computes the block through the
 master chain (volume, limiter, -1 dBFS ceiling) into the outputs and the master tap.
+
+The engine coordinates; its parts live beside it: ``formats`` (the rate and block a server
+imposes), ``master`` (the master chain), ``timing`` (block costs and callback intervals),
+``liveness`` (the server as seen while no audio comes). Which piece plays is the runtime's
+Stage's to say: the engine plays the piece it is handed (:meth:`Engine.play`,
+:meth:`Engine.switch`) and :attr:`Engine.piece` is only what its hook plays now.
 """
 
 from __future__ import annotations
@@ -21,39 +27,37 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Callable
 
 import numpy as np
 
 from synthlearn.audio import backends, denormals, jacklib, native, pipewire
+
+# The engine's parts; their names callers know (formats, the server's states, the ceiling) are
+# named here too.
+from synthlearn.audio.formats import (  # noqa: F401
+    BLOCK_SIZES,
+    SAMPLE_RATES,
+    server_format,
+    settle_pipewire,
+    validate_format,
+)
+from synthlearn.audio.liveness import ALIVE, BACK, GONE, UNKNOWN, ServerWatch  # noqa: F401
+from synthlearn.audio.master import CEILING, Master  # noqa: F401
+from synthlearn.audio.switching import SWITCH_FADE_S, Retiring, free_graph
 from synthlearn.audio.tables import Tables
+from synthlearn.audio.timing import BlockTimes
 from synthlearn.audio.voices import POOLS, VOICE_PATHS, PartialPool
-from synthlearn.dsp.limiter import Limiter
 from synthlearn.errors import AudioUnavailable, UserError
 from synthlearn.events import CC_ALL_NOTES_OFF, Event, EventQueue, Kind
 from synthlearn.faults import Faults
 
-SAMPLE_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
-BLOCK_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
-CEILING_DBFS = -1.0
-CEILING = 10.0 ** (CEILING_DBFS / 20.0)
-# Real-time runs keep this many block costs / callback intervals (a ring).
-COST_RING = 1 << 16
 # Python switch interval while audio runs in real time (another thread's bytecode holds the GIL
 # at most this long; measured: 94 late blocks in 4 s at the default 5 ms, 3 at 0.5 ms).
 SWITCH_INTERVAL_S = 0.0005
-SWITCH_FADE_S = 0.05  # crossfade from the old piece to the new one
 # Silent blocks computed before the first block of a manual/offline run, so that block does
 # not pay pyo's first pass through the graph and the hook's first, cold run (measured: 100-190
 # us instead of 8-11 at block 64). A real-time server runs silent blocks before anyone plays.
 PREROLL_BLOCKS = 2
-# What the audio server looks like from here (Engine.server_status), asked of nobody: a
-# stalled server answers no one, and opening a client of a dead one has libjack free this
-# process's other clients of it (see jacklib).
-ALIVE = "alive"  # its process still listens for clients, and pyo's client is in it
-GONE = "gone"  # nothing listens under its name (or a new server does, and pyo is not told yet)
-BACK = "back"  # it shut pyo down (died, or dropped us), and a server listens under its name
-UNKNOWN = "unknown"  # no way to tell (portaudio; no /proc)
 # A voice bank's state (what VoiceBank.warm saves and restores, and more), which a rejoin
 # carries from the old pools into the rebuilt ones: notes held go on sounding, and what the
 # piece and the performer set (partial amplitudes, detune, envelope) stays.
@@ -63,77 +67,6 @@ VOICE_SCALARS = ("_age", "active", "decay_s", "release_s")
 
 def _noop() -> None:
     pass
-
-
-# PipeWire: how long a quantum must hold before pyo's graph is built for it (a change lands
-# within a few cycles: 12 at 1024 frames), and how many boots may chase it.
-SETTLE_S = 0.25
-SETTLE_POLL_S = 0.01
-SETTLE_ATTEMPTS = 4
-
-
-def _settled(read: Callable[[], int]) -> int:
-    """``read()`` once it has held for SETTLE_S (waiting on an external server's clock)."""
-    value = int(read())
-    held_since = time.monotonic()
-    while time.monotonic() - held_since < SETTLE_S:
-        time.sleep(SETTLE_POLL_S)
-        now = int(read())
-        if now != value:
-            value, held_since = now, time.monotonic()
-    return value
-
-
-# What a running audio server may impose (any rate or period in these ranges plays right).
-SERVER_SR_RANGE = (8000, 384000)
-SERVER_PERIOD_RANGE = (16, 4096)
-
-
-def server_format(backend: str, sr: int, block: int, fmt: backends.ServerFormat | None,
-                  name: str | None = None) -> tuple[int, int, str | None]:
-    """(sample rate, block size, a one-line note or None): what the engine must run at.
-
-    A JACK server (jackd or PipeWire) imposes its rate and period on every client, and pyo
-    takes them whatever it was asked, so a graph built for ``sr``/``block`` would play garbled.
-    A portaudio device plays its own default rate, or PipeWire's graph rate behind ALSA. Where
-    these differ from what was asked, the server's win and the note (naming ``name``) says so.
-    """
-    if fmt is None:
-        return sr, block, None
-    name = name or ("JACK" if backend == "jack" else "the audio device")
-    period_word = "quantum" if name == "PipeWire" else "period"
-    lo, hi = SERVER_SR_RANGE
-    if not lo <= fmt.sr <= hi:
-        raise UserError(f"{name} runs at {fmt.sr} Hz; synthlearn plays from {lo} to {hi} Hz")
-    new_block = block if fmt.period is None else fmt.period
-    lo, hi = SERVER_PERIOD_RANGE
-    if not lo <= new_block <= hi:
-        how = "--block 256" if name == "PipeWire" else "jackd ... -p 256"
-        raise UserError(f"{name} runs a {period_word} of {new_block} frames; synthlearn needs "
-                        f"{lo} to {hi} (e.g. {how})")
-    changed = []
-    if fmt.sr != sr:
-        changed.append(f"{fmt.sr} Hz (asked {sr})")
-    if new_block != block:
-        changed.append(f"block {new_block} (asked {block})")
-    if not changed:
-        return sr, block, None
-    runs = f"{fmt.sr} Hz" + (f" with a {period_word} of {fmt.period} frames"
-                             if fmt.period is not None else "")
-    return fmt.sr, new_block, f"{name} runs at {runs}: playing at " + ", ".join(changed)
-
-
-def validate_format(sr: int, block: int) -> None:
-    if sr not in SAMPLE_RATES:
-        raise UserError(
-            f"sample rate {sr} Hz is not supported; expected one of "
-            + ", ".join(str(s) for s in SAMPLE_RATES)
-        )
-    if block not in BLOCK_SIZES:
-        raise UserError(
-            f"block size {block} is not supported; expected a power of two from "
-            f"{BLOCK_SIZES[0]} to {BLOCK_SIZES[-1]}"
-        )
 
 
 class Engine:
@@ -170,35 +103,25 @@ class Engine:
         self.seed = seed
         self.jack_client = jack_client
         self.tables = Tables()
-        self.pools: list[PartialPool] = []
         self.queue = EventQueue()
-        self.piece = None
-        # What the hook plays, swapped as one tuple so a block never sees half a switch.
+        # What the hook plays, swapped as one tuple so a block never sees half a switch: the
+        # piece and its voice pools (the list a scene may hold: a rejoin refills it in place).
         self._playing: tuple = (None, [])
         self._hook_piece = None
         self._building: list[PartialPool] | None = None
         self._counter = None  # 0..block-1 at audio rate, shared by every block-table reader
-        self._retiring: list[tuple] = []  # (piece, pools, free after this block, new output)
+        self._retiring = Retiring(self.tables)  # graphs switched away from, until freed
         self._output = None  # the playing piece's output, into the master fader
+        self._master: Master | None = None
         self.block_index = 0
         self.volume_db = 0.0
         self._server = None
         self._running = False
         self._closed = False
-        self._died = False  # the JACK server shut pyo's server down under us (died)
-        self._server_inode: int | None = None  # its listening socket when audio started
+        self._watch = ServerWatch(self.route)  # the server while no audio comes
         self._voices: dict = {}  # pool name -> its voice bank, from a rejoin's old graph
-        self._costs_s = np.zeros(COST_RING, np.float64)
-        self._intervals_s = np.zeros(COST_RING, np.float64)
-        self._n_costs = 0
-        self._last_callback = 0.0
-        self._started_at: float | None = None
+        self._times = BlockTimes()
         self._saved_switch = None
-        self._tap_views: list[np.ndarray] = []
-        self._pre_views: list[np.ndarray] = []
-        self._lim_views: list[np.ndarray] = []
-        self._master_objects: list = []
-        self.limiter = None
         self.latency_samples = 0
         self.recorder = None  # a Recorder fed the finished master block by the hook
         self.faults = Faults("in its block hook", "its voices were silenced, and the audio "
@@ -207,7 +130,7 @@ class Engine:
         # audio thread; the caller's in manual mode, restored by close()).
         self._fpu = denormals.FloatControl()
         self._fpu_thread: int | None = None
-        self._fpu_before = -1
+        self._fpu_before: dict[int, int] = {}  # thread -> its control word before the DSP's
         self.dsp_control_word = -1  # MXCSR/FPCR as the hook last read it in the DSP thread
 
     # -- set-up -------------------------------------------------------------------------
@@ -220,10 +143,28 @@ class Engine:
         """Audio time at the start of the next block."""
         return self.block_index * self.block_s
 
+    @property
+    def piece(self):
+        """The piece the hook plays now (None before :meth:`play` and after :meth:`close`)."""
+        return self._playing[0]
+
+    @property
+    def pools(self) -> list[PartialPool]:
+        """The playing piece's voice pools (rebuilt in place by a rejoin)."""
+        return self._playing[1]
+
+    @property
+    def limiter(self):
+        """The master limiter (None while no graph is built)."""
+        return None if self._master is None else self._master.limiter
+
     def boot(self) -> Engine:
         server = self._boot_server()
         if self.backend == "jack" and self.route.name == "PipeWire":
-            server = self._settle_pipewire(server)
+            server, self.block, self.boot_note = settle_pipewire(
+                server, self._boot_server, sr=self.sr, block=self.block, backend=self.backend,
+                name=self.route.name)
+            self.block_s = self.block / self.sr
         booted = (int(server.getSamplingRate()), int(server.getBufferSize()))
         if booted != (self.sr, self.block):
             # The server changed between our question and the boot: never play garbled.
@@ -235,46 +176,16 @@ class Engine:
         self._server = server
         return self
 
-    def _settle_pipewire(self, server):
-        """Boot again until pyo and PipeWire agree on the quantum.
-
-        pyo reads the quantum we asked for (PIPEWIRE_LATENCY) when its client opens, and
-        follows PipeWire's buffer-size notices from then on; a graph already running at
-        another quantum (a stream playing, a forced quantum) sends one as our client joins,
-        and the graph may then move to our request a few cycles later. A pyo graph built for
-        one block and run at another plays garbled, so: wait until the quantum has held for
-        SETTLE_S (pyo outputs silence until started), and if it is not the block we built
-        for, boot again asking for the one PipeWire runs.
-        """
-        asked = self.block
-        for _ in range(SETTLE_ATTEMPTS):
-            quantum = _settled(server.getBufferSize)
-            if quantum == self.block:
-                if self.block != asked:
-                    self.boot_note = (
-                        f"PipeWire keeps a quantum of {self.block} frames (a stream playing "
-                        "already, or a forced quantum, holds it): playing at block "
-                        f"{self.block} (asked {asked})")
-                return server
-            server.shutdown()
-            # A quantum out of range: server_format's one line.
-            server_format(self.backend, self.sr, self.block,
-                          backends.ServerFormat(self.sr, quantum), self.route.name)
-            pipewire.request_latency(quantum, self.sr, force=True)
-            self.block, self.block_s = quantum, quantum / self.sr
-            server = self._boot_server()
-        server.shutdown()
-        raise AudioUnavailable(f"PipeWire's quantum did not settle in {SETTLE_ATTEMPTS} boots "
-                               "(another program keeps changing it); start again")
-
-    def _boot_server(self):
+    def _boot_server(self, block: int | None = None):
+        """A booted pyo server at the engine's rate and ``block`` (default: the engine's)."""
         native.ensure()  # pyo binds to the libraries this process chose
         import pyo
 
         mode = "manual" if self.backend in ("offline", "manual") else self.backend
         kwargs = {"jackname": self.jack_client} if mode == "jack" else {}
         server = pyo.Server(
-            sr=self.sr, nchnls=2, buffersize=self.block, duplex=0, audio=mode, **kwargs
+            sr=self.sr, nchnls=2, buffersize=self.block if block is None else block, duplex=0,
+            audio=mode, **kwargs
         )
         server.deactivateMidi()  # MIDI comes through synthlearn's own queue
         server.setVerbosity(1)
@@ -289,39 +200,6 @@ class Engine:
         """The block pyo's server runs now (a JACK server may change its period mid-show:
         pyo follows, and a graph built for another block plays garbled)."""
         return None if self._server is None else int(self._server.getBufferSize())
-
-    def _build_master(self) -> None:
-        import pyo
-
-        block = self.block
-        self._silence = pyo.Sig([0.0, 0.0])
-        self._input = pyo.InputFader(self._silence)
-        level = 10.0 ** (self.volume_db / 20.0)  # 1 at first; the performer's after a rejoin
-        self._volume = pyo.SigTo(level, time=0.05, init=level)
-        pre = self._input * self._volume
-        # The limiter runs in the block hook: it reads the block pyo just mixed (the pre tap,
-        # one block old when the hook runs) and writes the limited block that the counter-
-        # indexed readers below play in this block. Latency: one block + the look-ahead.
-        self.limiter = Limiter(self.sr, ceiling_dbfs=CEILING_DBFS)
-        self._pre_views = [self.tables.new(f"master.pre{c}", block) for c in range(2)]
-        self._lim_views = [self.tables.new(f"master.limited{c}", block) for c in range(2)]
-        counter = self.block_counter()
-        limited = pyo.Mix(
-            [pyo.TableIndex(self.tables.table(f"master.limited{c}"), counter) for c in range(2)],
-            voices=2,
-        )
-        # The limiter already holds the ceiling; the clip is a last guard that never acts.
-        self._out = pyo.Clip(limited, min=-CEILING, max=CEILING)
-        self._out.out()
-        # The master tap: after each block these tables hold exactly that block (the fill
-        # index wraps at the table size, which is the block size).
-        self._tap_views = [self.tables.new(f"master.tap{c}", block) for c in range(2)]
-        self._master_objects = [
-            pre, limited,
-            *(pyo.TableFill(pre[c], self.tables.table(f"master.pre{c}")) for c in range(2)),
-            *(pyo.TableFill(self._out[c], self.tables.table(f"master.tap{c}")) for c in range(2)),
-        ]
-        self.latency_samples = block + self.limiter.latency_samples
 
     def block_counter(self):
         """pyo's sample index within the block, 0..block-1 (made once, before its readers: pyo
@@ -343,9 +221,9 @@ class Engine:
         """Build ``piece``'s graph, warm its kernels, route it to the master, install the hook."""
         if self._server is None:
             self.boot()
-        self.piece = piece
         self.queue = EventQueue(events)
-        self._build(piece)
+        self._playing = (piece, [])  # no hook runs yet: its pools are built into that list
+        self._build()
         if not self.realtime:
             self._server.setCallback(self._preroll)
             self._server.start()  # a manual server computes nothing until started
@@ -354,20 +232,22 @@ class Engine:
                 self._server.process()
         self._server.setCallback(self._hook)
 
-    def _build(self, piece) -> None:
-        """``piece``'s graph and the master chain on the booted server, every kernel warmed,
-        the piece routed to the master and handed to the hook."""
+    def _build(self) -> None:
+        """The playing piece's graph (its pools into its list) and the master chain on the
+        booted server, every kernel warmed, the piece routed to the master (no hook runs)."""
+        piece, pools = self._playing
         output = piece.build(self)
         # pyo computes objects in the order they were made: the master chain comes after the
         # piece's graph, or it would read the piece's output one block late.
-        self._build_master()
+        self._master = Master(self.tables, sr=self.sr, block=self.block,
+                              counter=self.block_counter, volume_db=self.volume_db)
+        self.latency_samples = self._master.latency_samples
         piece.warm()
-        for pool in self.pools:
+        for pool in pools:
             pool.warm()
-        self.limiter.warm(self.block)
-        self._input.setInput(output, fadetime=0.001)
+        self._master.warm(self.block)
+        self._master.route(output, 0.001)
         self._output = output
-        self._playing = (piece, self.pools)
 
     # -- the block hook (audio thread) ----------------------------------------------------
     def _hook(self) -> None:
@@ -376,10 +256,7 @@ class Engine:
         elif self.block_index & 1023 == 0:  # proof that the bits stay set in this thread
             self.dsp_control_word = self._fpu.word()
         if self.realtime:
-            now = time.perf_counter()
-            self._intervals_s[self._n_costs % COST_RING] = now - self._last_callback
-            self._last_callback = now
-            self._n_costs += 1
+            self._times.callback(time.perf_counter())
         piece, pools = self._playing  # once: a switch lands between blocks, never inside one
         self._hook_piece = piece
         end = (self.block_index + 1) * self.block
@@ -397,10 +274,10 @@ class Engine:
             self._fault(piece, exc)
         for pool in pools:
             pool.process()
-        pre, lim = self._pre_views, self._lim_views
-        self.limiter.process(pre[0], pre[1], lim[0], lim[1])
+        master = self._master
+        master.limit()
         if self.recorder is not None:  # the tap still holds the block pyo finished last
-            self.recorder.capture(self._tap_views[0], self._tap_views[1])
+            self.recorder.capture(master.tap[0], master.tap[1])
         self.block_index += 1
 
     def _fault(self, piece, exc: Exception) -> None:
@@ -419,15 +296,14 @@ class Engine:
             self._enter_dsp_thread()
         for pool in self._playing[1]:
             pool.process()
-        pre, lim = self._pre_views, self._lim_views
-        self.limiter.process(pre[0], pre[1], lim[0], lim[1])
+        self._master.limit()
 
     def _enter_dsp_thread(self) -> None:
         """First block in this thread: subnormal numbers flushed to zero from now on here (the
         callback and pyo's DSP run in the same thread, the callback first)."""
         before = self._fpu.flush_to_zero()
-        if self._fpu_thread is None:
-            self._fpu_before = before
+        if not self.realtime:  # a caller's thread (manual mode): given back at close
+            self._fpu_before.setdefault(threading.get_ident(), before)
         self._fpu_thread = threading.get_ident()
         self.dsp_control_word = self._fpu.word()
 
@@ -466,7 +342,7 @@ class Engine:
 
     def set_volume(self, db: float) -> None:
         self.volume_db = float(db)
-        self._volume.value = 10.0 ** (self.volume_db / 20.0)
+        self._master.set_volume(self.volume_db)
 
     def panic(self) -> None:
         piece, pools = self._playing
@@ -496,18 +372,17 @@ class Engine:
             for pool in self._building:
                 pool.warm()
         except BaseException:
-            self._retire_now(piece, self._building)
+            free_graph(self.tables, piece, self._building)
             raise
         finally:
             new_pools, self._building = self._building, None
         self._playing = (piece, new_pools)
-        self.piece, self.pools = piece, new_pools
-        self._input.setInput(output, fadetime=fade_s)
+        self._master.route(output, fade_s)
         self._output = output
-        fade_blocks = int(np.ceil(fade_s / self.block_s))
-        self._retiring.append((old_piece, old_pools, self.block_index + fade_blocks + 2, output))
+        after = self._retiring.add(old_piece, old_pools, block_index=self.block_index,
+                                   fade_s=fade_s, block_s=self.block_s, output=output)
         if self.realtime and self._running:
-            self._wait_for_block(self._retiring[-1][2], timeout_s)
+            self._wait_for_block(after, timeout_s)
             self._retire_due()
 
     def drain(self, timeout_s: float = 1.0) -> None:
@@ -526,24 +401,7 @@ class Engine:
 
     def _retire_due(self) -> None:
         """Free retired pieces whose fade is over (main thread, between blocks)."""
-        keep = []
-        for old_piece, old_pools, after, output in self._retiring:
-            if self.block_index < after:
-                keep.append((old_piece, old_pools, after, output))
-                continue
-            # The fader still holds the old graph in its other slot: give it the new output
-            # there too (identical signals, so no click) and the old graph is let go. (After
-            # a later switch the fader has let go of it already.)
-            if output is self._output:
-                self._input.setInput(output, fadetime=0.001)
-            self._retire_now(old_piece, old_pools)
-        self._retiring = keep
-
-    def _retire_now(self, piece, pools) -> None:
-        piece.release()
-        for pool in pools:
-            pool.release()
-            self.tables.release(prefix=f"{pool.name}.")
+        self._retiring.free_due(self.block_index, self._output, self._master.route)
 
     # -- clocks ---------------------------------------------------------------------------
     def process(self, out: np.ndarray | None = None) -> None:
@@ -553,20 +411,18 @@ class Engine:
         """
         t0 = time.perf_counter()
         self._server.process()
-        self._costs_s[self._n_costs % COST_RING] = time.perf_counter() - t0
-        self._n_costs += 1
+        self._times.cost(time.perf_counter() - t0)
         if self._retiring:
             self._retire_due()
         if out is not None:
-            out[:, 0] = self._tap_views[0]
-            out[:, 1] = self._tap_views[1]
+            self._master.copy_tap(out)
 
     def start(self) -> None:
         """Start real-time audio (jack/portaudio)."""
         if not self.realtime:
             raise RuntimeError("start() is for real-time backends; call process() instead")
-        self._last_callback = self._started_at = time.perf_counter()
-        self._server_inode = self._listening()
+        self._times.start(time.perf_counter())
+        self._watch.started()
         self._start_server()
 
     def _start_server(self) -> None:
@@ -601,68 +457,32 @@ class Engine:
         the last block before the server died until a rejoined one plays): the server stalled
         or died, or the device is gone, when this grows past a few periods
         (:meth:`server_status` tells which)."""
-        if not (self.realtime and (self._running or self._died)):
+        if not (self.realtime and (self._running or self._watch.died)):
             return 0.0
-        return time.perf_counter() - self._last_callback
+        return time.perf_counter() - self._times.last_callback
 
     # -- when the server goes quiet (main thread) -------------------------------------------
     @property
     def server_label(self) -> str:
         """The server in a line for the performer."""
-        if self.backend != "jack":
-            return f"the {self.backend} device"
-        if self.route.name == "PipeWire":
-            return "PipeWire"
-        return f"the JACK server '{jacklib.server_name()}'"
+        return self._watch.label
 
     @property
     def can_rejoin(self) -> bool:
         """Whether :meth:`rejoin` is done for this server: a JACK server (jackd); not PipeWire
         (not tried) nor a portaudio device."""
-        return self.backend == "jack" and self.route.name != "PipeWire"
-
-    def _server_paths(self) -> tuple[str, ...]:
-        """Where the audio server listens for new clients (none known for portaudio)."""
-        if self.backend != "jack":
-            return ()
-        if self.route.name == "PipeWire":
-            path = pipewire.socket_path()
-            return (path,) if path else ()
-        return jacklib.socket_paths()
-
-    def _listening(self) -> int | None:
-        """The inode of the socket the server listens on now; None when none is known."""
-        paths = self._server_paths()
-        if not paths:
-            return None
-        try:
-            return jacklib.listening(paths)
-        except OSError:  # no /proc/net/unix here
-            return None
+        return self._watch.can_rejoin
 
     def _server_died(self) -> bool:
-        """Whether the JACK server shut pyo's server down under us (pyo does so from JACK's
-        shutdown callback when the server dies or drops our client); said to jacklib, so that
-        no client is opened until a rejoin."""
-        if not self._died and self._running and self.backend == "jack" \
-                and not self._server.getIsBooted():
-            self._died = True
-            jacklib.server_died()
-        return self._died
+        """Whether the JACK server shut pyo's server down under us (see ServerWatch)."""
+        return self._watch.check_died(self._server, self._running)
 
     def server_status(self) -> str:
-        """ALIVE, GONE, BACK or UNKNOWN: the server as seen from here while no audio comes,
-        from pyo's server (shut down by JACK or not) and the kernel's table of listening
-        sockets (a stopped or stalled server still listens; a dead one does not). Nothing is
-        asked of the server itself. PipeWire is looked for at its own socket."""
+        """ALIVE, GONE, BACK or UNKNOWN: the server as seen from here while no audio comes
+        (:mod:`synthlearn.audio.liveness`); nothing is asked of the server itself."""
         if not self.realtime or self._server is None:
             return UNKNOWN
-        inode = self._listening()
-        if self._server_died():
-            return BACK if inode is not None else GONE
-        if self._server_inode is None:
-            return UNKNOWN  # no socket seen when audio started (portaudio, no /proc): no telling
-        return ALIVE if inode == self._server_inode else GONE
+        return self._watch.status(self._server, self._running)
 
     def rejoin(self) -> None:
         """Play on after the JACK server died, once one listens under its name again
@@ -685,28 +505,26 @@ class Engine:
             raise AudioUnavailable(f"{self.server_label} is not back ({status})")
         if not self.can_rejoin:
             raise AudioUnavailable(f"rejoining {self.server_label} is not done")
-        piece = self.piece
         if self._output is not None:  # the old graph, once (a failed boot keeps trying)
             self._server.setCallback(_noop)
             self.stop()
             self._voices = {pool.name: pool.bank for pool in self.pools}
-            self._release_graph()
+            self._release_graph()  # the piece stays the one played, its learning in it
             gc.collect()  # the old graph's cycles, before the heap is frozen again
         try:
             self.boot()  # a new pyo server: libjack frees the dead client as it opens ours
         except UserError as exc:
             raise AudioUnavailable(str(exc)) from None
         try:
-            self._build(piece)
+            self._build()
         except BaseException:  # still dead to the watchdog, which says why at its limit
             self._release_graph()
             self._server.shutdown()
             raise
-        self._died = False
-        jacklib.server_died(False)
+        self._watch.rejoined()
         self._carry_voices()
         self._server.setCallback(self._hook)
-        self._server_inode = self._listening()
+        self._watch.started()
         self._start_server()
 
     def _carry_voices(self) -> None:
@@ -723,25 +541,16 @@ class Engine:
 
     def block_costs_s(self) -> np.ndarray:
         """Per-block compute times (offline/manual), oldest first, at most COST_RING."""
-        return self._ring(self._costs_s)
+        return self._times.block_costs_s()
 
     def callback_times_s(self) -> np.ndarray | None:
         """``time.perf_counter()`` of every block hook in real time since ``start`` (None once
         the ring has wrapped)."""
-        if self._n_costs > COST_RING or self._started_at is None:
-            return None
-        return self._started_at + np.cumsum(self._intervals_s[:self._n_costs])
+        return self._times.callback_times_s()
 
     def callback_intervals_s(self) -> np.ndarray:
         """Times between block hooks in real time (the first one dropped), oldest first."""
-        return self._ring(self._intervals_s)[1:]
-
-    def _ring(self, ring: np.ndarray) -> np.ndarray:
-        n = self._n_costs
-        if n <= COST_RING:
-            return ring[:n].copy()
-        i = n % COST_RING
-        return np.concatenate([ring[i:], ring[:i]])
+        return self._times.callback_intervals_s()
 
     # -- tear-down ------------------------------------------------------------------------
     def close(self) -> list[str]:
@@ -759,38 +568,36 @@ class Engine:
         if self.recorder is not None:
             self.recorder.close()
         leaked = self._release_graph()
-        self.piece = None
+        self._playing = (None, [])  # the piece let go
         if self._server.getIsBooted():
             self._server.shutdown()
         self._server = None
-        if self._died:  # the performance's other JACK clients are closed by now
+        if self._watch.died:  # the performance's other JACK clients are closed by now
             jacklib.server_died(False)
-        if self._fpu_thread == threading.get_ident():  # manual mode: the caller's thread back
-            self._fpu.restore(self._fpu_before)
+        # manual mode: the closing thread's own word back, if it ran blocks (each thread that
+        # ran some kept FTZ otherwise: numpy in a test's main thread then raised on subnormals)
+        before = self._fpu_before.pop(threading.get_ident(), None)
+        if before is not None:
+            self._fpu.restore(before)
         return leaked
 
     def _release_graph(self) -> list[str]:
         """Every piece's and the master's views dropped, then the tables, then the pyo objects
         (no hook runs: call after the callback is cleared and the audio stopped). The piece
-        stays ``self.piece``, its learning in it; returns tables kept alive by leaked views."""
-        for old_piece, old_pools, _, _ in self._retiring:
-            old_piece.release()
-            for pool in old_pools:
-                pool.release()
-        self._retiring = []
-        self._playing = (None, [])
+        stays the one :attr:`piece` names, its learning in it, and its pools' list (emptied)
+        stays its list; returns tables kept alive by leaked views."""
+        self._retiring.release_all()
         self._hook_piece = None
-        if self.piece is not None:
-            self.piece.release()
-        self.limiter = None
-        for pool in self.pools:
+        piece, pools = self._playing
+        if piece is not None:
+            piece.release()
+        for pool in pools:
             pool.release()
-        self._tap_views = self._pre_views = self._lim_views = []
-        self._master_objects = []
+        if self._master is not None:
+            self._master.release()  # its views, before the tables
         leaked = self.tables.release()
-        self.pools.clear()  # in place: a scene drawing them sees the rebuilt ones
-        self._input = self._out = self._volume = self._silence = self._counter = None
-        self._output = None
+        pools.clear()  # in place: a scene drawing them sees the rebuilt ones
+        self._master = self._counter = self._output = None
         return leaked
 
     def __enter__(self) -> Engine:

@@ -6,6 +6,11 @@ Each synth is silent until its first preset arrives (as the author's Ndef played
 value outside the parameter's range is brought inside it (a preset learned from data must not
 harm speakers); a name the synth does not have is one clear line.
 
+Every synth is registered here, in one place (:data:`SYNTHS`): its name, its parameters with
+their ranges and defaults, and its build function; one call registers one (:func:`register`),
+and a name not registered is an error (:func:`synth`). The ruler piece and the checks read the
+registry. Shipped:
+
 - ``blip``: a band-limited pulse train (pyo ``Blit``): ``freq`` (Hz), ``numharm`` (harmonics;
   1 is a pure sine at freq), ``amp`` — the user tests' Blip synth.
 - ``rain``: a noisy texture with reverb, as in the author's performance: white noise through
@@ -17,6 +22,7 @@ harm speakers); a name the synth does not have is one clear line.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from synthlearn.errors import UserError
@@ -24,8 +30,9 @@ from synthlearn.errors import UserError
 GLIDE_S = 0.05  # every parameter glides to a new preset over this long
 RELEASE_S = 0.3  # stop: the level glides to silence over this long
 # Where each synth stands (pyo Pan: 0 left, 1 right, equal power, so its level is kept): blip
-# left of centre, fm right of it; rain is wide instead, its noise drawn apart in each channel.
-PANS = {"blip": 0.3, "rain": 0.5, "fm": 0.7}
+# left of centre, fm right of it; rain is wide instead (None: it makes its own two channels),
+# its noise drawn apart in each channel. Filled by :func:`register`.
+PANS: dict[str, float | None] = {}
 CENTRE_GAIN = math.sqrt(0.5)  # a centred Pan's gain per channel: rain's channels keep it
 
 
@@ -37,16 +44,77 @@ class Param:
     default: float
 
 
-SYNTHS: dict[str, tuple[Param, ...]] = {
-    # blip's freq goes below 20 Hz: a click train there, a rhythm
-    "blip": (Param("freq", 0.5, 12000.0, 220.0), Param("numharm", 1.0, 200.0, 10.0),
-             Param("amp", 0.0, 1.0, 0.3)),
-    "rain": (Param("freq", 20.0, 16000.0, 800.0), Param("freq1", 20.0, 16000.0, 3000.0),
-             Param("amp", 0.0, 1.0, 0.3), Param("mix", 0.0, 1.0, 0.5),
-             Param("room", 0.0, 1.0, 0.8), Param("damp", 0.0, 1.0, 0.5)),
-    "fm": (Param("carrier", 20.0, 12000.0, 220.0), Param("ratio", 0.0, 16.0, 1.5),
-           Param("index", 0.0, 40.0, 4.0), Param("amp", 0.0, 1.0, 0.3)),
-}
+@dataclass(frozen=True)
+class Synth:
+    """A registered synth: its parameters (with ranges and defaults) and ``build(p)``, which
+    receives a dict of pyo signals (one per parameter, already gliding; ``amp``, if the synth
+    has one, carries the synth's on/off level too) and returns the pyo object to mix (mono,
+    placed at ``PANS[name]``, or stereo when its pan is None)."""
+
+    name: str
+    params: tuple[Param, ...]
+    build: Callable[[dict], object]
+
+
+SYNTHS: dict[str, Synth] = {}  # name -> synth, in the order registered: the registry
+
+
+def register(name: str, params, build: Callable[[dict], object], *,
+             pan: float | None = 0.5) -> Synth:
+    """Register a synth in one call (as a synth file will: ``register(NAME, PARAMS, build)``):
+    ``params`` maps each parameter name to ``(low, high, default)`` (or is a sequence of
+    :class:`Param`); ``pan`` places a mono synth (0 left, 1 right), None for one that makes
+    its own stereo. A name taken, or a parameter that cannot be, is one UserError."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise UserError(f"synth name {name!r}: expected a word (letters, digits, _)")
+    if name in SYNTHS:
+        raise UserError(f"a synth named {name!r} is registered already")
+    if not callable(build):
+        raise UserError(f"synth {name}: build must be a function of its parameters' signals")
+    made = tuple(p if isinstance(p, Param) else Param(p, *_range(name, p, spec))
+                 for p, spec in (params.items() if hasattr(params, "items") else
+                                 ((p, None) for p in params)))
+    if not made:
+        raise UserError(f"synth {name}: no parameters; expected name: (low, high, default)")
+    for param in made:
+        _range(name, param.name, (param.low, param.high, param.default))
+    if len({p.name for p in made}) != len(made):
+        raise UserError(f"synth {name}: a parameter is named twice")
+    if pan is not None and not (isinstance(pan, (int, float)) and 0.0 <= pan <= 1.0):
+        raise UserError(f"synth {name}: pan {pan!r} must be within 0..1 (or None: stereo)")
+    synth = SYNTHS[name] = Synth(name, made, build)
+    PANS[name] = pan
+    return synth
+
+
+def _range(synth: str, name, spec) -> tuple[float, float, float]:
+    """(low, high, default) of parameter ``name``, checked: finite numbers, low <= default
+    <= high."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise UserError(f"synth {synth}: parameter name {name!r}: expected a word")
+    try:
+        low, high, default = (float(x) for x in spec)
+    except (TypeError, ValueError):
+        raise UserError(f"synth {synth}: {name} {spec!r}: expected (low, high, default) "
+                        "numbers") from None
+    if not all(math.isfinite(x) for x in (low, high, default)) or \
+            not low <= default <= high:
+        raise UserError(f"synth {synth}: {name} {spec!r}: expected finite numbers with low "
+                        "<= default <= high")
+    return low, high, default
+
+
+def synth(name: str) -> Synth:
+    """The registered synth ``name``; an unknown name is a UserError naming the others."""
+    try:
+        return SYNTHS[name]
+    except KeyError:
+        raise UserError(f"no synth {name!r}; expected one of {', '.join(SYNTHS)}") from None
+
+
+def names() -> tuple[str, ...]:
+    """Every registered synth, in the order registered."""
+    return tuple(SYNTHS)
 
 
 def check_names(synth: str, names) -> None:
@@ -58,11 +126,8 @@ def check_names(synth: str, names) -> None:
                         + ", ".join(p.name for p in synth_params(synth)))
 
 
-def synth_params(synth: str) -> tuple[Param, ...]:
-    try:
-        return SYNTHS[synth]
-    except KeyError:
-        raise UserError(f"no synth {synth!r}; expected one of {', '.join(SYNTHS)}") from None
+def synth_params(name: str) -> tuple[Param, ...]:
+    return synth(name).params
 
 
 def clamp(param: Param, value) -> float:
@@ -76,37 +141,69 @@ def clamp(param: Param, value) -> float:
     return min(max(x, param.low), param.high)
 
 
+# -- the synths shipped (pyo imported when one is built) ---------------------------------------
+
+def _blip(p: dict):
+    import pyo
+
+    return pyo.Blit(freq=p["freq"], harms=p["numharm"], mul=p["amp"])
+
+
+def _rain(p: dict):
+    import pyo
+
+    # two noises (one a channel, uncorrelated): the texture is wide, not one point
+    noise = pyo.Noise(mul=[1.0, 1.0])
+    bands = pyo.ButBP(noise, freq=p["freq"], q=4) + pyo.ButBP(noise, freq=p["freq1"], q=4)
+    voice = pyo.Freeverb(bands, size=p["room"], damp=p["damp"], bal=p["mix"],
+                         mul=p["amp"] * 2.0 * CENTRE_GAIN)
+    voice.made = (noise, bands)  # what only the graph reads, kept as long as the voice
+    return voice
+
+
+def _fm(p: dict):
+    import pyo
+
+    return pyo.FM(carrier=p["carrier"], ratio=p["ratio"], index=p["index"], mul=p["amp"])
+
+
+# blip's freq goes below 20 Hz: a click train there, a rhythm
+register("blip", {"freq": (0.5, 12000.0, 220.0), "numharm": (1.0, 200.0, 10.0),
+                  "amp": (0.0, 1.0, 0.3)}, _blip, pan=0.3)
+register("rain", {"freq": (20.0, 16000.0, 800.0), "freq1": (20.0, 16000.0, 3000.0),
+                  "amp": (0.0, 1.0, 0.3), "mix": (0.0, 1.0, 0.5), "room": (0.0, 1.0, 0.8),
+                  "damp": (0.0, 1.0, 0.5)}, _rain, pan=None)
+register("fm", {"carrier": (20.0, 12000.0, 220.0), "ratio": (0.0, 16.0, 1.5),
+                "index": (0.0, 40.0, 4.0), "amp": (0.0, 1.0, 0.3)}, _fm, pan=0.7)
+
+
 class PresetSynth:
-    """One synth of ``SYNTHS`` as a fixed pyo graph; ``output`` is stereo, with an image of its
-    own (``PANS``: blip left of centre, fm right, rain wide), at the level a centred one had.
-    ``set(values)`` glides to a preset (called between blocks or from the block hook)."""
+    """One registered synth (:data:`SYNTHS`) as a fixed pyo graph; ``output`` is stereo, with
+    an image of its own (``PANS``: blip left of centre, fm right, rain wide), at the level a
+    centred one had. ``set(values)`` glides to a preset (called between blocks or from the
+    block hook). An unknown name is a UserError."""
 
     def __init__(self, name: str):
         import pyo
 
+        spec = synth(name)
         self.name = name
-        self.params = {p.name: p for p in synth_params(name)}
+        self.params = {p.name: p for p in spec.params}
         self.values = {p.name: p.default for p in self.params.values()}
         self.sounding = False
         self._sig = {p.name: pyo.SigTo(p.default, time=GLIDE_S, init=p.default)
                      for p in self.params.values()}
         self._level = pyo.SigTo(0.0, time=GLIDE_S, init=0.0)  # silent until the first set
-        s, level = self._sig, self._level
-        if name == "blip":
-            voice = pyo.Blit(freq=s["freq"], harms=s["numharm"], mul=s["amp"] * level)
-        elif name == "rain":
-            # two noises (one a channel, uncorrelated): the texture is wide, not one point
-            noise = pyo.Noise(mul=[1.0, 1.0])
-            bands = pyo.ButBP(noise, freq=s["freq"], q=4) + pyo.ButBP(noise, freq=s["freq1"], q=4)
-            voice = pyo.Freeverb(bands, size=s["room"], damp=s["damp"], bal=s["mix"],
-                                 mul=s["amp"] * level * 2.0 * CENTRE_GAIN)
-            self._keep = (noise, bands)
-        else:
-            voice = pyo.FM(carrier=s["carrier"], ratio=s["ratio"], index=s["index"],
-                           mul=s["amp"] * level)
+        signals = dict(self._sig)
+        if "amp" in signals:  # the level rides on the synth's own gain
+            signals["amp"] = self._sig["amp"] * self._level
+        voice = spec.build(signals)
+        if "amp" not in signals:
+            voice = voice * self._level
         self._voice = voice
-        # stereo: rain is already (two channels); the others stand at their place
-        self.output = voice if name == "rain" else pyo.Pan(voice, outs=2, pan=PANS[name])
+        pan = PANS[name]
+        # stereo: a pan of None is already (two channels); the others stand at their place
+        self.output = voice if pan is None else pyo.Pan(voice, outs=2, pan=pan)
 
     def set(self, values: dict) -> dict:
         """Glide to ``values`` (names of this synth's parameters) and sound; returns the values
@@ -130,7 +227,6 @@ class PresetSynth:
     def release(self) -> None:
         self._sig = {}
         self._level = self._voice = self.output = None
-        self._keep = ()
 
 
 def stereo_mix(outputs):

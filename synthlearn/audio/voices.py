@@ -65,6 +65,57 @@ class PartialPool:
         self._publish_every = max(1, round(engine.sr / engine.block / PUBLISH_HZ))
         self._blocks = 0
 
+    # -- the pool's envelope and level, by name (its bank's: see VoiceBank) -----------------
+    @property
+    def attack_s(self) -> float:
+        return self.bank.attack_s
+
+    @attack_s.setter
+    def attack_s(self, seconds: float) -> None:
+        self.bank.attack_s = seconds
+
+    @property
+    def decay_s(self) -> float:
+        """Time a note falls by 60 dB towards its sustain, from its next note on."""
+        return self.bank.decay_s
+
+    @decay_s.setter
+    def decay_s(self, seconds: float) -> None:
+        self.bank.decay_s = seconds
+
+    @property
+    def sustain(self) -> float:
+        return self.bank.sustain
+
+    @sustain.setter
+    def sustain(self, level: float) -> None:
+        self.bank.sustain = level
+
+    @property
+    def release_s(self) -> float:
+        """Time a released note falls by 60 dB, from its next note on."""
+        return self.bank.release_s
+
+    @release_s.setter
+    def release_s(self, seconds: float) -> None:
+        self.bank.release_s = seconds
+
+    @property
+    def glide_s(self) -> float:
+        return self.bank.glide_s
+
+    @glide_s.setter
+    def glide_s(self, seconds: float) -> None:
+        self.bank.glide_s = seconds
+
+    @property
+    def gain(self) -> float:
+        return self.bank.gain
+
+    @gain.setter
+    def gain(self, value: float) -> None:
+        self.bank.gain = value
+
     def _targets(self, engine, n: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 

@@ -19,13 +19,13 @@ import json
 
 import numpy as np
 
-from synthlearn.pieces.ldd_schema import example
+from synthlearn.visuals.records.ldd import example
 from synthlearn.visuals.scenes.ldd import LddScene
 
 FPS = 60.0
 
 
-_BASE = example()  # the piece's record, declared once in synthlearn.pieces.ldd_schema
+_BASE = example()  # the piece's record, declared once in synthlearn.visuals.records.ldd
 
 
 def _snapshot(part: float, i: int, *, bubbles: int, split: bool) -> dict:

@@ -16,8 +16,11 @@ look-ahead) and JACK's playback latency (``jack_lsp -l system:playback_1``; the 
 reports period x 2). total = send -> hook + both, an estimate of MIDI-to-audio.
 
 MidiPorts' hot-plug watcher lists the JACK MIDI ports once a second, as in ``perform``;
-``watcher=False`` sets the watch interval out of reach (a module constant, restored after) to
-see what the window alone costs.
+``watcher=False`` opens the ports without it (``MidiPorts(watch_every_s=None)``) to see what
+the window alone costs.
+
+The main thread is the live driver's (``perform``'s): the watchdog, ldd's main tick, its news;
+it waits, or draws the window, until the last note reached the hook.
 
 Each block size gets a jackd of the bench's own (``-p`` = the block: pyo's JACK backend runs
 once per period; see :func:`synthlearn.bench.realtime.bench_jackd`). The main thread either
@@ -42,7 +45,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from synthlearn.bench.realtime import SIZE, bench_jackd, jackd_missing
+from synthlearn.bench.realtime import SIZE, WATCHDOG_S, bench_jackd, jackd_missing
 from synthlearn.events import Kind
 from synthlearn.pieces.ldd import Ldd  # pure: numpy + numba, no pyo
 
@@ -142,15 +145,10 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
     """One row on the running (default) JACK server: send the notes, measure each one's way
     to the hook; latencies in ms, fixed delays in samples and ms."""
     from synthlearn.audio.engine import Engine
-    from synthlearn.midi import inputs
-    from synthlearn.midi.inputs import VIRTUAL_NAME, MidiPorts
+    from synthlearn.midi.inputs import VIRTUAL_NAME, WATCH_EVERY_S, MidiPorts
     from synthlearn.midi.ports import JackOutput
-    from synthlearn.runtime.play import (
-        LiveWindow,
-        display_available,
-        run_main_thread,
-        stop_and_measure,
-    )
+    from synthlearn.runtime.live import Driver, LiveWindow, Watchdog, display_available
+    from synthlearn.runtime.stage import Stage
 
     if window and not display_available():
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -158,22 +156,20 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
     n = len(pitches)
     engine = Engine("jack", sr=SR, block=block, seed=0, jack_client="synthlearn-bench")
     piece = TimedLdd(n, seed=0)
-    ports = win = out = None
+    stage = Stage(engine, piece)
+    ports = win = out = watchdog = None
     sent_s = np.zeros(n, np.float64)
     done = threading.Event()
-    watch_every_s = inputs.WATCH_EVERY_S
-    if not watcher:
-        inputs.WATCH_EVERY_S = 1e9  # the watcher thread waits until close()
     try:
         engine.boot()
-        engine.play(piece)
+        stage.play()
         # play() replaced the queue: take its push only now.
         push = TimedPush(engine.push, n)
         # its "midi: ..." notices (its virtual port; no port named NO_HARDWARE) are the
         # bench's own doing, not news: said only when MIDI fails
         ports = MidiPorts(push, engine.now_smp, which=NO_HARDWARE, api="UNIX_JACK",
-                          say=lambda line: None if line.startswith("midi: ") else say(line)
-                          ).start()
+                          say=lambda line: None if line.startswith("midi: ") else say(line),
+                          watch_every_s=WATCH_EVERY_S if watcher else None).start()
         if not ports.available:
             raise NoJackMidi("no JACK MIDI here (python-rtmidi could not open a JACK port)")
         try:
@@ -181,24 +177,26 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
         except OSError as exc:
             raise NoJackMidi(str(exc)) from None
         if window:
-            win = LiveWindow(engine, size=SIZE, fps=FPS, title="synthlearn: bench",
+            win = LiveWindow(stage, size=SIZE, fps=FPS, title="synthlearn: bench",
                              video_source=None)
-        engine.start()
-        sender = threading.Thread(target=send_notes, args=(out, pitches, waits, sent_s, done),
-                                  name="bench-sender", daemon=True)
-        sender.start()
         deadline = [None]
 
-        def until() -> bool:  # the sender is done and the last note reached the hook
+        def arrived() -> bool:  # the sender is done and the last note reached the hook
             if not done.is_set():
                 return False
             if deadline[0] is None:
                 deadline[0] = time.perf_counter() + TAIL_S
             return piece.n_hook >= n or time.perf_counter() > deadline[0]
 
-        run_main_thread(until, win)
+        watchdog = Watchdog(engine, say, after_s=WATCHDOG_S, limit_s=WATCHDOG_S)  # ends at once
+        driver = Driver(stage, watchdog, say=say, stop=arrived)
+        driver.start()
+        sender = threading.Thread(target=send_notes, args=(out, pitches, waits, sent_s, done),
+                                  name="bench-sender", daemon=True)
+        sender.start()
+        driver.loop(win)
         sender.join()
-        figures = stop_and_measure(engine, win)
+        figures = driver.finish(win)
     finally:
         if ports is not None:
             ports.close()
@@ -207,7 +205,6 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
         if win is not None:
             win.close()
         engine.close()
-        inputs.WATCH_EVERY_S = watch_every_s
     got_hook, got_push = piece.n_hook, push.n
     in_order = bool(np.array_equal(piece.hook_note[:got_hook], pitches[:got_hook]))
     to_hook = piece.hook_s[:got_hook] - sent_s[:got_hook]
@@ -220,7 +217,8 @@ def run_once(block: int, window: bool, watcher: bool, pitches: np.ndarray, waits
            "send_to_push_ms": percentiles_ms(to_push), "send_to_hook_ms": percentiles_ms(to_hook),
            "push_to_hook_ms": percentiles_ms(push_to_hook),
            "engine_latency_samples": fixed_smp,
-           "jack_playback_latency_frames": playback_frames, **figures}
+           "jack_playback_latency_frames": playback_frames, "audio_lost": watchdog.lost,
+           **figures}
     fixed_s = (fixed_smp + (playback_frames or 0)) / SR
     row["fixed_after_hook_ms"] = round(fixed_s * 1e3, 2)
     row["total_ms"] = percentiles_ms(to_hook + fixed_s)

@@ -52,7 +52,6 @@ def faithful_figures(seeds: int) -> dict:
 
 
 def default_figures(seeds: int) -> dict:
-    from synthlearn.learners import _q_kernels as K
     from synthlearn.learners.qlearning import QMelody
 
     rng = np.random.default_rng(2026)
@@ -67,7 +66,7 @@ def default_figures(seeds: int) -> dict:
             for e in range(EPISODES):
                 for _ in range(5):
                     q.play(0)
-                if q.ag_[0, K.AG_LAST_CORRECT] >= THRESHOLD:
+                if q.agent(0).correct >= THRESHOLD:
                     hit = e + 1
                     break
             reached.append(hit)

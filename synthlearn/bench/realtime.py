@@ -186,18 +186,14 @@ def late_times_s(intervals_s: np.ndarray, over_s: float, most: int = 8) -> list[
 
 def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print) -> dict:
     """Play ``score`` on the running (default) JACK server for ``seconds`` of audio time, with
-    or without the window; the row's figures (intervals in ms, frame times in ms)."""
+    or without the window, through the live driver (as ``perform`` and the demo do); the
+    row's figures (intervals in ms, frame times in ms)."""
     from synthlearn.audio.engine import Engine
     from synthlearn.commands.score import read_score, schedule, split_off_audio
     from synthlearn.pieces import piece_class
-    from synthlearn.runtime.play import (
-        LiveWindow,
-        Watchdog,
-        display_available,
-        main_ticker,
-        run_main_thread,
-        stop_and_measure,
-    )
+    from synthlearn.runtime.live import Driver, LiveWindow, Watchdog, display_available
+    from synthlearn.runtime.offhook import OffHook
+    from synthlearn.runtime.stage import Stage
 
     if window and not display_available():
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -212,25 +208,24 @@ def run_row(score: Path, *, block: int, window: bool, seconds: float, say=print)
     rt_threads = [0]
     try:
         engine.boot()
-        piece = cls(seed=sc.seed, faithful=sc.faithful)
-        engine.play(piece, events)
+        stage = Stage(engine, cls(seed=sc.seed, faithful=sc.faithful))
+        stage.play(events)
         if window:
-            win = LiveWindow(engine, size=SIZE, fps=FPS, title="synthlearn: bench",
+            win = LiveWindow(stage, size=SIZE, fps=FPS, title="synthlearn: bench",
                              video_source="test")
         watchdog = Watchdog(engine, say, after_s=WATCHDOG_S, limit_s=WATCHDOG_S)  # ends at once
-        tick = main_ticker(engine, piece, off_audio, source=str(score))
 
-        def until() -> bool:
-            tick()
+        def sample_rt_threads() -> None:
             if rt_threads[0] == 0 and engine.time_s > 0.5:
                 rt_threads[0] = _rt_threads()  # sampled while JACK's thread runs our hook
-            return watchdog() or engine.time_s >= seconds
 
+        driver = Driver(stage, watchdog, say=say, duration_s=seconds,
+                        off_hook=OffHook(off_audio, source=str(score)),
+                        chores=[sample_rt_threads])
         t0 = time.perf_counter()
         control = _start_control(engine.block_s, seconds, folder=score.parent)
-        engine.start()
-        run_main_thread(until, win)
-        figures = stop_and_measure(engine, win)
+        driver.start()
+        figures = driver.run(win)
         wall_s = time.perf_counter() - t0
         intervals = engine.callback_intervals_s()
         times = engine.callback_times_s()

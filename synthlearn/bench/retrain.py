@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 SR = 48000
+POLL_S = 0.02  # the main thread's turn: a retrain that ended is followed at once
 DATA = "blip-ivan.csv"
 LINE = "r = ruler {path} distance:3 consistency:0.2"
 
@@ -43,21 +43,29 @@ def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = T
     from synthlearn.files import Folders
     from synthlearn.pieces import live_language
     from synthlearn.pieces.ruler import Ruler
-    from synthlearn.runtime.play import Watchdog, stop_and_measure
+    from synthlearn.runtime.live import Driver, Watchdog
+    from synthlearn.runtime.stage import Stage
     from synthlearn.runtime.worker import Worker
 
     engine = Engine("jack", sr=SR, block=block, seed=1, jack_client="synthlearn-bench")
     piece = Ruler(seed=1)
     # the bench is the performer: it may read the data's folder (as perform --read DIR)
     piece.files = Folders(reads=(path.parent,), base=path.parent)
+    stage = Stage(engine, piece)
     worker = Worker(say=say)
     replies: list[str] = []
     console = Console(live_language(Ruler), engine.push, engine.now_smp, stop=threading.Event(),
-                      say=replies.append, stream=None, piece=lambda: piece, worker=worker,
+                      say=replies.append, stream=None, piece=lambda: stage.piece, worker=worker,
                       names=piece.names)
-    submitted = 0
+    submitted = [0]
+
+    def next_retrain() -> None:
+        if retrain and worker.done == submitted[0]:  # the last one is over: the next
+            console.handle(LINE.format(path=path))
+            submitted[0] += 1
+
     try:
-        engine.play(piece, [])
+        stage.play()
         for synth, values in RULER_PRESETS.items():
             piece.synths[synth].set(values)
         Ruler.warm_kernels()
@@ -65,13 +73,11 @@ def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = T
         with tempfile.TemporaryDirectory(prefix="synthlearn-retrain-") as folder:
             control = _start_control(engine.block_s, seconds, folder=Path(folder))
             watchdog = Watchdog(engine, say, after_s=2.0, limit_s=2.0)  # a row ends at once
-            engine.start()
-            while engine.time_s < seconds and not watchdog():
-                if retrain and worker.done == submitted:  # the last one is over: the next
-                    console.handle(LINE.format(path=path))
-                    submitted += 1
-                time.sleep(0.02)  # the main thread waits; the worker learns
-            figures = stop_and_measure(engine)
+            # the main thread waits (a turn every POLL_S); the worker learns
+            driver = Driver(stage, watchdog, say=say, duration_s=seconds,
+                            chores=[next_retrain], poll_s=POLL_S)
+            driver.start()
+            figures = driver.run()
             intervals, times = engine.callback_intervals_s(), engine.callback_times_s()
             control_figures = _finish_control(control, engine.block_s, intervals, times)
     finally:

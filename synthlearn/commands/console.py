@@ -71,7 +71,9 @@ class Console:
         self.stream = stream if stream is not None else sys.stdin
         self.history: list[str] = [] if history is None else history
         self.on_piece = on_piece  # piece NAME: the performance switches (None: not live)
-        self.piece = piece  # () -> the piece playing now (its main/worker commands)
+        # () -> the piece playing now (its main/worker commands): read at each use, never
+        # kept (a performance passes its stage's, ``lambda: stage.piece``)
+        self.playing = piece
         self.main = main  # (job) -> None: run job in the main thread (None: run here)
         self.worker = worker  # .submit(job): a background thread (None: run here)
         self.names = Names() if names is None else names
@@ -142,7 +144,7 @@ class Console:
             said = None if quiet else self._described(cmd)  # worded before the hook runs it
             self.push(events.command(self.now_smp(), cmd))
             return None if quiet else self._reply(done_line(line, cmd, said))
-        owner = self if cmd.spec.owner == "session" else self.piece()
+        owner = self if cmd.spec.owner == "session" else self.playing()
         if where is Where.NOW:
             return self._run_now(cmd, owner, line)
         if where is Where.WORKER and self.worker is not None:
@@ -215,10 +217,10 @@ class Console:
         """The playing piece's words for what ``cmd`` does (``Piece.describe``), read from its
         state before it runs; None for other commands, or when wording it failed (the
         command still runs: the reply falls back to its help)."""
-        if cmd.spec.owner != "piece" or self.piece is None:
+        if cmd.spec.owner != "piece" or self.playing is None:
             return None
         try:
-            return self.piece().describe(cmd)
+            return self.playing().describe(cmd)
         except Exception:  # noqa: BLE001 - a reply's wording must never cost the command
             return None
 
@@ -280,7 +282,7 @@ class Console:
         return reply
 
     def cmd_status(self) -> str:
-        text = self.piece().status() if self.piece else "no piece is playing"
+        text = self.playing().status() if self.playing else "no piece is playing"
         jobs = self.worker.jobs() if self.worker is not None else []
         return "\n".join([text, *(f"worker: {job}" for job in jobs)])
 

@@ -4,6 +4,7 @@ folder's ``names.json``. Values are JSON-able, so a saved session holds them as 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from synthlearn.errors import UserError
@@ -35,11 +36,21 @@ def dumps_gently(value) -> str:
 
 class Names:
     """What assignments (``r = ruler ...``) keep: names to JSON-able values, with a version
-    that changes on every assignment (the autosaver writes them when it does)."""
+    that changes on every assignment (the autosaver writes them when it does), and who is told
+    of each one (:meth:`watch`: a piece that shows what is kept)."""
 
     def __init__(self, values: dict | None = None):
         self.values: dict[str, object] = dict(values or {})
         self.version = 0
+        self._watchers: list[weakref.WeakMethod] = []
+
+    def watch(self, method) -> None:
+        """Call ``method()`` (a bound method, held weakly: an owner let go stops watching)
+        after every assignment, in the thread that assigns."""
+        self._watchers.append(weakref.WeakMethod(method))
+
+    def unwatch(self, method) -> None:
+        self._watchers = [w for w in self._watchers if w() not in (None, method)]
 
     def assign(self, name: str, value) -> None:
         """Keep ``value`` as ``name`` (a :class:`Said` keeps its value)."""
@@ -51,6 +62,10 @@ class Names:
                 from None
         self.values[name] = value
         self.version += 1
+        for watcher in list(self._watchers):
+            method = watcher()
+            if method is not None:
+                method()
 
     def __contains__(self, name: str) -> bool:
         return name in self.values

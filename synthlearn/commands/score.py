@@ -211,3 +211,15 @@ def split_off_audio(evs: list[events.Event]) -> tuple[list[events.Event], list[e
         (off if is_off else audio).append(e)
     off.sort(key=lambda e: e.time_smp)
     return audio, off
+
+
+def run_off_audio(cmd, owner, *, source: str) -> None:
+    """A score's command that runs outside the block hook (:func:`split_off_audio`), now, on
+    its owner (the piece); its result kept in the owner's names if assigned. A failure is one
+    line naming ``source`` (a score is fixed before it plays: a render ends there)."""
+    try:
+        result = cmd.run(owner)
+        if cmd.target is not None:
+            owner.names.assign(cmd.target, result)
+    except UserError as exc:
+        raise UserError(f"{cmd.text!r}: {exc}", source=source) from None

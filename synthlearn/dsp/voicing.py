@@ -287,6 +287,62 @@ class VoiceBank:
         self._age = 0
         self.active = 0
 
+    # -- parameters, by name (the pool's, for every voice; new values apply from the next
+    # block, decay and release from the next note) ------------------------------------------
+    @property
+    def attack_s(self) -> float:
+        """Time from silence to full level, in seconds."""
+        return float(self.p[P_ATTACK_S])
+
+    @attack_s.setter
+    def attack_s(self, seconds: float) -> None:
+        self.p[P_ATTACK_S] = seconds
+
+    @property
+    def sustain(self) -> float:
+        """Level held while a note is held (0..1); at 0 a note decays to silence."""
+        return float(self.p[P_SUSTAIN])
+
+    @sustain.setter
+    def sustain(self, level: float) -> None:
+        self.p[P_SUSTAIN] = level
+
+    @property
+    def glide_s(self) -> float:
+        """Time constant of a frequency's glide to its target, in seconds."""
+        return float(self.p[P_GLIDE_S])
+
+    @glide_s.setter
+    def glide_s(self, seconds: float) -> None:
+        self.p[P_GLIDE_S] = seconds
+
+    @property
+    def gain(self) -> float:
+        """Linear gain of every partial."""
+        return float(self.p[P_GAIN])
+
+    @gain.setter
+    def gain(self, value: float) -> None:
+        self.p[P_GAIN] = value
+
+    # -- what the voices do, by name ------------------------------------------------------
+    def note_of(self, v: int) -> int:
+        """The note voice ``v`` was last started on (it may be releasing or idle since)."""
+        return int(self.vi[v, VI_NOTE])
+
+    def holds(self, note: int) -> bool:
+        """``note`` is held in a voice (its key down; a voice fading out to be stolen for it
+        counts). No allocation: the audio hook may ask."""
+        for v in range(self.voices):
+            if self.vi[v, VI_HELD] == 1 and self.vi[v, VI_PENDING_NOTE] == note:
+                return True
+        return False
+
+    def held_notes(self) -> list[int]:
+        """The notes held now, lowest first (allocates: not for the audio thread)."""
+        return sorted(int(self.vi[v, VI_PENDING_NOTE]) for v in range(self.voices)
+                      if self.vi[v, VI_HELD] == 1)
+
     # -- events (called from the audio block hook) ----------------------------------------
     def note_on(
         self,

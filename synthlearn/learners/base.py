@@ -124,6 +124,15 @@ class GradientLearner(Learner):
                      "targets_")
     STATE_ARRAYS = (*Learner.STATE_ARRAYS, "grad_")
 
+    def rollout(self, seed: int, n: int) -> np.ndarray:
+        """``reset(seed=seed)``, then ``n`` steps: the loss before each (n,), as the checks
+        compare runs (:func:`synthlearn.learners.checks.check_learner`)."""
+        self.reset(seed=seed)
+        out = np.empty(n, np.float64)
+        for i in range(n):
+            out[i] = self.step()
+        return out
+
     def __init__(self, *, lr: float, stop_loss: float):
         super().__init__()
         self.lr = lr

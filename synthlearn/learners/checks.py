@@ -2,7 +2,12 @@
 ``check_estimator`` do): run over the registry by the tests, and by a new learner's author.
 
 ``check_learner(make)`` raises AssertionError naming what failed, for a callable that makes a
-learner with default parameters.
+learner with default parameters: parameters stored verbatim and validated at reset; for every
+learner, determinism and reset through the run it offers (``rollout(seed, n)``: reset with that
+seed, then ``n`` of its steps, their signals returned as an array: the same seed gives the same
+bytes and the same state, another seed others, and a learner that learned starts over); for
+gradient learners, their counts, targets and gradients; state that round-trips; a warm that
+changes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from synthlearn.errors import UserError
 from synthlearn.learners.base import GradientLearner, Learner
 
 STEPS = 40
+# Learners whose rollout(seed, n) is still to come (issue 20): each is checked for determinism
+# and reset the day it offers one, and must then leave this set, which may only shrink.
+ROLLOUT_PENDING: set[str] = set()  # learners without rollout(seed, n) yet: may only shrink
 
 
 def _run(learner, steps: int = STEPS) -> list[float]:
@@ -28,6 +36,7 @@ def check_learner(make) -> None:
     name = type(learner).__name__
     _check_parameters_stored_verbatim(make, name)
     _check_validation(make, name)
+    _check_rollout(make, name)
     if isinstance(learner, GradientLearner):
         _check_gradient_learner(make, name)
     _check_state_round_trip(make, name)
@@ -61,18 +70,53 @@ def _check_validation(make, name: str) -> None:
                 raise AssertionError(f"{name}: {param.name}={bad} was accepted")
 
 
+def _rolled(learner, seed: int, n: int) -> tuple[np.ndarray, dict]:
+    """``learner.rollout(seed, n)`` and the state it leaves."""
+    out = np.asarray(learner.rollout(seed, n))
+    assert out.shape[:1] == (n,), f"rollout({seed}, {n}) gave shape {out.shape}, not ({n}, ...)"
+    return out, learner.captured("x")
+
+
+def _same(a, b) -> bool:
+    """Equal bit for bit: arrays, or dicts of arrays."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _check_rollout(make, name: str) -> None:
+    """Determinism and reset, whatever the learner learns: two learners rolled out from one
+    seed give the same signals and state, bit for bit; another seed gives others; a learner
+    that learned, rolled out again from the first seed, starts over."""
+    learner = make()
+    cls = type(learner).__name__
+    if not callable(getattr(learner, "rollout", None)):
+        assert cls in ROLLOUT_PENDING, f"{name}: offers no rollout(seed, n)"
+        return
+    assert cls not in ROLLOUT_PENDING, f"{name}: it offers rollout: drop it from ROLLOUT_PENDING"
+    out, state = _rolled(learner, 5, STEPS)
+    twin, twin_state = _rolled(make(), 5, STEPS)
+    assert _same(out, twin) and _same(state, twin_state), f"{name}: not deterministic"
+    assert out.dtype.kind not in "fc" or np.all(np.isfinite(out)), \
+        f"{name}: a signal is not finite"
+    assert not _same(_rolled(make(), 6, STEPS)[0], out), f"{name}: the seed changes nothing"
+    learner.rollout(7, STEPS)  # it learns something else
+    again, again_state = _rolled(learner, 5, STEPS)
+    assert _same(again, out) and _same(again_state, state), \
+        f"{name}: reset(seed) does not start over"
+
+
 def _check_gradient_learner(make, name: str) -> None:
+    """What gradient descent adds: the gradient, the step count, targets (determinism and
+    reset in general: :func:`_check_rollout`)."""
     a, b = make().reset(seed=5), make().reset(seed=5)
     la, lb = _run(a), _run(b)
     assert la == lb and np.array_equal(a.grad_, b.grad_), f"{name}: not deterministic"
     assert all(math.isfinite(x) for x in la) and np.all(np.isfinite(a.grad_)), \
         f"{name}: a loss or gradient is not finite"
     assert a.steps_ == STEPS or a.converged_, f"{name}: steps_ does not count the steps"
-    c = make().reset(seed=6)
-    assert _run(c, 5) != la[:5], f"{name}: the seed changes nothing"
     a.reset(seed=5)
     assert a.steps_ == 0 and not a.converged_ and a.targets_ == 1, f"{name}: reset is partial"
-    assert _run(a) == la, f"{name}: reset(seed) does not start over"
     a.new_target()
     assert a.steps_ == 0 and a.targets_ == 2 and a.step() != la[0], \
         f"{name}: new_target() does not start a new target"

@@ -14,7 +14,7 @@ Two kinds of agent:
   a constant step ``alpha`` (or 1/n: ``stubborn``), a real discount ``gamma``, ε-greedy with
   exponential decay to a floor, or softmax at temperature ``temp`` when it is above 0. Q is a
   table per position that every context shares plus a table per state (measured: with the
-  previous note in the state, a table alone learned a 5-note phrase in 30 episodes for 13 of
+  previous note in the state, a table alone learned a 5-note phrase in 30 episodes for 10 of
   50 seeds; shared, 49 of 50: ``synthlearn bench --only qlearning``).
 - **faithful** — the hackathon notebook's agent, draw for draw: 12 notes (MIDI 60-71), state
   the target's two preceding notes (the melody loops), Q and visit counts starting at 1, step
@@ -22,6 +22,18 @@ Two kinds of agent:
   the first 51 episodes of a target then 0.01, Q updated once per episode. Agent k is seeded
   ``seed + k`` on a generator stepped as numpy's legacy RandomState, so seed 0 replays the
   original's first 100 episodes of each agent exactly.
+
+Default agents are seeded with child seeds of ``numpy.random.SeedSequence(seed)``
+(:func:`agent_seeds`): with ``seed + k``, agent a1 at seed 0 played agent a0's stream at seed 1.
+
+What others read (the kernels' packed arrays and their column numbers are the learner's own):
+:meth:`QMelody.agent` (an :class:`Agent`: episodes, reward, correct, position, eps, ... by
+name), the :class:`Outcome` :meth:`QMelody.play` returns, ``hyperparameter``, ``scale_of``,
+``greedy_pitches``, ``q_path``, ``episodes``, and the learned arrays of one meaning each:
+``target_pitch_`` (agents, MAX_STEPS) the target's MIDI notes (-1 rests), ``tlen_`` its length,
+``pitches_`` (agents, MAX_ACTIONS) each action's note (-1 the rest), ``nact_`` the actions,
+``played_`` and ``greedy_`` (agents, MAX_STEPS) the actions played this episode and the greedy
+ones, ``U_``/``W_``/``visits_`` the tables.
 """
 
 from __future__ import annotations
@@ -35,6 +47,8 @@ from synthlearn.learners import _q_kernels as K
 from synthlearn.learners.base import Learner, finite, positive, whole
 from synthlearn.mappings import scales
 
+MAX_STEPS = K.MAX_STEPS  # notes and rests in a target phrase
+MAX_ACTIONS = K.MAX_ACTIONS  # notes an agent chooses from (two octaves and the top note), a rest
 STATES = {"previous": K.STATE_PREVIOUS, "context": K.STATE_CONTEXT,
           "position": K.STATE_POSITION}
 HYPERPARAMETERS = {"eps": K.HP_EPS, "decay": K.HP_DECAY, "floor": K.HP_FLOOR,
@@ -68,6 +82,154 @@ def _effective(row) -> tuple[str, int]:
     if chosen == scales.AUTO:
         return scales.NAMES[int(row[2])], int(row[3])
     return chosen, int(row[1])
+
+
+def agent_seeds(seed: int, agents: int, *, faithful: bool = False) -> list[int]:
+    """The 32-bit seed of each agent's generator. Faithful agents: the notebook's ``seed + k``
+    (so seed 0 replays it). Default agents: one child of ``SeedSequence(seed)`` each, so no
+    agent shares another seed's stream (with ``seed + k``, a1 at seed 0 was a0 at seed 1)."""
+    if faithful:
+        return [(int(seed) + k) & 0xFFFFFFFF for k in range(agents)]
+    children = np.random.SeedSequence(int(seed) % (1 << 64)).spawn(agents)
+    return [int(child.generate_state(1)[0]) for child in children]
+
+
+class LegacyStream:
+    """An agent's generator on its own: MT19937 stepped as numpy's legacy ``RandomState``
+    (``random()``, ``randint(0, n)``), the draws that let faithful agents replay the notebook.
+    For checks against numpy; the agents draw from theirs inside the kernels."""
+
+    def __init__(self, seed: int):
+        self.state = np.zeros(K.MT_WORDS, np.uint64)
+        K.mt_seed(self.state, int(seed) & 0xFFFFFFFF)
+
+    def random(self) -> float:
+        """A float in [0, 1), 53 random bits (``random_sample()``)."""
+        return float(K.mt_double(self.state))
+
+    def below(self, n: int) -> int:
+        """A uniform integer in [0, n) (``randint(0, n)``; no draw when n is 1)."""
+        return int(K.mt_below(self.state, n))
+
+
+class Agent:
+    """Agent ``index`` of a :class:`QMelody`, read by name. Made once per agent when the learner
+    is reset: :meth:`QMelody.agent` hands it out, so reading a number (what the audio hook
+    does at every note) makes no new object but the number."""
+
+    __slots__ = ("_q", "index")
+
+    def __init__(self, learner: QMelody, index: int):
+        self._q, self.index = learner, index
+
+    @property
+    def position(self) -> int:
+        """The step of its phrase it plays next (0: an episode starts)."""
+        return int(self._q.ag_[self.index, K.AG_POS])
+
+    @property
+    def episodes(self) -> int:
+        """Episodes finished since it last forgot (any target)."""
+        return int(self._q.ag_[self.index, K.AG_EPISODES])
+
+    @property
+    def target_episodes(self) -> int:
+        """Episodes finished of the target it learns now."""
+        return int(self._q.ag_[self.index, K.AG_TARGET_EPISODES])
+
+    @property
+    def reward(self) -> float:
+        """Mean reward per note of its last episode."""
+        return float(self._q.ag_[self.index, K.AG_LAST_REWARD])
+
+    @property
+    def correct(self) -> float:
+        """Fraction of its target its greedy notes got right after its last episode."""
+        return float(self._q.ag_[self.index, K.AG_LAST_CORRECT])
+
+    @property
+    def td(self) -> float:
+        """The TD error of its last note (faithful: the episode's largest, at its end)."""
+        return float(self._q.ag_[self.index, K.AG_LAST_TD])
+
+    @property
+    def notes_played(self) -> int:
+        """Notes it has played and learned from (practice included)."""
+        return int(self._q.ag_[self.index, K.AG_STEPS])
+
+    @property
+    def eps(self) -> float:
+        """Its exploration rate now (it decays as it learns)."""
+        return float(self._q.hp_[self.index, K.HP_EPS])
+
+    @property
+    def frozen(self) -> bool:
+        """It plays its greedy notes and learns nothing."""
+        return bool(self._q.hp_[self.index, K.HP_FROZEN] != 0.0)
+
+    @property
+    def stubborn(self) -> bool:
+        """Its steps are 1/n (visits), not ``alpha``."""
+        return bool(self._q.hp_[self.index, K.HP_STUBBORN] != 0.0)
+
+    @property
+    def length(self) -> int:
+        """Steps (notes and rests) of its target; 0: it has none."""
+        return int(self._q.tlen_[self.index])
+
+    @property
+    def actions(self) -> int:
+        """How many notes (and the rest) it chooses from."""
+        return int(self._q.nact_[self.index])
+
+    @property
+    def target(self) -> np.ndarray:
+        """Its target's MIDI notes, -1 for rests (a view: not for the audio thread)."""
+        return self._q.target_pitch_[self.index, :self._q.tlen_[self.index]]
+
+
+class Outcome:
+    """What the note an agent just played did, read by name: :meth:`QMelody.play` returns the
+    learner's one outcome, which the next note overwrites."""
+
+    __slots__ = ("_q",)
+
+    def __init__(self, learner: QMelody):
+        self._q = learner
+
+    @property
+    def action(self) -> int:
+        """The action it played (``QMelody.pitch_of`` gives its note)."""
+        return int(self._q.out_[K.OUT_ACTION])
+
+    @property
+    def explored(self) -> bool:
+        """It played other than its greedy action."""
+        return bool(self._q.out_[K.OUT_EXPLORED] != 0.0)
+
+    @property
+    def reward(self) -> float:
+        return float(self._q.out_[K.OUT_REWARD])
+
+    @property
+    def td(self) -> float:
+        """The TD error it learned from (faithful: the episode's largest, at its end)."""
+        return float(self._q.out_[K.OUT_TD])
+
+    @property
+    def episode_done(self) -> bool:
+        """The note ended an episode (the agent's counts and curves moved)."""
+        return bool(self._q.out_[K.OUT_EPISODE_DONE] != 0.0)
+
+    @property
+    def greedy(self) -> int:
+        """The action it held best at that step."""
+        return int(self._q.out_[K.OUT_GREEDY])
+
+    def astuple(self) -> tuple[int, bool, float, float, bool, int]:
+        """(action, explored, reward, td, episode_done, greedy)."""
+        return (self.action, self.explored, self.reward, self.td, self.episode_done,
+                self.greedy)
 
 
 class QMelody(Learner):
@@ -147,6 +309,8 @@ class QMelody(Learner):
         # chosen (scale index in scales.NAMES, root pc), then the one fitted when chosen is auto
         self.scale_ = np.zeros((n, 4), np.int64)
         self.out_ = np.zeros(K.N_OUT, np.float64)
+        self._agents = tuple(Agent(self, k) for k in range(n))
+        self._outcome = Outcome(self)
         self._rollout = np.zeros(K.MAX_STEPS, np.int64)
         self._read = 0  # episodes handed out by episodes()
         self._scratch = {name: getattr(self, name).copy()
@@ -156,7 +320,11 @@ class QMelody(Learner):
         self.seed_ = int(self._rng_state[0])
         for k in range(self.agents):
             self.forget(k)
-            K.mt_seed(self.mt_[k], (self.seed_ + k) & 0xFFFFFFFF)
+        self._seed_agents()
+
+    def _seed_agents(self) -> None:
+        for k, seed in enumerate(agent_seeds(self.seed_, self.agents, faithful=self.faithful)):
+            K.mt_seed(self.mt_[k], seed)
 
     def forget(self, k: int) -> None:
         """Agent ``k`` starts again from nothing learned (its target and scale stay)."""
@@ -197,10 +365,18 @@ class QMelody(Learner):
                 self.apply(k, place)
 
     def reseed(self, seed: int) -> None:
-        """Every agent's generator from ``seed`` (agent k: seed + k); nothing learned is lost."""
+        """Every agent's generator from ``seed`` (:func:`agent_seeds`); nothing learned is
+        lost."""
         self.seed_ = int(seed)
-        for k in range(self.agents):
-            K.mt_seed(self.mt_[k], (self.seed_ + k) & 0xFFFFFFFF)
+        self._seed_agents()
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray], prefix: str = "q") -> QMelody:
+        """A learner holding a state :meth:`capture` wrote under ``prefix`` (a saved
+        session's ``q_*`` fields), to read it by name (allocates: not for the audio thread)."""
+        q = cls(agents=int(np.asarray(state[f"{prefix}_tlen"]).size)).reset()
+        q.restore(state, prefix)
+        return q
 
     def _exercise(self, twin) -> None:
         twin.set_target(0, [60, 64, -1, 67])
@@ -328,16 +504,40 @@ class QMelody(Learner):
     def ready(self, k: int) -> bool:
         return bool(self.tlen_[k] > 0)
 
-    def play(self, k: int, time_s: float = 0.0) -> np.ndarray:
-        """Agent ``k`` plays its next note and learns from it; ``out_`` (returned) holds the
-        action, explored (0/1), reward, TD error, episode done (0/1) and the greedy action.
-        Allocates nothing: the audio hook calls it."""
+    def agent(self, k: int) -> Agent:
+        """Agent ``k``, read by name (the same object every call: the audio hook may read it)."""
+        if not 0 <= k < self.agents:
+            self._check_agent(k)
+        return self._agents[k]
+
+    @property
+    def notes_played(self) -> int:
+        """Notes every agent has played and learned from since the reset: it moves with every
+        note."""
+        return int(self.ag_[:, K.AG_STEPS].sum())
+
+    def rollout(self, seed: int, n: int) -> np.ndarray:
+        """``reset(seed=seed)``, then agent 0 plays ``n`` notes of a fixed target: each note's
+        outcome row, (n, N_OUT) (the learner checks' determinism and reset)."""
+        self.reset(seed=seed)
+        self.set_target(0, [60, 64, -1, 67])
+        out = np.empty((n, self.out_.size), np.float64)
+        for i in range(n):
+            self.play(0)
+            out[i] = self.out_
+        return out
+
+    def play(self, k: int, time_s: float = 0.0) -> Outcome:
+        """Agent ``k`` plays its next note and learns from it; returns the learner's
+        :class:`Outcome` (the action, whether it explored, the reward, the TD error, whether
+        the episode ended, the greedy action), which the next note overwrites. Allocates
+        nothing: the audio hook calls it."""
         K.play(k, self.faithful, self.design, self.shared, self.hp_, self.ag_, self.mt_,
                self.U_, self.W_, self.visits_, self.target_, self.target_pitch_, self.tlen_,
                self.pitches_, self.nact_, self.played_, self.greedy_, self.trans_, self.out_)
         if self.out_[K.OUT_EPISODE_DONE]:
             K.log_episode(k, self.ag_, self.log_, self.log_count_, 0.0, time_s)
-        return self.out_
+        return self._outcome
 
     def practice(self, k: int, steps: int, max_episodes: int = 1 << 30,
                  time_s: float = 0.0) -> int:

@@ -201,7 +201,7 @@ class RuLer(Learner):
     def _exercise(self, twin) -> None:
         rows = [(1, 2, "a"), (2, 2, "a"), (2, 3, "a"), (1, 3, "b")]
         twin.distance, twin.memory_mb, twin.time_s = 2, DEFAULT_MEMORY_MB, DEFAULT_TIME_S
-        twin.fit(Presets.from_rows(("x", "y"), rows)).random_preset("a", twin._rng_state)
+        twin.fit(Presets.from_rows(("x", "y"), rows)).random_preset("a", twin.rng_state)
         R.hash_table(np.zeros(1, np.int64), 1, 4)  # grown only by bigger tables
 
     def fit(self, presets: Presets, *, cancel=None, clock=time.perf_counter,
@@ -272,9 +272,35 @@ class RuLer(Learner):
         first = np.unique(presets.codes, axis=0, return_index=True)[1] if n else rows
         return pmask, _bits(np.sort(first), Wp)
 
+    def rollout(self, seed: int, n: int) -> np.ndarray:
+        """``reset(seed=seed)``, the rules of a small fixed table, then ``n`` preset numbers of
+        label a drawn from the learner's generator, (n,) (the learner checks' determinism and
+        reset)."""
+        self.reset(seed=seed)
+        rules = self.fit(Presets.from_rows(("x", "y"), [(1, 2, "a"), (2, 2, "a"), (2, 3, "a"),
+                                                        (1, 3, "b"), (3, 1, "a")]))
+        total = rules.count("a")
+        return np.array([self.random_index(total) for _ in range(n)], np.int64)
+
     def random_index(self, total: int) -> int:
         """A uniform index below ``total`` from the learner's own generator."""
         return K.splitmix_below(self._rng_state, total)
+
+    @property
+    def rng_state(self) -> np.ndarray:
+        """The learner's generator: a (1,) uint64 array (splitmix64's counter), changed in
+        place by every draw. A piece keeps it with what is learned (copy it out, write it back
+        with ``rng_state[:] = ...``) and draws from it (``RuleSet.random_preset``)."""
+        return self._rng_state
+
+    @rng_state.setter
+    def rng_state(self, state: np.ndarray) -> None:
+        """Draw from ``state`` from now on, the array itself (not a copy): learners given one
+        generator share one stream (a piece's every fit draws from the piece's)."""
+        if not isinstance(state, np.ndarray) or state.shape != (1,) or \
+                state.dtype != np.uint64:
+            raise ValueError("a RuLer generator is a (1,) uint64 array")
+        self._rng_state = state
 
 
 def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarray,

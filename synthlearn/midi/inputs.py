@@ -3,8 +3,8 @@
 Each port's callback runs in rtmidi's thread: it turns the message's bytes into an event
 stamped on arrival (the next block the audio hook runs) and pushes it onto the engine's
 lock-free queue. A watcher thread opens ports that appear and forgets ports that vanish, once a
-second. Where no MIDI system exists (rtmidi raises without an ALSA sequencer) it says so once
-and goes on.
+second (``watch_every_s``: a bench measures without it). Where no MIDI system exists (rtmidi
+raises without an ALSA sequencer) it says so once and goes on.
 
 Measured on the JACK dummy driver (bench/midi_latency.py): listing ports through mido opens and
 closes two JACK clients per call, which cost about 4 late blocks per scan (148 late blocks in
@@ -34,7 +34,7 @@ from synthlearn.audio import native
 from synthlearn.events import Event
 from synthlearn.midi.ports import quiet_stderr
 
-WATCH_EVERY_S = 1.0
+WATCH_EVERY_S = 1.0  # the watcher's period unless told (MidiPorts(watch_every_s=...))
 CLOSE_DRAIN_S = 0.03  # after the connections are cut: callbacks under way finish (GIL free)
 VIRTUAL_NAME = "synthlearn"
 SOFTWARE_PORTS = ("RtMidi",)  # rtmidi's default client names: programs that connect to us
@@ -81,12 +81,16 @@ class _Input:
 
 
 class MidiPorts:
-    """Open ``which`` ("all" or a name fragment) and keep it open as devices come and go."""
+    """Open ``which`` ("all" or a name fragment) and keep it open as devices come and go,
+    looking every ``watch_every_s`` (None: no watcher thread; only :meth:`start`'s scan, and
+    any the caller makes)."""
 
     def __init__(self, push: Callable[[Event], None], now_smp: Callable[[], int], *,
-                 which: str = "all", api: str | None = None, say=print):
+                 which: str = "all", api: str | None = None, say=print,
+                 watch_every_s: float | None = WATCH_EVERY_S):
         self.push, self.now_smp, self.which, self.say = push, now_smp, which, say
         self.api = api  # e.g. "UNIX_JACK" when the audio runs on JACK
+        self.watch_every_s = watch_every_s
         self.ports: dict[str, _Input] = {}
         self.virtual: _Input | None = None
         self.received = 0
@@ -148,7 +152,8 @@ class MidiPorts:
             others = [n for n in self._lister.get_ports() if VIRTUAL_NAME not in n]
             self.say(f"midi: no input port's name contains {self.which!r} yet (here: "
                      + (", ".join(others) or "none") + "); it opens when one appears")
-        self._thread.start()
+        if self.watch_every_s is not None:
+            self._thread.start()
         return self
 
     def scan(self) -> None:
@@ -166,7 +171,7 @@ class MidiPorts:
                 self.say(f"midi: {name} went away")
 
     def _watch(self) -> None:
-        while not self._stop.wait(WATCH_EVERY_S):
+        while not self._stop.wait(self.watch_every_s):
             try:
                 self.scan()
             except Exception as exc:  # a device vanishing mid-scan: try again next time
@@ -200,3 +205,21 @@ class MidiPorts:
         if self._lister is not None:
             self._lister.delete()
             self._lister = None
+
+
+def inputs_report(jack_audio: bool) -> list[str]:
+    """``synthlearn devices``, the MIDI half: the input ports through JACK (when the audio
+    plays on JACK and JACK MIDI works here) and through ALSA, or why none."""
+    from synthlearn.midi.ports import jack_midi_missing, list_inputs
+
+    lines = ["midi inputs:"]
+    jack_midi = jack_audio and jack_midi_missing() is None
+    apis = [("through JACK", "UNIX_JACK")] if jack_midi else []
+    for label, api in [*apis, ("through ALSA", "LINUX_ALSA")]:
+        names, why = list_inputs(api)
+        lines.append(f"  {label}: " + (why or ", ".join(names)))
+    if apis:
+        lines.append("  perform on JACK adds its own input, named when it starts "
+                     "(synthlearn-midi-PID-1:synthlearn)")
+    lines.append("  the computer keyboard (in the window) and MIDI files always work")
+    return lines

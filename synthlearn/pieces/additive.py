@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from synthlearn.commands.language import Param, Spec
-from synthlearn.dsp.voicing import P_ATTACK_S, P_SUSTAIN
 from synthlearn.events import CC_SUSTAIN, Event, Kind
 from synthlearn.pieces.base import Piece
 
@@ -73,13 +72,13 @@ class Additive(Piece):
         self.pool.bank.partial_amp[:] = harmonic_amps(self.partials, exponent)
 
     def cmd_attack(self, seconds: float) -> None:
-        self.pool.bank.p[P_ATTACK_S] = seconds
+        self.pool.attack_s = seconds
 
     def cmd_release(self, seconds: float) -> None:
-        self.pool.bank.release_s = seconds
+        self.pool.release_s = seconds
 
     def cmd_sustain(self, level: float) -> None:
-        self.pool.bank.p[P_SUSTAIN] = level
+        self.pool.sustain = level
 
     def describe(self, cmd) -> str | None:
         """The setting a command leaves (main thread, before the hook runs it)."""
@@ -88,9 +87,8 @@ class Additive(Piece):
             return f"brightness {value:g} (was {self.brightness:g})"
         if self.pool is None:
             return None
-        bank = self.pool.bank
-        was = {"attack": bank.p[P_ATTACK_S], "release": bank.release_s,
-               "sustain": bank.p[P_SUSTAIN]}[cmd.name]
+        was = {"attack": self.pool.attack_s, "release": self.pool.release_s,
+               "sustain": self.pool.sustain}[cmd.name]
         unit = "" if cmd.name == "sustain" else " s"
         return f"{cmd.name} {value:g}{unit} for new notes (was {float(was):g}{unit})"
 

@@ -293,9 +293,10 @@ class Piece(metaclass=_Made):
     def scene(self, engine, width: int, height: int, fps: float, source=None):
         """What the piece looks like: an object whose ``draw()`` returns an (H, W, 3) uint8
         frame of the state now (read between blocks or from the window thread)."""
-        from synthlearn.visuals.scenes.partials import PartialsScene
+        from synthlearn.visuals.scenes import SnapshotView
+        from synthlearn.visuals.scenes.partials import PartialsScene, PoolsRecord
 
-        return PartialsScene(width, height, fps=fps, pools=engine.pools)
+        return SnapshotView(PoolsRecord(engine.pools), PartialsScene(width, height, fps=fps))
 
     def release(self) -> None:
         """Drop references to table views (called by the engine before it frees tables)."""

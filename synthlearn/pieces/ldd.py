@@ -27,14 +27,14 @@ import math
 import numpy as np
 
 from synthlearn.commands.language import Param, Spec
-from synthlearn.dsp.voicing import P_ATTACK_S, P_SUSTAIN, VI_NOTE, set_overtone_detune
+from synthlearn.dsp.voicing import set_overtone_detune
 from synthlearn.events import CC_SOFT, CC_SUSTAIN, Event, Kind
 from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
 from synthlearn.mappings import detune as mappings
-from synthlearn.pieces import ldd_schema
 from synthlearn.pieces.base import Piece
 from synthlearn.snapshot import Snapshot
+from synthlearn.visuals.records import ldd as ldd_record
 
 PARTS = (1, 2, 3, 4)
 PART_NAMES = {1: "cubic", 2: "knot", 3: "knot over video", 4: "cubic with bubbles"}
@@ -84,7 +84,7 @@ class Ldd(Piece):
         self.signal = "residual" if faithful else "loss"
         self.gain = 1.0
         self.detune_ratio = 1.0
-        fields = ldd_schema.layout(self.cubic, self.knot)  # what the scene and autosave read
+        fields = ldd_record.layout(self.cubic, self.knot)  # what the scene and autosave read
         self.snapshot = Snapshot(**fields)
         self.pool = None
         self._lowpass = None
@@ -149,8 +149,8 @@ class Ldd(Piece):
         self.knot.min_freq = 0 if on else 1  # the original could draw a flat knot
         if self.pool is not None:
             bank = self.pool.bank
-            bank.p[P_ATTACK_S] = self._attack_s()
-            bank.p[P_SUSTAIN] = self._sustain()
+            bank.attack_s = self._attack_s()
+            bank.sustain = self._sustain()
             if on:
                 bank.pedal(False)  # the original ignored the sustain pedal
 
@@ -234,7 +234,7 @@ class Ldd(Piece):
         bank = self.pool.bank
         for n in range(LEFT_HAND_BELOW):
             v = self._voice_of[n]
-            if v < 0 or bank.vi[v, VI_NOTE] != n:
+            if v < 0 or bank.note_of(v) != n:
                 continue
             self._detuned[v] = self._in_chord[n] and self._held[n] and voiced < CHORD_VOICES
             voiced += int(self._detuned[v])
@@ -342,7 +342,7 @@ class Ldd(Piece):
     # -- what is learned (published by the base class for the autosave) ----------------------
     def learned_layout(self) -> dict:
         """The settings and both learners' whole state (as the scene's record names them)."""
-        return {**{name: ldd_schema.FIELDS[name] for name in ldd_schema.SETTINGS},
+        return {**{name: ldd_record.FIELDS[name] for name in ldd_record.SETTINGS},
                 **self.cubic.state_layout("cubic"), **self.knot.state_layout("knot")}
 
     def capture_learned(self, record: dict[str, np.ndarray]) -> None:
@@ -442,6 +442,7 @@ class Ldd(Piece):
         }
 
     def scene(self, engine, width: int, height: int, fps: float, source=None):
+        from synthlearn.visuals.scenes import SnapshotView
         from synthlearn.visuals.scenes.ldd import LddScene
 
         return SnapshotView(self.snapshot, LddScene(width, height, fps, seed=self.seed,
@@ -452,20 +453,3 @@ class Ldd(Piece):
         if self._lowpass is not None:
             self._lowpass.release()
         self._lowpass = None
-
-
-class SnapshotView:
-    """Draws the last published snapshot with a scene (the offline renderer and the window)."""
-
-    def __init__(self, snapshot: Snapshot, scene):
-        self.snapshot = snapshot
-        self.scene = scene
-
-    def warm(self) -> None:
-        self.scene.warm()
-
-    def draw(self) -> np.ndarray:
-        return self.scene.draw(self.snapshot.read())
-
-    def close(self) -> None:
-        self.scene.close()

@@ -20,9 +20,14 @@ Commands (the seed's syntax kept):
 - ``section rain`` — the label conducts: every beat each sounding synth takes a random preset
   of it; ``tempo 90`` sets the beat (BPM); ``section off`` stops conducting.
 
-Synths: ``blip``, ``rain`` and ``fm`` (``synthlearn.audio.synths``). A CSV path is relative to
-the score in a score, to the working directory in the console; where it may be is the run's
-:class:`synthlearn.files.Folders`.
+Synths: every one registered in ``synthlearn.audio.synths`` (``blip``, ``rain`` and ``fm``). A
+CSV path is relative to the score in a score, to the working directory in the console; where it
+may be is the run's :class:`synthlearn.files.Folders`.
+
+What it shows (``synthlearn.visuals.records.ruler``: the rule set in play, its training presets
+and the presets sounding) is published where it changes: the main thread (set, stop, the
+conductor, a restore) and whichever thread keeps a name (a retrain: the worker, told by the
+names). A panic in the hook puts up the record made beforehand for nothing sounding.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import threading
 import numpy as np
 
 from synthlearn import files
+from synthlearn.audio import synths
 from synthlearn.commands.language import Param, Spec, Touch, Where
 from synthlearn.commands.names import Said
 from synthlearn.errors import UserError
@@ -47,8 +53,9 @@ from synthlearn.learners.ruler import (
     RuleSet,
 )
 from synthlearn.pieces.base import Piece
+from synthlearn.snapshot import Board, Snapshot
+from synthlearn.visuals.records import ruler as ruler_record
 
-SYNTH_NAMES = ("blip", "rain", "fm")
 DEFAULT_TEMPO_BPM = 60.0
 TEXT_BYTES = 256  # a name or label kept with the show's state (UTF-8, longer ones cut)
 
@@ -67,13 +74,13 @@ class Ruler(Piece):
              "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; "
              "rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5",
              takes_target=True, where=Where.WORKER, touches=Touch.READS),
-        Spec("set", (Param("synth", "choice", choices=SYNTH_NAMES),
+        Spec("set", (Param("synth", "choice", choices=synths.names()),
                      Param("model", "word", example="rules"),
                      Param("which", "word", example="r"),
                      Param("label", "word", example="tone")),
              "a preset of a label into a synth: set blip rules r tone (r: random, or a number "
              "from 0)", where=Where.MAIN),
-        Spec("stop", (Param("synth", "choice", choices=SYNTH_NAMES),),
+        Spec("stop", (Param("synth", "choice", choices=synths.names()),),
              "fade a synth out", where=Where.MAIN),
         Spec("rules", (), "the rule sets kept, with their rule and preset counts",
              where=Where.NOW),
@@ -115,19 +122,46 @@ class Ruler(Piece):
         # The show's state kept with what is learned (a switch back, a resume): each synth's
         # values, model, label and preset number; the conductor; the section. Names and labels
         # are encoded once, where they change (capture copies, never makes).
+        names = synths.names()  # the registry's, when the piece is made
         self._texts = {key: np.zeros(TEXT_BYTES, np.uint8) for key in
                        ("section", "conductor_model", "conductor_label",
-                        *(f"{n}_{part}" for n in SYNTH_NAMES for part in ("model", "label")))}
+                        *(f"{n}_{part}" for n in names for part in ("model", "label")))}
         _put_text(self._texts["section"], self.section)
         self._synth_keys = tuple((name, f"{name}_sounding", f"{name}_values",
-                                  synth_params(name)) for name in SYNTH_NAMES)
+                                  synths.synth_params(name)) for name in names)
         self._beat_wait_s: float | None = None  # restored: the conductor's next beat, from now
+        # What the scene shows, published where it changes (see the module's docstring): a
+        # record whose sizes follow the rule set shown, worked out once per rule set.
+        self._shown_lock = threading.Lock()  # the main thread and the worker both publish
+        self._shown_of: dict = {}  # name -> (the state kept, its ruler_record.Shown)
+        self._shown_seen: tuple[int, int] | None = None  # (_version, names.version) published
+        self._showing = Snapshot(**ruler_record.layout())  # what sounds, when something does
+        self._quiet = self._showing  # nothing sounding: made beforehand, never written again
+        self._quiet_of: tuple | None = None  # (name, state) it shows
+        self.shown = Board(self._showing)
+        self._publish_shown()
+
+    # The names (what assignments keep): the runtime gives the performance's once the piece is
+    # made; they tell the piece of each assignment (a retrain kept), and what it shows follows.
+    @property
+    def names(self):
+        return self._names
+
+    @names.setter
+    def names(self, names) -> None:
+        old = vars(self).get("_names")
+        if old is not None:
+            old.unwatch(self._publish_shown)
+        self._names = names
+        names.watch(self._publish_shown)
+        if "shown" in vars(self):
+            self._publish_shown()
 
     # -- set-up ---------------------------------------------------------------------------
     def build(self, engine):
         from synthlearn.audio.synths import PresetSynth, stereo_mix
 
-        self.synths = {name: PresetSynth(name) for name in SYNTH_NAMES}
+        self.synths = {name: PresetSynth(name) for name, *_ in self._synth_keys}
         for name, entry in self.sounding.items():  # restored: what sounded when it last played
             self.synths[name].set(entry["values"])
         return stereo_mix([s.output for s in self.synths.values()])
@@ -148,8 +182,10 @@ class Ruler(Piece):
         self._now_s = time_s
         if self._beat_wait_s is not None:  # the first tick since a restore: its clock goes on
             self._next_beat_s, self._beat_wait_s = time_s + self._beat_wait_s, None
-        self._resolve_sounding()
+        resolved = self._resolve_sounding()
         self.publish_learned_if_moved()
+        if resolved or self._shown_seen != (self._version, self.names.version):
+            self._publish_shown()
         if self.conducting is None or time_s < self._next_beat_s:
             return
         model, label = self.conducting
@@ -218,7 +254,7 @@ class Ruler(Piece):
         presets = self.table(data)
         learner = RuLer(distance=distance, consistency=consistency, memory_mb=memory_mb,
                         time_s=time_s)
-        learner._rng_state = self.learner._rng_state  # one generator for the whole piece
+        learner.rng_state = self.learner.rng_state  # one generator for the whole piece
         # On the worker, the job's own flag (a cancel, a newer retrain, a quit) stops the fit,
         # and the job keeps how far it got (status, rules): both are its thread's.
         thread = threading.current_thread()
@@ -277,20 +313,73 @@ class Ruler(Piece):
         _put_text(self._texts["section"], name)
 
     def _changed(self) -> None:
-        """Main thread: the show's state moved; published now (learned_in MAIN)."""
+        """Main thread: the show's state moved; published now (learned_in MAIN), and what
+        the scene shows."""
         self._version += 1
         self.publish_learned()
+        self._publish_shown()
 
-    def _resolve_sounding(self) -> None:
+    def _resolve_sounding(self) -> bool:
         """Main thread: a restored synth's preset, once the rules it came from are known here
-        (the performance gives the piece its names after building it)."""
+        (the performance gives the piece its names after building it). True if one was."""
+        resolved = False
         for entry in list(self.sounding.values()):  # a panic in the hook may take one
             if entry["preset"] is None and entry["model"] in self.names:
+                resolved = True
                 try:
                     entry["preset"] = self.model(entry["model"]).preset(entry["label"],
                                                                         entry["index"])
                 except (UserError, KeyError, ValueError):
                     entry["preset"] = ()  # those rules changed: its values still sound
+        return resolved
+
+    # -- what the scene shows ------------------------------------------------------------------
+    def _newest_kept(self) -> str | None:
+        kept = [n for n, v in self.names.items() if isinstance(v, dict) and "rules" in v]
+        return kept[-1] if kept else None
+
+    def _shown(self, name: str | None) -> tuple:
+        """(the state kept as ``name``, the record's view of its rules), worked out once per
+        rule set (None: nothing to show)."""
+        state = self.names[name] if name is not None and name in self.names else None
+        cached = self._shown_of.get(name)
+        if cached is None or cached[0] is not state:
+            try:
+                rules = self.model(name) if state is not None else None
+            except UserError:  # a damaged rule set kept: nothing to show
+                rules = None
+            cached = self._shown_of[name] = (state, ruler_record.Shown(rules))
+        return cached
+
+    def _publish_shown(self) -> None:
+        """What the scene shows, published (the main thread, or the thread that kept a name;
+        never the hook: a new rule set allocates): the rule set the synth set last sounds
+        from, else the newest kept, and the presets sounding from it. The record for nothing
+        sounding is made here too, for a panic in the hook to put up."""
+        with self._shown_lock:
+            self._shown_seen = (self._version, self.names.version)
+            lines = len(self._synth_keys)
+            kept = self._newest_kept()
+            state, quiet = self._shown(kept)
+            if self._quiet_of is None or self._quiet_of[0] != kept or \
+                    self._quiet_of[1] is not state:
+                snapshot = Snapshot(**quiet.layout(lines))
+                quiet.fill(snapshot.back(), ())
+                snapshot.publish()
+                self._quiet, self._quiet_of = snapshot, (kept, state)
+            playing = list(self.sounding.values())
+            if not playing:
+                self.shown.snapshot = self._quiet
+                return
+            name = playing[-1]["model"]
+            shown = self._shown(name)[1]
+            snapshot = self._showing
+            if not shown.fits(snapshot, lines):
+                snapshot = self._showing = Snapshot(**shown.layout(lines))
+            shown.fill(snapshot.back(), [entry["preset"] for entry in playing
+                                         if entry["model"] == name and entry.get("preset")])
+            snapshot.publish()
+            self.shown.snapshot = snapshot
 
     def panic(self) -> None:
         for name, synth in self.synths.items():
@@ -299,6 +388,7 @@ class Ruler(Piece):
             self.sounding.pop(name, None)
         self.conducting = None
         self._version += 1  # the hook: published by the next main tick
+        self.shown.snapshot = self._quiet  # nothing sounds: shown now (made beforehand)
 
     def cmd_stop(self, synth: str) -> str:
         was = self.synths[synth].sounding
@@ -395,9 +485,10 @@ class Ruler(Piece):
                 "tempo_bpm": self.tempo_bpm}
 
     def scene(self, engine, width: int, height: int, fps: float, source=None):
+        from synthlearn.visuals.scenes import SnapshotView
         from synthlearn.visuals.scenes.ruler import RulerScene
 
-        return RulerScene(self, width, height)
+        return SnapshotView(self.shown, RulerScene(width, height))
 
     # -- what is learned: the generator (the rules themselves are kept as names), and what the
     # show is doing: what each synth sounds (values, and the model, label and preset number it
@@ -416,7 +507,7 @@ class Ruler(Piece):
         return layout
 
     def capture_learned(self, record: dict[str, np.ndarray]) -> None:
-        np.copyto(record["rng_state"], self.learner._rng_state)
+        np.copyto(record["rng_state"], self.learner.rng_state)
         record["tempo_bpm"][0] = self.tempo_bpm
         conductor = record["conductor"]
         conductor[0] = self.conducting is not None
@@ -434,7 +525,7 @@ class Ruler(Piece):
                 values[i] = entry["values"][param.name] if entry is not None else param.default
 
     def restore_learned(self, state: dict[str, np.ndarray]) -> None:
-        self.learner._rng_state[:] = np.asarray(state["rng_state"], np.uint64).reshape(1)
+        self.learner.rng_state[:] = np.asarray(state["rng_state"], np.uint64).reshape(1)
         if "tempo_bpm" not in state:  # saved before the show's state was kept
             return
         tempo = float(np.asarray(state["tempo_bpm"]).reshape(-1)[0])
@@ -449,12 +540,11 @@ class Ruler(Piece):
                             _get_text(self._texts["conductor_label"])) if on else None)
         self._beat_wait_s = wait_s if on else None
         self.sounding = {}
-        for name in SYNTH_NAMES:
-            sounding, index = (int(x) for x in np.asarray(state[f"{name}_sounding"]))
+        for name, sounding_key, values_key, params in self._synth_keys:
+            sounding, index = (int(x) for x in np.asarray(state[sounding_key]))
             if not sounding:
                 continue
-            saved = np.asarray(state[f"{name}_values"], np.float64).reshape(-1)
-            params = synth_params(name)
+            saved = np.asarray(state[values_key], np.float64).reshape(-1)
             if saved.size != len(params):
                 raise ValueError(f"{name}_values: {saved.size} values, {len(params)} expected")
             # its preset (for the scene) is found once its rules are known: _resolve_sounding
@@ -464,13 +554,7 @@ class Ruler(Piece):
                 "label": _get_text(self._texts[f"{name}_label"]), "index": index,
                 "preset": None}
         self._version += 1
-
-
-def synth_params(name: str):
-    """The parameters of preset synth ``name`` (pure: no pyo)."""
-    from synthlearn.audio.synths import synth_params as params
-
-    return params(name)
+        self._publish_shown()
 
 
 def _put_text(field: np.ndarray, text: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from synthlearn.commands.printable import printable
 from synthlearn.commands.score import MAX_DURATION_S, read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
+from synthlearn.runtime.offhook import OffHook
 
 SIGNAL_RATE_HZ = 50.0
 CHUNK_S = 0.5
@@ -59,17 +62,6 @@ def _db(x: float) -> float:
     return round(20 * math.log10(x), 2) if x > 0 else None
 
 
-def run_off_audio(cmd, piece, *, source: str) -> None:
-    """A score's command that runs outside the block hook, now; its result kept if assigned.
-    A failure ends the render with one line (a score is fixed before it plays)."""
-    try:
-        result = cmd.run(piece)
-        if cmd.target is not None:
-            piece.names.assign(cmd.target, result)
-    except UserError as exc:
-        raise UserError(f"{cmd.text!r}: {exc}", source=source) from None
-
-
 def render(
     input_path: str | Path,
     out_dir: str | Path,
@@ -83,7 +75,7 @@ def render(
     ``progress(done_s, total_s, wall_s)`` follows the render; ``say`` gets a line while numba
     compiles (a first run) and one when it is done.
     """
-    from synthlearn.audio.engine import validate_format
+    from synthlearn.audio.formats import validate_format
 
     opt = options or RenderOptions()
     validate_format(opt.sr, opt.block)
@@ -190,6 +182,10 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
     if score.midi is not None:
         piece.use_midi_file(score.midi)
     events, off_audio = split_off_audio(events)
+    # commands that run outside the block hook (a retrain, a set): before the block their
+    # stamp falls in (offhook.due: the rule live runs follow too), so renders stay
+    # deterministic; a retrain's learner compiles the first time (said)
+    off_hook = OffHook(off_audio, source=str(input_path), around=lambda: compiling(kernels, say))
     writer = video = scene = None
     stop = StopRequest()
     drawing = Compiling(say)  # what the frames drawn need, compiled as they need it
@@ -217,17 +213,11 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
         frames_drawn = 0
         written = 0
         wall0 = last_report = time.perf_counter()
-        next_off = 0
         stop.install()  # Ctrl-C, SIGTERM: finish this block, then the files, then stop
         for b in range(n_blocks):
             i = b % blocks_per_chunk
-            # commands that run outside the block hook (a retrain, a set): at their time,
-            # before the block their stamp falls in, so renders stay deterministic
             piece.main_tick(b * engine.block_s)
-            while next_off < len(off_audio) and off_audio[next_off].time_smp < (b + 1) * opt.block:
-                with compiling(kernels, say):  # a retrain's learner, the first time
-                    run_off_audio(off_audio[next_off].command, piece, source=str(input_path))
-                next_off += 1
+            off_hook.run_due(piece, b, opt.block)
             engine.process(chunk[i * opt.block:(i + 1) * opt.block])
             max_reduction_db = max(max_reduction_db, engine.limiter.gain_reduction_db)
             if piece.section != sections[-1]["name"]:
@@ -318,3 +308,63 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
     # all at once: a crash while writing leaves no half summary
     write_atomic(out / "summary.json", (json.dumps(summary, indent=1) + "\n").encode())
     return summary
+
+
+# -- on a terminal (``synthlearn render`` and the demo's render) --------------------------------
+class RenderProgress:
+    """Render progress on stderr: one updating line on a terminal, a line per 5 s in a log."""
+
+    def __init__(self) -> None:
+        self.last_mark = -1  # a log gets a line at once: the render has begun
+
+    def __call__(self, done_s: float, total_s: float, wall_s: float) -> None:
+        speed = done_s / wall_s if wall_s > 0 else 0.0
+        line = (f"rendering {done_s:7.1f} / {total_s:.1f} s  ({100 * done_s / total_s:3.0f} %, "
+                f"{speed:.1f}x real time)")
+        if sys.stderr.isatty():
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif int(wall_s) // 5 > self.last_mark:
+            self.last_mark = int(wall_s) // 5
+            print(line, file=sys.stderr, flush=True)
+
+    def say(self, line: str) -> None:
+        """A line of its own between the updates (on a terminal, over the updating line)."""
+        print(("\r\033[K" if sys.stderr.isatty() else "") + printable(line), file=sys.stderr,
+              flush=True)
+
+
+def print_summary(summary: dict, out: Path) -> None:
+    """What a render made, said: the line on stdout (duration, speed, block cost, peak), the
+    piece's news on stderr, and the files written."""
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    cost = summary["block_cost"]
+    print(f"rendered {summary['duration_s']:.1f} s of '{summary['piece']}' (seed "
+          f"{summary['seed']}) in {summary['wall_s']:.1f} s, {summary['realtime_factor']}x real "
+          f"time; offline block cost p50 {cost['p50_us']} us, p99 {cost['p99_us']} us"
+          + (" (beside the video encoder; synthlearn bench measures real time)"
+             if summary["files"]["video"] else "") + "; "
+          + ("silent" if summary["peak_dbfs"] is None else f"peak {summary['peak_dbfs']} dBFS"))
+    for line in summary.get("news", []):
+        print(line, file=sys.stderr)
+    if summary.get("replaced"):
+        print(f"replaced the earlier render in {out} ({', '.join(summary['replaced'])})")
+    files = [out / "audio.wav", out / "summary.json"]
+    files += [out / name for key, name in summary["files"].items()
+              if name and key not in ("audio", "summary")]
+    print("wrote " + ", ".join(str(f) for f in files))
+
+
+def render_on_terminal(input_path: str | Path, out: Path, options: RenderOptions) -> int:
+    """``synthlearn render``: :func:`render` with its progress and summary on the terminal;
+    the exit code (0, or the signal's that stopped it: the files hold what came before)."""
+    from synthlearn.runtime.stopping import EXIT_CODES
+
+    progress = RenderProgress()
+    summary = render(input_path, out, options, progress=progress, say=progress.say)
+    print_summary(summary, out)
+    if summary["stopped_by"]:
+        print(f"stopped by {summary['stopped_by']} at {summary['duration_s']:.1f} s: the files "
+              "hold everything up to there", file=sys.stderr)
+        return EXIT_CODES[summary["stopped_by"]]
+    return 0

@@ -31,7 +31,7 @@ import numpy as np
 
 from synthlearn import __version__
 from synthlearn.errors import UserError
-from synthlearn.snapshot import SnapshotBusy
+from synthlearn.snapshot import SnapshotBusy, same_state
 
 SESSION_FILE = "session.json"
 LOCK_FILE = ".lock"  # flock'ed by the one process that plays the session; holds its PID
@@ -274,30 +274,30 @@ def _regular(path: Path) -> None:
         raise UserError(f"{path}: {kind}; a session folder holds regular files only")
 
 
-def same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
-    """Equal bit for bit: same names, dtypes, shapes and bytes (NaN equals the same NaN)."""
-    return a.keys() == b.keys() and all(
-        a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes()
-        for k in a)
-
-
 class Autosaver:
-    """A thread that saves the piece's learned state and the command history when they change.
+    """A thread that saves the learned state of the piece on stage and the command history
+    when they change.
 
-    ``history`` is a list other threads append to (appending is atomic); the saver notices its
-    length change. ``close()`` stops the thread and makes a last save.
+    ``stage``: the :class:`~synthlearn.runtime.stage.Stage` whose piece it saves, read at
+    each save; it tells the saver when another piece plays (the last save of the one that
+    left, then the new one's). A lone piece is given a stage of its own (``switch`` switches
+    it). ``history`` is a list other threads append to (appending is atomic); the saver
+    notices its length change. ``close()`` stops the thread and makes a last save.
     """
 
-    def __init__(self, session: Session, piece, *, history: list[str], names=None,
+    def __init__(self, session: Session, stage, *, history: list[str], names=None,
                  now_s=lambda: 0.0, say=print, every_s: float = SAVE_EVERY_S):
-        self.session, self.piece, self.history, self.now_s, self.say = (
-            session, piece, history, now_s, say)
+        from synthlearn.runtime.stage import Stage
+
+        self.stage = stage if isinstance(stage, Stage) else Stage(piece=stage)
+        self.session, self.history, self.now_s, self.say = session, history, now_s, say
         self.names = names  # an object with .values and .version (assignments), or None
         self._names_version = -1
         self.every_s = every_s
         self.saves = 0
-        self._version = None
-        self._last_state: dict[str, np.ndarray] | None = None
+        # What the last save of a state wrote: (that piece, its learned version, the state);
+        # a piece's first save always writes.
+        self._saved: tuple = (None, None, None)
         self._history_len = -1
         self._failed = False
         self._lock = threading.Lock()  # the saver thread and a piece switch both save
@@ -307,32 +307,38 @@ class Autosaver:
 
     def start(self) -> Autosaver:
         self.session.make()
-        self._save_current()
+        self._save_current(self.stage.piece)
         self.save_now()
+        self.stage.watch(self._switched)
         self._thread.start()
         return self
 
     def switch(self, piece) -> None:
-        """The performance goes on with ``piece``: a last save of the old one, then the new.
+        """Switch the stage it saves to ``piece`` (a lone piece's stage; a performance
+        switches its own stage, which tells the saver)."""
+        self.stage.switch(piece)
+
+    def _switched(self, old, new) -> None:
+        """The performance goes on with ``new``: a last save of ``old``, then the new one.
         The old one no longer plays (the engine let it go): this thread publishes it once
         more, with what it took after its last block (qmelody: lines typed just before)."""
         with self._lock:
-            self.piece.publish_learned()
-            self._save()
-            self.piece, self._version, self._last_state = piece, None, None
-            self._save_current()
-            self._save()
+            old.publish_learned()
+            self._save(old)
+            self._saved = (None, None, None)
+            self._save_current(new)
+            self._save(new)
 
-    def _save_current(self) -> None:
+    def _save_current(self, piece) -> None:
         try:
-            self.session.save_current(self.piece.name, self.piece.seed, self.piece.faithful)
+            self.session.save_current(piece.name, piece.seed, piece.faithful)
         except OSError as exc:
             self._failure(exc)
 
     def save_now(self) -> int:
         """Write whatever changed since the last save; returns how many files were written."""
         with self._lock:
-            return self._save()
+            return self._save(self.stage.piece)
 
     def _failure(self, exc: OSError) -> None:
         self._why = exc.strerror or str(exc)
@@ -340,10 +346,10 @@ class Autosaver:
             self.say(f"autosave: {self.session.folder}: {exc}; still playing, not saving")
         self._failed = True
 
-    def _save(self) -> int:
+    def _save(self, piece) -> int:
         written = 0
         try:
-            written += self._save_state()
+            written += self._save_state(piece)
             n = len(self.history)
             if n != self._history_len:
                 self.session.save_history(self.history[:n])
@@ -364,20 +370,23 @@ class Autosaver:
         self.saves += written
         return written
 
-    def _save_state(self) -> int:
-        version = self.piece.learned_version()  # read first: the copy is this one or newer
-        if version == self._version:
+    def _save_state(self, piece) -> int:
+        saved_piece, saved_version, saved_state = self._saved
+        if saved_piece is not piece:  # another piece's save, or none yet
+            saved_version = saved_state = None
+        version = piece.learned_version()  # read first: the copy is this one or newer
+        if version == saved_version:
             return 0
         try:
-            state = self.piece.learned_state()
+            state = piece.learned_state()
         except SnapshotBusy:  # the audio thread kept publishing: next time
             return 0
         written = 0
-        if self._last_state is None or not same_state(state, self._last_state):
-            self.session.save_state(self.piece.name, self.piece.seed, state, self.now_s())
-            self._last_state = state
+        if saved_state is None or not same_state(state, saved_state):
+            self.session.save_state(piece.name, piece.seed, state, self.now_s())
+            saved_state = state
             written = 1
-        self._version = version  # only once saved: a failed save is tried again
+        self._saved = (piece, version, saved_state)  # only once saved: a failure tries again
         return written
 
     def _run(self) -> None:
@@ -391,8 +400,9 @@ class Autosaver:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        self.stage.unwatch(self._switched)
         with self._lock:
-            self.piece.publish_learned()
+            self.stage.piece.publish_learned()
         self.save_now()
         if not self._failed:
             return None

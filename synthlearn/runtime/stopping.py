@@ -10,7 +10,7 @@ import threading
 NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal, as shells report
 # How long a live show waits for a silent audio server (stalled, or dead and restarted under
-# its name) before it ends (--stall-limit; runtime.play.Watchdog).
+# its name) before it ends (--stall-limit; runtime.live.Watchdog).
 STALL_LIMIT_S = 30.0
 
 

@@ -84,7 +84,8 @@ def _perf_mid(path, seconds=3.0):
 def test_perform_plays_a_midi_file_on_jack_and_records_it(jack_server, tmp_path, capsys):
     from synthlearn.audio.wavfile import read_wav
     from synthlearn.cli import main
-    from synthlearn.runtime.sessions import Session, same_state
+    from synthlearn.runtime.sessions import Session
+    from synthlearn.snapshot import same_state
 
     wav, folder = tmp_path / "out.wav", tmp_path / "session"
     argv = ["perform", "ldd", "--audio", "jack", "--midi", str(_perf_mid(tmp_path / "p.mid")),

@@ -55,12 +55,22 @@ def _level_db(part, sr, window_s=0.05):
     return 20 * np.log10(np.median(np.sqrt(np.mean(windows ** 2, axis=1))))
 
 
+def _pitch(part, sr, window_s=0.25):
+    """(Hz, amplitude): the medians over 0.25 s windows of the strongest peak near 440 Hz. A
+    dropout on a busy machine (a late cycle of the graph, a skipped buffer in the recorder)
+    smears a window or two; a peak over the whole take would take the glitch in."""
+    n = round(window_s * sr)
+    found = [peak_hz(part[i:i + n], sr, 440.0, width_hz=30.0)
+             for i in range(0, len(part) - n + 1, n)]
+    return float(np.median([f[0] for f in found])), float(np.median([f[1] for f in found]))
+
+
 def _assert_a440_reached_the_sink(sink, own):
     (sink_sr, sink_frames), (own_sr, own_frames) = sink, own
     assert sink_sr == 48000
     at_sink, played = _steady(sink_frames, sink_sr), _steady(own_frames, own_sr)
-    hz, _ = peak_hz(at_sink, sink_sr, 440.0, width_hz=30.0)
-    own_hz, own_amp = peak_hz(played, own_sr, 440.0, width_hz=30.0)
+    hz, _ = _pitch(at_sink, sink_sr)
+    own_hz, own_amp = _pitch(played, own_sr)
     assert abs(hz - 440.0) < 1.0, hz
     assert abs(own_hz - 440.0) < 1.0 and own_amp > 0.01, (own_hz, own_amp)
     difference_db = _level_db(at_sink, sink_sr) - _level_db(played, own_sr)

@@ -19,7 +19,7 @@ from helpers import SR, a440_midi, own_jackd, stderr_until
 
 from synthlearn.audio import jacklib
 from synthlearn.audio.engine import ALIVE, BACK, GONE, UNKNOWN
-from synthlearn.runtime.play import Watchdog
+from synthlearn.runtime.live import Watchdog
 
 CHILD_TIMEOUT_S = 120  # a child still running then is killed (and the test fails)
 RESUMED = re.compile(r"audio back after [\d.]+ s without: .*\(at ([\d.]+) s of the show\)")

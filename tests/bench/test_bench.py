@@ -44,7 +44,18 @@ def test_block_records_cover_the_grid_with_both_voice_paths(quick):
         assert ("released_over_held" in r) == r["workload"].endswith("-released")
 
 
+def test_both_voice_paths_are_measured_held_and_released(quick):
+    figures, _ = quick
+    by = {(r["workload"], r["voices"], r["block"]): r for r in figures["blocks"]}
+    for block in blocks.QUICK.blocks:
+        for voices in ("numba", "pyo"):
+            assert by["additive-256", voices, block]["p50_us"] > 0
+            assert by["additive-256-released", voices, block]["released_over_held"] > 0
+
+
+@pytest.mark.realtime
 def test_the_kernel_path_is_the_cheaper_one_and_follows_what_sounds(quick):
+    """Statistical (costs of this machine, which a busy one blurs: -m realtime)."""
     figures, _ = quick
     by = {(r["workload"], r["voices"], r["block"]): r for r in figures["blocks"]}
     for block in blocks.QUICK.blocks:

@@ -8,7 +8,6 @@ import pytest
 
 from synthlearn.audio.engine import Engine
 from synthlearn.commands.console import Console
-from synthlearn.learners import _q_kernels as K
 from synthlearn.pieces import live_language
 from synthlearn.pieces.ldd import Ldd
 from synthlearn.pieces.qmelody import Qmelody
@@ -92,14 +91,14 @@ def test_qmelody_reset_keeps_the_settings_you_set_and_says_so(live):
                                      "a reset")
     show.do("a1.stubborn on")
     show.run(6.0)
-    played = int(q.ag_[1, K.AG_EPISODES])
+    played = q.agent(1).episodes
     assert played >= 3 and q.hyperparameter(1, "eps") < 0.3  # it decays as it learns
     reply = show.do("reset a1")
     assert reply == (f"ok: reset a1: forgets what it learned (a1 at episode {played}: from "
                      "episode 0 again); its target and scale stay, and the settings you set "
                      "stay (a1.eps 0.3, a1.stubborn on)")
-    assert int(q.ag_[1, K.AG_EPISODES]) <= 1 and q.hyperparameter(1, "eps") == 0.3
-    assert q.hp_[1, K.HP_STUBBORN] == 1.0
+    assert q.agent(1).episodes <= 1 and q.hyperparameter(1, "eps") == 0.3
+    assert q.agent(1).stubborn
     assert show.do("reset a0").endswith("its settings are the defaults (none set)")
     assert q.hyperparameter(0, "eps") == 0.1
     assert show.do("tempo 90") == "ok: tempo 90 bpm (was 120)" and show.piece.tempo_bpm == 90

@@ -19,13 +19,13 @@ WAIT_S = 120  # a bound for a stuck child on a loaded machine, not a timing
 # Make the main thread fail once the show runs: the one fault injected (the rest is real).
 # It polls for a file the test makes once the prompt is up, so readline has the terminal.
 RAISES = ("import os, time\n"
-          "import synthlearn.runtime.play as play\n"
+          "import synthlearn.runtime.live as live\n"
           "def boom(until, *args, **kwargs):\n"
           "    while not until():\n"
           "        if os.path.exists(os.environ['SYNTHLEARN_TEST_FAIL']):\n"
           "            raise RuntimeError('the main thread failed')\n"
           "        time.sleep(0.01)\n"
-          "play.run_main_thread = boom\n")
+          "live.run_main_thread = boom\n")
 
 
 def _as_controlling_terminal() -> None:  # in the child, after setsid

@@ -96,3 +96,18 @@ def test_glide_smooths_detune_changes():
     assert 880 < first < 880 * 2 ** (50 / 1200) * 0.999  # one block: part of the way
     run(b, 0.1)
     np.testing.assert_allclose(b.freq_out[v * 3 + 1], 880 * 2 ** (50 / 1200), rtol=1e-5)
+
+
+def test_parameters_and_held_notes_by_name():
+    b = bank(attack_s=0.01, sustain=0.6, glide_s=0.02, gain=0.5)
+    assert (b.attack_s, b.sustain, b.glide_s, b.gain) == (0.01, 0.6, 0.02, 0.5)
+    b.attack_s, b.sustain = 0.3, 0.2  # what the kernels read: the attack takes 0.3 s now
+    assert b.p[V.P_ATTACK_S] == 0.3 and b.p[V.P_SUSTAIN] == 0.2
+    v = b.note_on(60, 127)
+    run(b, 0.15)
+    assert b.vf[v, V.VF_LEVEL] == pytest.approx(0.5, abs=0.01)
+    b.note_on(64, 100)
+    assert b.holds(60) and b.holds(64) and not b.holds(62)
+    assert b.held_notes() == [60, 64] and b.note_of(v) == 60
+    b.note_off(60)
+    assert b.held_notes() == [64] and b.note_of(v) == 60  # releasing, still its note

@@ -136,3 +136,50 @@ def test_default_knots_are_never_flat():
     for seed in range(100):
         k = Lissajous().reset(seed=seed)
         assert k.freq_.min() >= 1
+
+
+# -- determinism and reset for every learner, through the rollout each offers (issue 20) --------
+
+def test_a_learner_without_a_rollout_is_caught():
+    from synthlearn.learners.base import Learner
+
+    class Bare(Learner):
+        kind = "bare"
+
+    with pytest.raises(AssertionError, match=r"Bare: offers no rollout\(seed, n\)"):
+        check_learner(Bare)
+
+
+def test_the_learners_pending_a_rollout_are_registered_ones_and_may_only_shrink():
+    from synthlearn.learners.checks import ROLLOUT_PENDING
+
+    made = {type(make()).__name__: make() for make in registry().values()}
+    assert ROLLOUT_PENDING <= set(made)
+    assert not any(callable(getattr(made[n], "rollout", None)) for n in ROLLOUT_PENDING)
+
+
+def test_a_rollout_that_is_not_deterministic_is_caught():
+    class Jittery(Cubic):
+        def rollout(self, seed, n):
+            return super().rollout(seed, n) + np.random.default_rng().random(n)
+
+    with pytest.raises(AssertionError, match="Jittery: not deterministic"):
+        check_learner(Jittery)
+
+
+def test_a_rollout_that_does_not_start_over_is_caught():
+    class Sticky(Cubic):  # only its first rollout resets: later ones go on learning
+        def rollout(self, seed, n):
+            if not getattr(self, "_rolled", False):
+                self._rolled = True
+                return super().rollout(seed, n)
+            return np.array([self.step() for _ in range(n)])
+
+    with pytest.raises(AssertionError, match=r"Sticky: reset\(seed\) does not start over"):
+        check_learner(Sticky)
+
+
+@pytest.mark.parametrize("make", [Cubic, Lissajous])
+def test_a_rollout_is_reset_then_steps(make):
+    a, b = make(), make().reset(seed=3)
+    assert np.array_equal(a.rollout(3, 5), [b.step() for _ in range(5)])

@@ -8,27 +8,54 @@ import numpy as np
 import pytest
 
 from synthlearn.errors import UserError
-from synthlearn.learners import _q_kernels as K
 from synthlearn.learners.checks import check_learner
-from synthlearn.learners.qlearning import ORIGINAL_MELODIES, QMelody, replay_original
+from synthlearn.learners.qlearning import (
+    MAX_ACTIONS,
+    MAX_STEPS,
+    ORIGINAL_MELODIES,
+    LegacyStream,
+    QMelody,
+    agent_seeds,
+    replay_original,
+)
 from synthlearn.mappings import scales
 
 # -- the generator ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 99, 2**32 - 1])
 def test_generator_is_numpys_legacy_stream(seed):
-    st = np.zeros(K.MT_WORDS, np.uint64)
-    K.mt_seed(st, seed)
+    st = LegacyStream(seed)
     rs = np.random.RandomState(seed)
     for i in range(2000):  # past the first twist of the 624 words, mixing the three draws
         if i % 3 == 0:
-            assert K.mt_double(st) == rs.random_sample()
+            assert st.random() == rs.random_sample()
         elif i % 3 == 1:
             n = 1 + i % 13
-            assert K.mt_below(st, n) == rs.randint(0, n)
+            assert st.below(n) == rs.randint(0, n)
         else:
             n = 1 + i % 4  # choice among ties: one tie draws nothing
-            assert K.mt_below(st, n) == rs.choice(np.arange(n), 1)[0]
+            assert st.below(n) == rs.choice(np.arange(n), 1)[0]
+
+
+def test_default_agents_draw_from_streams_no_other_seed_shares():
+    """Default agents are seeded with SeedSequence children: with seed + k, a1 at seed 0 drew
+    a0's stream at seed 1. Faithful agents keep the notebook's seed + k."""
+    seeds = {seed: agent_seeds(seed, 3) for seed in range(50)}
+    assert len({s for row in seeds.values() for s in row}) == 150  # no stream shared
+    assert seeds[0][1] != seeds[1][0]
+    assert agent_seeds(0, 2) == seeds[0][:2]  # adding an agent changes none of the others
+    assert agent_seeds(7, 3, faithful=True) == [7, 8, 9]
+
+    def first_notes(seed, k):
+        q = QMelody(eps=1.0).reset(seed=seed)
+        q.set_target(k, [60, 62, 64, 65, 67])
+        return [q.play(k).action for _ in range(20)]
+
+    assert first_notes(0, 1) != first_notes(1, 0)
+    assert first_notes(0, 1) == first_notes(0, 1)
+    q = QMelody().reset(seed=3)
+    q.reseed(5)  # reseeding draws the same streams as a reset with that seed
+    assert np.array_equal(q.mt_, QMelody().reset(seed=5).mt_)
 
 
 # -- the faithful agent -------------------------------------------------------------------------
@@ -129,11 +156,11 @@ def test_faithful_behaviour_over_seeds():
 # -- the default agent --------------------------------------------------------------------------
 
 def episodes_to(q, k, threshold, episodes):
-    L = int(q.tlen_[k])
+    L = q.agent(k).length
     for e in range(episodes):
         for _ in range(L):
             q.play(k)
-        if q.ag_[k, K.AG_LAST_CORRECT] >= threshold:
+        if q.agent(k).correct >= threshold:
             return e + 1
     return None
 
@@ -172,14 +199,17 @@ def test_softmax_and_stubborn_agents_learn_too():
 def test_stubborn_steps_shrink_with_visits():
     q = QMelody(agents=1, stubborn=True, eps=0.0).reset(seed=0)
     q.set_target(0, [60])
-    before = q.U_[0].copy()
-    q.play(0)
-    a = int(q.out_[K.OUT_ACTION])
-    s = K.state_of(K.STATE_PREVIOUS, 0, K.START, q.target_[0], 1, False)
-    assert q.visits_[0, s, a] == 1
-    r = q.out_[K.OUT_REWARD]
-    # first visit: step 1, the whole TD error (Q = U + W: U moved by r - (U + W))
-    assert q.U_[0, s, a] - before[s, a] == pytest.approx(r - 1.0)
+    before = np.zeros((MAX_STEPS, MAX_ACTIONS))
+    q.q_path(0, before)
+    out = q.play(0)
+    a, r = out.action, out.reward
+    assert q.visits_[0].sum() == 1  # one visit, of the state and action played
+    after = np.zeros((MAX_STEPS, MAX_ACTIONS))
+    q.q_path(0, after)  # the first step's values: the state it played in
+    # first visit: step 1, the whole TD error (a one-note phrase: the target is r), which
+    # moves both tables (Q = U + W)
+    assert before[0, a] == 1.0 and out.td == pytest.approx(r - 1.0)
+    assert after[0, a] - before[0, a] == pytest.approx(2 * out.td)
 
 
 def test_practice_is_playing_without_sound():
@@ -193,7 +223,7 @@ def test_practice_is_playing_without_sound():
     rows = a.episodes()
     assert len(rows) == 40 and all(r[0] == 1 and r[3] for r in rows)
     assert [r[0] for r in b.episodes()] == [1] * 40 and not b.episodes()
-    assert rows[-1][2] == pytest.approx(b.ag_[1, K.AG_LAST_CORRECT])
+    assert rows[-1][2] == pytest.approx(b.agent(1).correct)
 
 
 def test_greedy_output_reflects_mistakes():
@@ -211,7 +241,7 @@ def test_frozen_agent_plays_greedy_and_learns_nothing():
     before = (q.U_.copy(), q.W_.copy())
     for _ in range(10):
         out = q.play(0)
-        assert out[K.OUT_EXPLORED] == 0
+        assert not out.explored and out.action == out.greedy
     assert np.array_equal(before[0], q.U_) and np.array_equal(before[1], q.W_)
 
 
@@ -288,7 +318,7 @@ def test_state_round_trip_goes_on_identically():
     b = QMelody().reset(seed=1)
     b.restore(a.captured("q"), "q")
     for _ in range(30):
-        assert a.play(0).tobytes() == b.play(0).tobytes()
+        assert a.play(0).astuple() == b.play(0).astuple()
 
 
 @pytest.mark.parametrize("make", [QMelody, lambda: QMelody(faithful=True)])
@@ -322,7 +352,7 @@ def test_copy_target_takes_the_sources_greedy_notes_and_actions():
     q.copy_target(1, 0)
     assert [int(p) for p in q.target_pitch_[1, :4]] == plays and q.tlen_[1] == 4
     assert np.array_equal(q.pitches_[1], q.pitches_[0]) and q.nact_[1] == q.nact_[0]
-    assert q.ag_[1, K.AG_POS] == 0
+    assert q.agent(1).position == 0
 
 
 def test_a_prepared_target_changes_nothing_until_applied():
@@ -342,3 +372,34 @@ def test_rotate_targets_is_the_originals_round():
     q.rotate_targets()
     assert [list(q.target_pitch_[k, :q.tlen_[k]]) for k in range(3)] == [
         [64, 67, 71], [67], [60, 64]]
+
+
+def test_agents_and_outcomes_are_read_by_name():
+    q = QMelody(eps=0.0).reset(seed=2)
+    q.set_target(1, [60, 64, -1, 67])
+    agent = q.agent(1)
+    assert agent is q.agent(1)  # made once: reading it in the hook makes no view
+    assert (agent.length, agent.position, agent.episodes, agent.frozen) == (4, 0, 0, False)
+    assert list(agent.target) == [60, 64, -1, 67] and agent.actions == q.nact_[1]
+    outs = [q.play(1).astuple() for _ in range(4)]
+    assert outs[-1][4] and not any(o[4] for o in outs[:-1])  # the 4th note ends the episode
+    assert agent.episodes == agent.target_episodes == 1 and agent.position == 0
+    assert agent.notes_played == 4 == q.notes_played
+    rows = q.episodes()
+    assert rows[-1][1] == pytest.approx(agent.reward) and rows[-1][2] == agent.correct
+    assert agent.eps == q.hyperparameter(1, "eps") and not agent.stubborn
+    q.freeze(1, True)
+    q.set_stubborn(1, True)
+    assert agent.frozen and agent.stubborn
+    with pytest.raises(UserError, match="no agent a3"):
+        q.agent(3)
+
+
+def test_a_saved_state_is_read_through_a_learner():
+    a = QMelody().reset(seed=4)
+    a.set_target(2, [62, 65, 69])
+    a.practice(2, 30)
+    a.set_hyperparameter(0, "eps", 0.3)
+    b = QMelody.from_state(a.captured("q"), "q")
+    assert b.agent(2).episodes == a.agent(2).episodes == 10
+    assert b.hyperparameter(0, "eps") == 0.3 and list(b.agent(2).target) == [62, 65, 69]

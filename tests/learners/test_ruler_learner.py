@@ -6,6 +6,7 @@ import math
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -108,10 +109,27 @@ def test_the_order_of_presets_is_rule_by_rule_in_mixed_radix():
 def test_random_presets_come_from_the_seed():
     learner = RuLer(distance=2, consistency=0.5).reset(seed=4)
     found = learner.fit(Presets.from_rows(("x", "y"), A))
-    draws = [found.random_preset("a", learner._rng_state) for _ in range(40)]
+    draws = [found.random_preset("a", learner.rng_state) for _ in range(40)]
     again = RuLer(distance=2, consistency=0.5).reset(seed=4)
-    assert [found.random_preset("a", again._rng_state) for _ in range(40)] == draws
+    assert [found.random_preset("a", again.rng_state) for _ in range(40)] == draws
     assert set(draws) == {(1, 2), (1, 3), (2, 2), (2, 3)}
+
+
+def test_learners_given_one_generator_share_its_stream():
+    """A piece's every fit draws from the piece's one generator (``rng_state`` set), and its
+    state is kept and written back in place."""
+    piece = RuLer().reset(seed=4)
+    fit = RuLer(distance=2, consistency=0.5)
+    fit.rng_state = piece.rng_state
+    found = fit.fit(Presets.from_rows(("x", "y"), A))
+    kept = piece.rng_state.copy()
+    first = [fit.random_index(4) for _ in range(5)]
+    assert not np.array_equal(piece.rng_state, kept)  # the draws moved the piece's generator
+    piece.rng_state[:] = kept  # written back: the same draws again, from either learner
+    assert [piece.random_index(4) for _ in range(5)] == first
+    assert found.random_preset("a", piece.rng_state) in {(1, 2), (1, 3), (2, 2), (2, 3)}
+    with pytest.raises(ValueError, match="uint64"):
+        fit.rng_state = np.zeros(1, np.int64)
 
 
 def test_the_learner_passes_the_checks_and_refuses_bad_parameters():

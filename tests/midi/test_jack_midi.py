@@ -240,21 +240,21 @@ def test_a_sender_connected_by_name_is_counted_once(jack_midi, tmp_path):
 
 
 @pytest.mark.jack
-def test_hot_plug_opens_a_device_that_appears_and_forgets_one_that_vanishes(jack_midi,
-                                                                            monkeypatch):
+def test_hot_plug_opens_a_device_that_appears_and_forgets_one_that_vanishes(jack_midi):
     import mido
 
     from synthlearn.events import Kind
     from synthlearn.midi import inputs
 
-    monkeypatch.setattr(inputs, "WATCH_EVERY_S", 1e9)  # this test calls scan() itself
     got, said, arrived = [], [], threading.Event()
 
     def push(event):
         got.append(event)
         arrived.set()
 
-    ports = inputs.MidiPorts(push, lambda: 4096, api="UNIX_JACK", say=said.append).start()
+    # no watcher thread: this test calls scan() itself
+    ports = inputs.MidiPorts(push, lambda: 4096, api="UNIX_JACK", say=said.append,
+                             watch_every_s=None).start()
     device = None
     try:
         assert ports.available and not ports.ports

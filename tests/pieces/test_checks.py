@@ -108,3 +108,181 @@ def test_learning_the_hook_never_publishes_is_caught():
 
     with pytest.raises(AssertionError, match="the hook published none of it"):
         check_piece(Unannounced)
+
+
+# -- issue 20: warm then switch, the faithful variant, saves while the hook runs, scenes -------
+
+@pytest.mark.parametrize("name", sorted(PIECES))
+def test_warm_then_switch_compiles_nothing_in_a_fresh_process(name):
+    """Run first in a process of its own, the check sees a kernel loaded from numba's cache as
+    well as one compiled: every kernel the hook calls is warmed before the switch."""
+    import subprocess
+    import sys
+
+    code = ("from synthlearn.pieces import piece_class\n"
+            "from synthlearn.pieces.checks import check_warm_then_switch\n"
+            f"check_warm_then_switch(piece_class({name!r}))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_kernel_the_warm_leaves_out_is_caught():
+    from numba import njit
+
+    @njit
+    def louder(x):
+        return 2.0 * x
+
+    class Cold(Additive):
+        name = "cold"
+
+        def on_event(self, event):
+            louder(1.0)  # first called in the hook: numba compiles there
+            super().on_event(event)
+
+    with pytest.raises(AssertionError, match=r"cold: after warm_kernels\(\) and warm\(\), "
+                                             r"playing compiled .*louder\(float64\)"):
+        check_piece(Cold)
+
+
+def test_a_kernel_the_warm_compiles_is_not_caught():
+    from numba import njit
+
+    @njit
+    def louder(x):
+        return 2.0 * x
+
+    class Warmed(Additive):
+        name = "warmed"
+
+        @classmethod
+        def warm_kernels(cls):
+            louder(1.0)
+
+        def on_event(self, event):
+            louder(1.0)
+            super().on_event(event)
+
+    from synthlearn.pieces.checks import check_warm_then_switch
+
+    check_warm_then_switch(Warmed)
+
+
+def test_a_piece_broken_only_when_faithful_is_caught():
+    class Brittle(Additive):
+        name = "brittle"
+
+        def on_event(self, event):
+            if not self.faithful:  # faithful: notes never reach the voices
+                super().on_event(event)
+
+    with pytest.raises(AssertionError, match=r"brittle \(faithful\): held notes make no sound"):
+        check_piece(Brittle)
+
+
+class Torn(Counting):
+    """Its save reads the live arrays, not what the hook published: a save that lands between
+    the hook's two changes of one block holds half of them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        import threading
+
+        self.saved = threading.Event()
+
+    def step(self, block_index):
+        import threading
+
+        self.heard[0] += 1
+        if threading.current_thread() is not threading.main_thread():  # the check's hook
+            self.saved.clear()
+            self.saved.wait(1.0)  # a save lands here, mid-block
+        self.heard[1] += 1
+
+    def learned_state(self):
+        state = {"heard": self.heard.copy()}
+        self.saved.set()
+        return state
+
+
+def test_a_save_the_hook_tears_is_caught():
+    with pytest.raises(AssertionError, match="saves taken while the hook ran are the state at "
+                                             "no block's end"):
+        check_piece(Torn)
+
+
+def test_a_scene_that_holds_the_piece_is_caught():
+    class Nosy(Additive):
+        name = "nosy"
+
+        def scene(self, engine, width, height, fps, source=None):
+            view = super().scene(engine, width, height, fps, source)
+            view.piece = self  # reads the live state at every frame
+            return view
+
+    with pytest.raises(AssertionError, match=r"nosy: its scene holds the piece"):
+        check_piece(Nosy)
+
+
+# -- the synths' registry: every synth checked the day it is registered ------------------------
+
+def _synth_names():
+    from synthlearn.audio import synths
+
+    return synths.names()
+
+
+@pytest.mark.parametrize("name", _synth_names())
+def test_every_registered_synth_passes_the_checks(name):
+    from synthlearn.pieces.checks import check_synth
+
+    check_synth(name)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The synths' registry, put back as it was after the test."""
+    from synthlearn.audio import synths
+
+    monkeypatch.setattr(synths, "SYNTHS", dict(synths.SYNTHS))
+    monkeypatch.setattr(synths, "PANS", dict(synths.PANS))
+    return synths
+
+
+def test_a_synth_registered_in_one_call_is_checked(registry):
+    from synthlearn.pieces.checks import check_synth
+
+    def build(p):
+        import pyo
+
+        return pyo.Sine(freq=p["freq"], mul=p["amp"])
+
+    registry.register("sine", {"freq": (20.0, 2000.0, 440.0), "amp": (0.0, 1.0, 0.2)}, build)
+    assert "sine" in registry.names() and registry.PANS["sine"] == 0.5
+    check_synth("sine")
+
+
+def test_a_synth_that_sounds_before_it_is_set_is_caught(registry):
+    from synthlearn.pieces.checks import check_synth
+
+    def build(p):
+        import pyo
+
+        return pyo.Sine(freq=p["freq"], mul=0.2)  # its amp (and the level riding on it) unused
+
+    registry.register("drone", {"freq": (20.0, 2000.0, 440.0), "amp": (0.0, 1.0, 0.2)}, build)
+    with pytest.raises(AssertionError, match="synth drone: sounds before its first preset"):
+        check_synth("drone")
+
+
+def test_a_synth_without_amp_is_silenced_by_its_level(registry):
+    from synthlearn.pieces.checks import check_synth
+
+    def build(p):
+        import pyo
+
+        return pyo.Sine(freq=p["freq"], mul=0.2)
+
+    registry.register("plain", {"freq": (20.0, 2000.0, 440.0)}, build, pan=0.2)
+    check_synth("plain")

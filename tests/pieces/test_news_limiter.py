@@ -86,10 +86,10 @@ def test_the_divergence_line_is_said_at_most_once_a_second_with_its_true_count()
 def test_news_of_a_render_pass_through_the_same_limiter_and_distinct_lines_pass():
     piece = Qmelody(seed=1)
     piece.audio_s = 3.0
-    piece._news.extend(["a0 learns c4", "a1 learns d4"])
+    piece.chronicle.news.extend(["a0 learns c4", "a1 learns d4"])
     assert piece.news() == ["a0 learns c4", "a1 learns d4"]  # distinct lines: all said
     piece.audio_s = 3.5
-    piece._news.extend(["a0 learns c4", "a0 learns c4"])
+    piece.chronicle.news.extend(["a0 learns c4", "a0 learns c4"])
     assert piece.news() == []  # the same line within the second: counted
     piece.audio_s = 4.0
     assert piece.news() == ["a0 learns c4 (2 times in the last 1.0 s)"]

@@ -12,13 +12,13 @@ import pytest
 
 from synthlearn.audio.engine import Engine
 from synthlearn.commands.names import Names
-from synthlearn.dsp.voicing import VI_HELD, VI_PENDING_NOTE
-from synthlearn.learners import _q_kernels as K
+from synthlearn.commands.score import run_off_audio
+from synthlearn.learners.qlearning import QMelody
 from synthlearn.pieces.qmelody import AGENTS, Qmelody
 from synthlearn.pieces.ruler import Ruler
 from synthlearn.runtime.perform import restored_piece
-from synthlearn.runtime.render import run_off_audio
-from synthlearn.runtime.sessions import Autosaver, Session, same_state
+from synthlearn.runtime.sessions import Autosaver, Session
+from synthlearn.snapshot import same_state
 
 SR, BLOCK = 48000, 256
 SEED = 3
@@ -56,13 +56,8 @@ class Show:
         self.engine.close()
 
 
-def held_notes(bank) -> list[int]:
-    return sorted(int(bank.vi[v, VI_PENDING_NOTE]) for v in range(bank.vi.shape[0])
-                  if bank.vi[v, VI_HELD] == 1)
-
-
 def episodes(piece) -> list[int]:
-    return [int(e) for e in piece.learner.ag_[:, K.AG_EPISODES]]
+    return [piece.learner.agent(k).episodes for k in range(AGENTS)]
 
 
 def taught() -> Qmelody:
@@ -78,7 +73,8 @@ def test_qmelody_round_trip_restores_it_exactly_and_learns_nothing_while_away(tm
         show.run(9.0)
         left = show.piece
         before = {"episodes": episodes(left), "tstep": left._tstep.copy(),
-                  "sounding": left._sounding.copy(), "targets": left.learner.target_pitch_.copy(),
+                  "sounding": left.sound.sounding.copy(),
+                  "targets": left.learner.target_pitch_.copy(),
                   "curve_n": left._curve_n.copy(), "status": left.cmd_agents()}
         assert min(before["episodes"]) >= 3 and (before["sounding"] >= 0).any()
         show.switch_to("ldd")
@@ -88,13 +84,13 @@ def test_qmelody_round_trip_restores_it_exactly_and_learns_nothing_while_away(tm
         assert episodes(back) == before["episodes"]
         assert np.array_equal(back.learner.target_pitch_, before["targets"])
         assert np.array_equal(back._tstep, before["tstep"])
-        assert np.array_equal(back._sounding, before["sounding"])
+        assert np.array_equal(back.sound.sounding, before["sounding"])
         assert np.array_equal(back._curve_n, before["curve_n"])
         assert back.cmd_agents() == before["status"]
         show.run(BLOCK / SR)  # its first block: the notes that sounded sound again, no burst
         for k in range(AGENTS):
             if before["sounding"][k] >= 0:
-                assert int(before["sounding"][k]) in held_notes(back._agent_banks[k])
+                assert int(before["sounding"][k]) in back.sound.agent_banks[k].held_notes()
         assert all(b - a <= 1 for a, b in zip(before["episodes"], episodes(back), strict=True))
         show.run(3.0)
         back.publish_learned()  # between blocks, this thread runs them: the state now
@@ -132,7 +128,7 @@ def test_qmelody_reset_then_a_round_trip_starts_from_episode_zero_where_it_was(t
         show.run(0.5)  # half a second: at most one more episode each, no catching up
         assert all(b - a <= 1 for a, b in zip(was, episodes(back), strict=True))
         assert back.learner.hyperparameter(1, "eps") == pytest.approx(
-            show.session.load_state("qmelody")["q_hp"].reshape(AGENTS, -1)[1, K.HP_EPS])
+            QMelody.from_state(show.session.load_state("qmelody")).hyperparameter(1, "eps"))
     finally:
         show.close()
 

@@ -235,3 +235,72 @@ def test_live_from_osc_rules_are_learned_set_heard_and_resumed(jack_server, tmp_
             child.kill()
     # the rules named 'rules' are there: only the synth is wrong for them
     assert "fm has no parameter 'freq'" in said
+
+
+# -- issue 20: what it shows is a published record; its synths come from the registry ----------
+
+def test_what_it_shows_is_published_where_it_changes(tmp_path):
+    """The scene's record follows the piece: a retrain kept (told by the names, in the worker),
+    a set and a stop (main thread), a conductor's beat; a panic in the hook puts up the record
+    made beforehand for nothing sounding. The scene draws only that record."""
+    from synthlearn import events
+    from synthlearn.audio.engine import Engine
+    from synthlearn.visuals.scenes import SnapshotView
+
+    (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
+    engine = Engine("manual", block=256)
+    piece = Ruler(seed=2)
+    shown = lambda: piece.shown.read()  # noqa: E731
+    try:
+        engine.play(piece, [])
+        view = piece.scene(engine, 160, 96, 30.0)
+        assert isinstance(view, SnapshotView) and view.published is piece.shown
+        assert len(shown()["levels"]) == 0 and not view.draw().any()  # no rules: black
+        console, said, worker = _console(piece, tmp_path)
+        console.handle("rules = ruler blip.csv")
+        worker.close()  # kept by the worker's thread, and published there
+        rules = piece.model("rules")
+        assert list(shown()["levels"]) == [len(v) for v in rules.presets.values]
+        assert int(shown()["lines_n"][0]) == 0 and view.draw().any()
+        console.worker = None
+        console.handle("set blip rules 0 tone")
+        record = shown()
+        preset = rules.preset("tone", 0)
+        assert int(record["lines_n"][0]) == 1 and [
+            rules.presets.values[p][k] for p, k in enumerate(record["lines"][0])] == list(preset)
+        console.handle("tempo 240")
+        console.handle("section rhythm")
+        piece.main_tick(0.5)  # a beat: a rhythm preset
+        beat = shown()["lines"][0]
+        assert [rules.presets.values[p][k] for p, k in enumerate(beat)] == \
+            list(piece.sounding["blip"]["preset"])
+        console.handle("stop blip")
+        assert int(shown()["lines_n"][0]) == 0
+        console.handle("set blip rules 1 tone")
+        console.handle("r2 = ruler blip.csv distance:1")  # newest kept; blip sounds from rules
+        boxes = lambda name: sum(len(values) for rule in piece.model(name).rules  # noqa: E731
+                                 for values in rule.sets)
+        assert boxes("rules") != boxes("r2") and len(shown()["boxes"]) == boxes("rules")
+        engine.push(events.command(engine.now_smp(), Ruler.language().parse("panic")))
+        engine.process()  # the hook's panic: what shows once nothing sounds, put up at once
+        quiet = shown()
+        assert int(quiet["lines_n"][0]) == 0 and not piece.sounding
+        assert len(quiet["boxes"]) == boxes("r2")  # the newest kept
+        piece.main_tick(1.0)  # and the main tick's publish agrees
+        assert all(np.array_equal(shown()[k], quiet[k]) for k in quiet)
+        view.close()
+    finally:
+        engine.close()
+
+
+def test_its_synths_are_the_registry_s_and_an_unknown_one_is_an_error():
+    from synthlearn.audio import synths
+
+    for command in ("set", "stop"):
+        assert Ruler.language().specs[command].params[0].choices == synths.names()
+    piece = Ruler()
+    assert [name for name, *_ in piece._synth_keys] == list(synths.names())
+    with pytest.raises(UserError, match="no synth 'organ'; expected one of blip, rain, fm"):
+        synths.PresetSynth("organ")
+    with pytest.raises(UserError, match="a synth named 'fm' is registered already"):
+        synths.register("fm", {"amp": (0.0, 1.0, 0.5)}, lambda p: None)

@@ -18,8 +18,8 @@ from synthlearn.pieces.additive import Additive
 from synthlearn.pieces.base import PUBLISH_LEARNED_S
 from synthlearn.pieces.ldd import Ldd
 from synthlearn.pieces.qmelody import Qmelody
-from synthlearn.runtime.sessions import Autosaver, Session, same_state
-from synthlearn.snapshot import Snapshot, SnapshotBusy
+from synthlearn.runtime.sessions import Autosaver, Session
+from synthlearn.snapshot import Snapshot, SnapshotBusy, same_state
 
 SR, BLOCK = 48000, 64
 READS = 200  # copies taken by the reader while the hook runs

@@ -9,7 +9,6 @@ from helpers import SR, peak_hz, run_engine
 
 from synthlearn import files
 from synthlearn.audio.wavfile import read_wav
-from synthlearn.learners import _q_kernels as K
 from synthlearn.pieces.ldd import Ldd
 from synthlearn.pieces.qmelody import AGENTS, Qmelody
 from synthlearn.runtime.render import RenderOptions, render
@@ -21,9 +20,9 @@ def test_qmelody_status_says_the_mean_of_the_rewards_its_agents_show():
     assert "no episode yet" in piece.status()
     piece.cmd_teach("all", "c4,f#5,a3,e5,c#4")  # wide leaps: the first episodes score < 0
     run_engine(piece, [], 4.0, block=256)
-    ag = piece.learner.ag_
-    rewards = [ag[k, K.AG_LAST_REWARD] for k in range(AGENTS)]
-    assert all(ag[k, K.AG_EPISODES] >= 1 for k in range(AGENTS)) and max(rewards) < 0
+    agents = [piece.learner.agent(k) for k in range(AGENTS)]
+    rewards = [agent.reward for agent in agents]
+    assert all(agent.episodes >= 1 for agent in agents) and max(rewards) < 0
     first = piece.status().splitlines()[0]
     assert f"mean reward {np.mean(rewards):.2f} (last episodes)" in first
     assert "mean reward 0.00" not in first and "drone at 0.00" in first  # the drone's, apart

@@ -14,8 +14,8 @@ from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
 from synthlearn.pieces.ldd import Ldd
 from synthlearn.runtime.perform import open_session
-from synthlearn.runtime.sessions import Autosaver, Session, same_state
-from synthlearn.snapshot import Snapshot
+from synthlearn.runtime.sessions import Autosaver, Session
+from synthlearn.snapshot import Snapshot, same_state
 
 SR = 48000
 

@@ -114,7 +114,8 @@ from numba.core.registry import CPUDispatcher
 from synthlearn import events
 from synthlearn.audio.engine import Engine
 from synthlearn.runtime.compiling import Compiling
-from synthlearn.runtime.perform import Performance, open_session
+from synthlearn.runtime.perform import Performance, PerformOptions, WindowOptions, open_session
+from synthlearn.runtime.stage import Stage
 
 lines = []
 say = lines.append
@@ -122,9 +123,9 @@ compiles = Compiling(say)
 piece, session, history = open_session("additive", seed=0, faithful=False, resume=None,
                                        session_dir=sys.argv[1], compiles=compiles)
 engine = Engine("manual", sr=48000, block=256)
-show = Performance(piece, session, history, engine=engine, faithful=False, midi_ports=None,
-                   window=False, console_in=False, size=(64, 64), fps=30.0, video_source=None,
-                   osc_in=None, osc_out=None, say=say)
+options = PerformOptions(piece="additive", console_in=False,
+                         window=WindowOptions(show=False, size=(64, 64), fps=30.0))
+show = Performance(Stage(engine, piece), session, history, options=options, say=say)
 compiled = []
 
 class Count(event.Listener):
@@ -149,7 +150,7 @@ def blocks(n):
         engine.process()
 
 try:
-    show.open([], None, compiles)
+    show.open([], compiles)
     started = list(lines)
     blocks(50)
     reply = show.switch_to("ldd")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from synthlearn.errors import UserError
-from synthlearn.pieces.ldd_schema import example
 from synthlearn.visuals import raster, warps
 from synthlearn.visuals.canvas import Canvas
+from synthlearn.visuals.records.ldd import example
 from synthlearn.visuals.scenes.ldd import LddScene
 from synthlearn.visuals.sources import FileSource, TestPattern, camera_names, open_source
 
@@ -31,7 +31,7 @@ def shifted(channel, dx, dy):
 
 
 def snapshot(part, **kw):
-    """The piece's record (pieces/ldd_schema.example) with known values for what is drawn."""
+    """The piece's record (visuals/records/ldd.example) with known values for what is drawn."""
     values = dict(time_s=0.5, cubic_target=np.array([1.0, -0.5, -1.0, 0.25]),
                   cubic_theta=np.zeros(4), cubic_x=np.linspace(-1.0, 1.0, 100),
                   knot_freq=np.array([3.0, 2.0, 5.0]), knot_target=np.array([0.3, 1.0, 2.0]),
@@ -414,3 +414,28 @@ def test_the_partials_scene_draws_what_the_pools_published(voices):
     for row in rows:
         assert any(abs(r - row) <= 1 for r in lit), (row, lit)
     assert len(lit) <= 6  # two partials, two pixels thick: nothing else
+
+
+def test_the_partials_scene_draws_the_pools_records_through_a_view():
+    """The protocol: a SnapshotView of what the pools published draws as the scene given the
+    pools did (Piece.scene's default, until it hands the view)."""
+    from synthlearn import events
+    from synthlearn.audio.engine import Engine
+    from synthlearn.pieces.additive import Additive
+    from synthlearn.visuals.scenes import SnapshotView
+    from synthlearn.visuals.scenes.partials import PartialsScene, PoolsRecord
+
+    engine = Engine("manual", block=64)
+    try:
+        piece = Additive(voices=2, partials=2, brightness=0.0)
+        engine.play(piece, [events.note_on(0, 69, 127)])
+        for _ in range(60):
+            engine.process()
+        view = SnapshotView(PoolsRecord(engine.pools), PartialsScene(320, 180, fps=30.0))
+        direct = PartialsScene(320, 180, fps=30.0)  # drawn from the pools' records by hand
+        frames = [(view.draw().copy(),
+                   direct.draw([p.snapshot.read(arrays=True) for p in engine.pools]).copy())
+                  for _ in range(3)]
+    finally:
+        engine.close()
+    assert all(np.array_equal(a, b) for a, b in frames) and frames[-1][0].any()

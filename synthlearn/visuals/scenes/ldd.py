@@ -266,7 +266,7 @@ class LddScene:
         """
         w, h = 64, 36
         scene = LddScene(w, h, self.fps, seed=self.seed, source=TestPattern(w, h))
-        from synthlearn.pieces.ldd_schema import example
+        from synthlearn.visuals.records.ldd import example
 
         snap = example()
         for faithful in (0.0, 1.0):

@@ -1,5 +1,9 @@
 """A scrolling view of every sounding partial: time runs left to right, log frequency upward,
-brightness is amplitude. Drawn with numpy into an RGB frame (no pygame needed offline)."""
+brightness is amplitude. Drawn with numpy into an RGB frame (no pygame needed offline).
+
+Its record is what the voice pools publish: one record a pool (``freq_hz``, ``amp``: the pool's
+snapshot read with ``arrays=True``), in a list (:func:`pools_record`).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,25 @@ import numpy as np
 LOW_HZ, HIGH_HZ = 30.0, 16000.0
 
 
-class PartialsScene:
-    def __init__(self, width: int, height: int, *, seconds_across: float = 8.0, fps: float = 30,
-                 pools=()):
-        self.width, self.height = width, height
+class PoolsRecord:
+    """What ``pools`` published last, read together: ``read()`` gives one record a pool (a
+    :class:`~synthlearn.visuals.scenes.SnapshotView`'s ``published``)."""
+
+    def __init__(self, pools):
         self.pools = pools
+
+    def read(self) -> list[dict]:
+        return pools_record(self.pools)
+
+
+def pools_record(pools) -> list[dict]:
+    """The record :meth:`PartialsScene.draw` draws: each pool's last published snapshot."""
+    return [pool.snapshot.read(arrays=True) for pool in pools]
+
+
+class PartialsScene:
+    def __init__(self, width: int, height: int, *, seconds_across: float = 8.0, fps: float = 30):
+        self.width, self.height = width, height
         self.columns_per_frame = max(1, round(width / (seconds_across * fps)))
         self.frame = np.zeros((height, width, 3), np.uint8)
         self._log_span = math.log(HIGH_HZ / LOW_HZ)
@@ -25,16 +43,16 @@ class PartialsScene:
     def close(self) -> None:
         pass
 
-    def draw(self) -> np.ndarray:
-        """Scroll one frame's worth and draw the partials of the pools now; return the frame."""
+    def draw(self, record: list[dict]) -> np.ndarray:
+        """Scroll one frame's worth and draw the partials of ``record`` (one record a pool);
+        return the frame."""
         f, s = self.frame, self.columns_per_frame
         f[:, :-s] = f[:, s:]
         f[:, -s:] = (f[:, -s:] * 0).astype(np.uint8)
         f[:, :-s] = (f[:, :-s] * 0.993).astype(np.uint8)  # older traces fade
-        for pool in self.pools:  # what each pool published: never its live tables
-            record = pool.snapshot.read(arrays=True)
-            hz = record["freq_hz"].astype(np.float64)
-            amp = record["amp"].astype(np.float64)
+        for pool in record:  # what each pool published: never its live tables
+            hz = pool["freq_hz"].astype(np.float64)
+            amp = pool["amp"].astype(np.float64)
             live = (amp > 1e-4) & (hz > LOW_HZ) & (hz < HIGH_HZ)
             if not live.any():
                 continue

@@ -10,7 +10,8 @@
 
 Beside the bands, the copy graph (an arrow from the agent copied to the agent copying) and the
 drone's progress; along the bottom, the last commands typed. Drawn with numpy and the raster
-kernels from the record the piece publishes; text with pygame's font (rendered once per
+kernels from the record the piece publishes (``synthlearn.visuals.records.qmelody``):
+``draw(record) -> frame``, never the piece itself; text with pygame's font (rendered once per
 change).
 """
 
@@ -18,9 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthlearn.learners import _q_kernels as K
-from synthlearn.pieces import qmelody_schema as schema
 from synthlearn.visuals import raster
+from synthlearn.visuals.records import qmelody as schema
 
 AGENT_COLOURS = np.array([(240, 120, 90), (110, 180, 240), (150, 220, 120)], np.float64)
 RIGHT, WRONG, EXPLORED = (80, 220, 110), (230, 70, 60), (245, 160, 40)
@@ -30,23 +30,24 @@ CORRECT_COLOUR = np.array([90.0, 220.0, 240.0])
 
 
 class QmelodyScene:
-    def __init__(self, piece, width: int, height: int):
-        self.piece, self.width, self.height = piece, width, height
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
         self.frame = np.zeros((height, width, 3), np.uint8)
         self._font = None
         self._text_cache: dict[str, np.ndarray] = {}
 
     def warm(self) -> None:
-        self.draw_record(schema.example())
+        """Compile every drawing kernel: an example record drawn (the next draw redraws)."""
+        self.draw(schema.example())
 
     def close(self) -> None:
         self._text_cache.clear()
 
-    def draw(self) -> np.ndarray:
-        return self.draw_record(self.piece.snapshot.read(), self.piece.recent_commands())
-
     # -- layout -------------------------------------------------------------------------------
-    def draw_record(self, r: dict, commands: list[str] = ()) -> np.ndarray:
+    def draw(self, r: dict) -> np.ndarray:
+        """The (H, W, 3) uint8 frame of record ``r`` (``synthlearn.visuals.records.qmelody``:
+        its fields, and the ``commands`` typed last if it holds them)."""
+        commands = r.get("commands", ())
         f = self.frame
         raster.clear(f)
         w, h = self.width, self.height
@@ -73,10 +74,10 @@ class QmelodyScene:
         if L == 0 or x1 - x0 < L:
             f[y0:y1, x0:x1] = (20, 20, 30) if r["armed"][k] else 0  # listening
             return
-        target = schema.rows(r, "target", K.MAX_STEPS)[k, :L]
-        pitches = schema.rows(r, "pitches", K.MAX_ACTIONS)[k]
-        played = schema.rows(r, "played", K.MAX_STEPS)[k, :L]
-        explored = schema.rows(r, "explored", K.MAX_STEPS)[k, :L]
+        target = schema.rows(r, "target", schema.STEPS)[k, :L]
+        pitches = schema.rows(r, "pitches", schema.ACTIONS)[k]
+        played = schema.rows(r, "played", schema.STEPS)[k, :L]
+        explored = schema.rows(r, "explored", schema.STEPS)[k, :L]
         notes = pitches[pitches >= 0]
         heard = target[target >= 0]
         low = int(min(notes.min(initial=127), heard.min(initial=127))) - 1
@@ -109,9 +110,7 @@ class QmelodyScene:
         L, n = int(r["tlen"][k]), int(r["nact"][k])
         if L == 0 or n == 0 or x1 - x0 < 2:
             return
-        size = K.MAX_STEPS * K.MAX_ACTIONS
-        q = np.asarray(r["q"][k * size:(k + 1) * size]).reshape(K.MAX_STEPS, K.MAX_ACTIONS)
-        q = q[:L, :n]
+        q = schema.q_table(r, k)[:L, :n]
         lo, hi = float(q.min()), float(q.max())
         level = (q - lo) / (hi - lo) if hi > lo else np.zeros_like(q)
         cols = ((np.arange(x1 - x0) * L) // (x1 - x0)).clip(0, L - 1)

@@ -1,6 +1,7 @@
 """The record piece ``ldd`` publishes every block it changes something, declared once: the
-piece fills it, its scene (``synthlearn.visuals.scenes.ldd``) and the autosave read it, and the
-frame bench and the tests draw :func:`example` records. Pure (numpy and the learners).
+piece (``synthlearn.pieces.ldd``) fills it, its scene (``synthlearn.visuals.scenes.ldd``) and
+the autosave read it, and the frame bench and the tests draw :func:`example` records. Pure
+(numpy and the learners).
 
 Besides the fields below it holds both learners' whole state (``cubic_theta``, ``knot_phase``,
 their generators, ...: ``Learner.state_layout``).

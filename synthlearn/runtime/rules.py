@@ -1,0 +1,107 @@
+"""``synthlearn ruler``: RuLer rules learned from a labeled preset table, shown as a table or
+JSON, a long fit said on stderr as it goes."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from synthlearn.commands.printable import printable
+from synthlearn.errors import UserError
+
+
+class FitProgress:
+    """A long RuLer fit, said on stderr (stdout carries the table or the JSON): on a terminal
+    one line redrawn at most every ``TTY_EVERY_S`` (a bar for the share of the pass's step
+    done), else a line every ``LOG_EVERY_S``; nothing for a fit over within ``QUIET_S``. Its
+    times are the fit's own (``Progress.seconds``)."""
+
+    QUIET_S, TTY_EVERY_S, LOG_EVERY_S = 1.0, 0.1, 5.0
+    BAR = 20  # characters of the bar
+
+    def __init__(self, data: str, time_s: float, stream=None):
+        self.data, self.time_s = Path(data).name, time_s
+        self.stream = sys.stderr if stream is None else stream
+        self.tty = self.stream.isatty()
+        self.next_s = self.QUIET_S
+        self.drawn = False  # a line is on the terminal, to clear at the end
+
+    def __call__(self, p) -> None:
+        if p.seconds < self.next_s:
+            return
+        self.next_s = p.seconds + (self.TTY_EVERY_S if self.tty else self.LOG_EVERY_S)
+        if not self.tty:
+            print(printable(f"ruler {self.data}: {p} (of {self.time_s:g} s at most)"),
+                  file=self.stream, flush=True)
+            return
+        import shutil
+
+        filled = min(self.BAR, int(self.BAR * p.share))
+        line = printable(f"ruler {self.data}: pass {p.passes} {p.step} "
+                         f"[{'#' * filled}{'-' * (self.BAR - filled)}] {100 * p.share:3.0f} %, "
+                         f"{p.rules:,} rules so far, label {p.label} ({p.labels_done + 1} of "
+                         f"{p.labels}), {p.seconds:.1f} of {self.time_s:g} s")
+        width = shutil.get_terminal_size((100, 24)).columns - 1  # one line: \r redraws it
+        self.stream.write("\r\x1b[2K" + line[:width])
+        self.stream.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        """The fit is over: the bar's line is cleared (what follows says how it ended)."""
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self.drawn = False
+
+
+def ruler_report(data: str, *, distance: int, consistency: float, memory_mb: int,
+                 time_s: float, as_json: bool = False) -> list[str]:
+    """Learn rules from ``data`` (a CSV: a header, one preset a row, label last) within
+    ``memory_mb`` and ``time_s``; what ``synthlearn ruler`` prints on stdout: one JSON line
+    (``{"rules": [...], "seconds": t}``, reading and learning timed) or a table, one rule a
+    line. Past a budget: one UserError saying what was reached and what to try."""
+    from synthlearn.learners.presets import read_presets
+    from synthlearn.learners.ruler import BudgetReached, RuLer
+
+    t0 = time.perf_counter()
+    presets = read_presets(data)
+    learner = RuLer(distance=distance, consistency=consistency, memory_mb=memory_mb,
+                    time_s=time_s).reset()
+    progress = FitProgress(data, time_s)
+    try:
+        found = learner.fit(presets, progress=progress)
+    except BudgetReached as exc:  # one line: what was reached, and what to try
+        more = {"memory": f"--memory-mb {2 * memory_mb}",
+                "time": f"--time-s {2 * time_s:g}"}.get(exc.what)
+        raise UserError(exc.message(more)) from None
+    finally:
+        progress.end()
+    if as_json:
+        out = found.to_json()
+        out["seconds"] = round(time.perf_counter() - t0, 6)  # reading, learning, counting
+        return [json.dumps(out)]
+    return rules_table(found, presets.names) + [printable(
+        f"{len(found.rules)} rules from {len(presets)} presets ({data}, distance {distance}, "
+        f"consistency {consistency:g}) in {found.seconds:.3f} s")]
+
+
+def rules_table(found, names) -> list[str]:
+    """The rules as aligned lines: a header (label, each parameter, presets, new), then one
+    rule a line, each parameter's set of values in braces. Labels and parameter names come
+    from a CSV: shown escaped, never acting on the terminal."""
+    width = {n: max(len(n), *(len(_cell(r.sets[i])) for r in found.rules)) if found.rules
+             else len(n) for i, n in enumerate(names)}
+    label_w = max(5, *(len(r.label) for r in found.rules)) if found.rules else 5
+    lines = [printable(f"{'label':<{label_w}}  " + "  ".join(f"{n:<{width[n]}}" for n in names)
+                       + f"  {'presets':>8} {'new':>8}")]
+    for r in found.rules:
+        lines.append(printable(f"{r.label:<{label_w}}  " + "  ".join(
+            f"{_cell(s):<{width[n]}}" for n, s in zip(names, r.sets, strict=True))
+            + f"  {r.size:>8} {r.new:>8}"))
+    return lines
+
+
+def _cell(values) -> str:
+    return "{" + ",".join(str(v) for v in values) + "}"

@@ -1,0 +1,112 @@
+"""The record piece ``ruler`` publishes whenever what it shows changes, declared once: the piece
+(``synthlearn.pieces.ruler``) fills it in the main thread or the worker, its scene
+(``synthlearn.visuals.scenes.ruler``) draws it, and the tests draw :func:`example` records.
+Pure (numpy and the learners).
+
+What is shown is one rule set (the piece picks it: the one the synth set last sounds from,
+else the newest kept), every value as its index among its parameter's sorted values:
+
+- ``levels`` (P,): how many values each parameter has (its axis's steps); P = 0: none shown;
+- ``boxes`` (B, 4): one row for each value a rule's set holds, in drawing order (rule by rule,
+  parameter by parameter): the rule's number, its label's number, the parameter, the value;
+- ``points`` (n, P): the training presets;
+- ``lines`` (S, P): the first ``lines_n`` rows are the presets sounding now from that rule
+  set, in the order their synths were set (S: room for every synth).
+
+Its sizes follow the rule set shown: the piece puts it up on a :class:`~synthlearn.snapshot.Board`
+and makes a new one when they change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthlearn.snapshot import Snapshot, published_with
+
+FIELDS = ("levels", "boxes", "points", "lines", "lines_n")
+
+
+def layout(params: int = 0, boxes: int = 0, presets: int = 0, lines: int = 0) -> dict:
+    """Every field and its (shape, dtype), for these sizes."""
+    return {"levels": ((params,), np.int64), "boxes": ((boxes, 4), np.int64),
+            "points": ((presets, params), np.int64), "lines": ((lines, params), np.int64),
+            "lines_n": (1, np.int64)}
+
+
+class Shown:
+    """A rule set (a :class:`~synthlearn.learners.ruler.RuleSet`, or None: nothing shown) as
+    the record holds it, worked out once (the main thread or the worker: it allocates); then
+    :meth:`fill` copies it, with the presets sounding now, into a record of :meth:`layout`."""
+
+    def __init__(self, rules=None):
+        if rules is None:
+            self.levels = np.zeros(0, np.int64)
+            self.boxes = np.zeros((0, 4), np.int64)
+            self.points = np.zeros((0, 0), np.int64)
+            self._index: list[dict] = []
+            return
+        values = rules.presets.values
+        # a value's index among its parameter's values (the first equal one, as list.index)
+        self._index = [{} for _ in values]
+        for index, vs in zip(self._index, values, strict=True):
+            for k, v in enumerate(vs):
+                index.setdefault(v, k)
+        self.levels = np.array([len(vs) for vs in values], np.int64)
+        labels = rules.labels
+        boxes = [(r, labels.index(rule.label), p, self._index[p][v])
+                 for r, rule in enumerate(rules.rules)
+                 for p, vs in enumerate(rule.sets) for v in vs]
+        self.boxes = np.array(boxes, np.int64).reshape(len(boxes), 4)
+        presets = rules.presets
+        self.points = np.array([self.indices(presets.row(i)) for i in range(len(presets))],
+                               np.int64).reshape(len(presets), len(values))
+
+    def indices(self, preset) -> list[int] | None:
+        """A preset's value indices; None if it is not one of these rules' (another rule
+        set's, kept under the same name before a retrain)."""
+        if len(preset) != len(self._index):
+            return None
+        try:
+            return [index[v] for index, v in zip(self._index, preset, strict=True)]
+        except (KeyError, TypeError):
+            return None
+
+    def layout(self, lines: int) -> dict:
+        """The record's fields for this rule set, with room for ``lines`` sounding presets."""
+        return layout(len(self.levels), len(self.boxes), len(self.points), lines)
+
+    def fits(self, snapshot: Snapshot, lines: int) -> bool:
+        """Whether ``snapshot`` has this rule set's layout (else a new one is made)."""
+        return snapshot.shapes == {name: size if isinstance(size, tuple) else (size,)
+                                   for name, (size, _) in self.layout(lines).items()}
+
+    def fill(self, record: dict[str, np.ndarray], presets) -> None:
+        """This rule set and the presets sounding from it (value tuples, in order; one that is
+        not of these rules is left out) into ``record``."""
+        np.copyto(record["levels"], self.levels)
+        np.copyto(record["boxes"], self.boxes)
+        np.copyto(record["points"], self.points)
+        n = 0
+        for preset in presets:
+            row = self.indices(preset)
+            if row is not None and n < len(record["lines"]):
+                record["lines"][n] = row
+                n += 1
+        record["lines"][n:] = 0
+        record["lines_n"][0] = n
+
+
+def example(presets=((110, 3, 0.3),), **values) -> dict:
+    """A record as the scene reads it: the rules learned from a small table (freq, numharm,
+    amp; tone and rhythm), ``presets`` sounding, and ``values`` over that."""
+    from synthlearn.learners.presets import Presets
+    from synthlearn.learners.ruler import RuLer
+
+    rows = [(110, 3, 0.3, "tone"), (165, 3, 0.3, "tone"), (220, 6, 0.3, "tone"),
+            (2, 40, 0.4, "rhythm"), (3, 80, 0.4, "rhythm")]
+    rules = RuLer(distance=2, consistency=0.3).fit(
+        Presets.from_rows(("freq", "numharm", "amp"), rows))
+    shown = Shown(rules)
+    snapshot = Snapshot(**shown.layout(3))
+    shown.fill(snapshot.back(), presets)
+    return published_with(snapshot, values, "ruler")
