@@ -148,3 +148,49 @@ class OscListener:
 
     def close(self):
         self.server.server_close()
+
+
+def random_presets(rows: int, cols: int, seed: int, levels: int = 10, labels: int = 4):
+    """Random-ish labeled presets from a seed: ``cols`` parameters of ``levels`` values each,
+    ``labels`` labels (the RuLer budget and progress tests)."""
+    import random
+
+    from synthlearn.learners.presets import Presets
+
+    rnd = random.Random(seed)
+    return Presets.from_rows(tuple(f"p{i}" for i in range(cols)),
+                             [tuple(rnd.randrange(levels) for _ in range(cols))
+                              + (f"l{rnd.randrange(labels)}",) for _ in range(rows)])
+
+
+def random_presets_csv(rows: int, cols: int, seed: int) -> str:
+    """The same kind of table as CSV text (a header, then one preset a row)."""
+    import random
+
+    rnd = random.Random(seed)
+    lines = [",".join([f"p{i}" for i in range(cols)] + ["label"])]
+    lines += [",".join([str(rnd.randrange(10)) for _ in range(cols)] + [f"l{rnd.randrange(4)}"])
+              for _ in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def ruler_console(tmp_path, said: list):
+    """(piece, console, worker): piece ruler behind a console with a started worker, reading
+    and exporting in ``tmp_path``, with a small table ``small.csv`` there; ``said`` collects
+    what both say."""
+    import threading
+
+    from synthlearn import files
+    from synthlearn.commands.console import Console
+    from synthlearn.pieces import live_language
+    from synthlearn.pieces.ruler import Ruler
+    from synthlearn.runtime.worker import Worker
+
+    piece = Ruler(seed=1)
+    worker = Worker(say=said.append).start()
+    console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
+                      say=said.append, stream=None, piece=lambda: piece, worker=worker,
+                      names=piece.names)
+    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
+    (tmp_path / "small.csv").write_text("x,y,label\n1,2,a\n2,2,a\n2,3,a\n1,3,b\n")
+    return piece, console, worker

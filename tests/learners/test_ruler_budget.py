@@ -2,13 +2,13 @@
 its time, or cancelled, it stops in one line, having held no more than its memory budget; the
 CLI says so and exits 2, in a child process whose peak memory stays under the budget."""
 
-import random
 import subprocess
 import sys
 import threading
 import tracemalloc
 
 import pytest
+from helpers import random_presets, random_presets_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,21 +24,8 @@ from synthlearn.learners.ruler import (
     RuLer,
 )
 
-
-def table(rows: int, cols: int, seed: int, levels: int = 10, labels: int = 4) -> Presets:
-    """Random-ish presets from a seed: ``cols`` parameters of ``levels`` values each."""
-    rnd = random.Random(seed)
-    return Presets.from_rows(tuple(f"p{i}" for i in range(cols)),
-                             [tuple(rnd.randrange(levels) for _ in range(cols))
-                              + (f"l{rnd.randrange(labels)}",) for _ in range(rows)])
-
-
-def csv_text(rows: int, cols: int, seed: int) -> str:
-    rnd = random.Random(seed)
-    lines = [",".join([f"p{i}" for i in range(cols)] + ["label"])]
-    lines += [",".join([str(rnd.randrange(10)) for _ in range(cols)] + [f"l{rnd.randrange(4)}"])
-              for _ in range(rows)]
-    return "\n".join(lines) + "\n"
+table = random_presets  # (rows, cols, seed, levels=10, labels=4)
+csv_text = random_presets_csv
 
 
 def learned(presets, **params):

@@ -5,31 +5,18 @@ line every few seconds in a log, nothing for a short fit), never on stdout."""
 
 import io
 import json
-import random
 import re
 
 import pytest
+from helpers import random_presets, random_presets_csv
 
 from synthlearn import cli
 from synthlearn.learners import ruler as ruler_module
 from synthlearn.learners.presets import Presets
 from synthlearn.learners.ruler import BudgetReached, Progress, RuLer
 
-
-def table_of(rows: int, cols: int, seed: int, levels: int = 10, labels: int = 4) -> Presets:
-    """Random-ish presets from a seed (as the budget's tests make them)."""
-    rnd = random.Random(seed)
-    return Presets.from_rows(tuple(f"p{i}" for i in range(cols)),
-                             [tuple(rnd.randrange(levels) for _ in range(cols))
-                              + (f"l{rnd.randrange(labels)}",) for _ in range(rows)])
-
-
-def csv_text(rows: int, cols: int, seed: int) -> str:
-    rnd = random.Random(seed)
-    lines = [",".join([f"p{i}" for i in range(cols)] + ["label"])]
-    lines += [",".join([str(rnd.randrange(10)) for _ in range(cols)] + [f"l{rnd.randrange(4)}"])
-              for _ in range(rows)]
-    return "\n".join(lines) + "\n"
+table_of = random_presets  # (rows, cols, seed, levels=10, labels=4)
+csv_text = random_presets_csv
 
 
 GROWING = table_of(90, 4, seed=3, levels=6, labels=2)  # grows past its first array sizes

@@ -8,10 +8,9 @@ import random
 import threading
 
 import pytest
+from helpers import ruler_console
 
-from synthlearn import files
 from synthlearn.commands import osc
-from synthlearn.commands.console import Console
 from synthlearn.commands.names import Names, Said
 from synthlearn.learners.ruler import RuLer
 from synthlearn.pieces import live_language
@@ -137,14 +136,8 @@ def live(tmp_path, monkeypatch):
     """Piece ruler behind a console with a worker, reading tables in ``tmp_path``; a gate
     holding the first fit that runs long."""
     RuLer().reset().warm()
-    piece = Ruler(seed=1)
     said: list[str] = []
-    worker = Worker(say=said.append).start()
-    console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
-                      say=said.append, stream=None, piece=lambda: piece, worker=worker,
-                      names=piece.names)
-    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
-    (tmp_path / "small.csv").write_text("x,y,label\n1,2,a\n2,2,a\n2,3,a\n1,3,b\n")
+    piece, console, worker = ruler_console(tmp_path, said)
     (tmp_path / "runaway.csv").write_text(runaway_csv())
     gate = Gate(monkeypatch)
     yield piece, console, said, worker, gate

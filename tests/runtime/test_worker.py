@@ -5,12 +5,10 @@ retrain past its budget, or cancelled, is one line and the rules kept play on.""
 import random
 import threading
 
-from synthlearn import files
-from synthlearn.commands.console import Console
+from helpers import ruler_console
+
 from synthlearn.learners.presets import Presets
 from synthlearn.learners.ruler import BudgetReached, RuLer
-from synthlearn.pieces import live_language
-from synthlearn.pieces.ruler import Ruler
 from synthlearn.runtime.worker import CANCEL_JOIN_S, Worker
 
 WAIT_S = 60.0  # only how long a test waits for a thread to get somewhere: never asserted on
@@ -106,14 +104,8 @@ def test_a_job_deaf_to_the_flag_is_left_and_said_so():
 
 def _live(tmp_path):
     """Piece ruler behind a console with a worker, reading tables in ``tmp_path``."""
-    piece = Ruler(seed=1)
-    said = []
-    worker = Worker(say=said.append).start()
-    console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
-                      say=said.append, stream=None, piece=lambda: piece, worker=worker,
-                      names=piece.names)
-    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
-    (tmp_path / "small.csv").write_text("x,y,label\n1,2,a\n2,2,a\n2,3,a\n1,3,b\n")
+    said: list[str] = []
+    piece, console, worker = ruler_console(tmp_path, said)
     lines = ["p" + ",p".join(str(i) for i in range(12)) + ",label"]
     lines += [",".join(str(v) for v in row) for row in runaway_rows()]
     (tmp_path / "runaway.csv").write_text("\n".join(lines) + "\n")
