@@ -103,7 +103,7 @@ class Folders:
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise UserError(f"{text}: {_kind(info.st_mode)}; only a regular file is read")
+                raise UserError(f"{text}: {kind_of(info.st_mode)}; only a regular file is read")
             if info.st_size > max_bytes:
                 raise UserError(f"{text}: {info.st_size} bytes; {what} is at most "
                                 f"{max_bytes // (1024 * 1024)} MB")
@@ -167,11 +167,12 @@ class Folders:
                 from None
         mode = os.lstat(folder).st_mode
         if not stat.S_ISDIR(mode):
-            raise UserError(f"{folder}: {_kind(mode)}; the exports folder must be a folder")
+            raise UserError(f"{folder}: {kind_of(mode)}; the exports folder must be a folder")
         return _real(folder)
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, in words (for a line refusing it)."""
     if stat.S_ISLNK(mode):
         return "a symbolic link"
     if stat.S_ISFIFO(mode):
@@ -207,7 +208,7 @@ def _step(dir_fd: int, part: str, flags: int, text: str, expected: str) -> int:
     except OSError as exc:
         kind = None
         with contextlib.suppress(OSError):
-            kind = _kind(os.lstat(part, dir_fd=dir_fd).st_mode)
+            kind = kind_of(os.lstat(part, dir_fd=dir_fd).st_mode)
         if kind is not None and kind != "not a regular file" and kind != expected:
             why = f"{part} is {kind}; {expected} is expected (links are not followed)"
         elif isinstance(exc, FileNotFoundError):

@@ -42,6 +42,18 @@ def partial_pans(voices: int, partials: int, spread: float,
     return pans.reshape(-1)
 
 
+def _of_bank(name: str, doc: str) -> property:
+    """A pool's parameter by name: its bank's attribute ``name`` (see VoiceBank)."""
+
+    def get(pool):
+        return getattr(pool.bank, name)
+
+    def put(pool, value) -> None:
+        setattr(pool.bank, name, value)
+
+    return property(get, put, doc=doc)
+
+
 class PartialPool:
     """``voices`` × ``partials`` sines driven by a VoiceBank; ``output`` is a stereo pyo object.
 
@@ -66,55 +78,14 @@ class PartialPool:
         self._blocks = 0
 
     # -- the pool's envelope and level, by name (its bank's: see VoiceBank) -----------------
-    @property
-    def attack_s(self) -> float:
-        return self.bank.attack_s
-
-    @attack_s.setter
-    def attack_s(self, seconds: float) -> None:
-        self.bank.attack_s = seconds
-
-    @property
-    def decay_s(self) -> float:
-        """Time a note falls by 60 dB towards its sustain, from its next note on."""
-        return self.bank.decay_s
-
-    @decay_s.setter
-    def decay_s(self, seconds: float) -> None:
-        self.bank.decay_s = seconds
-
-    @property
-    def sustain(self) -> float:
-        return self.bank.sustain
-
-    @sustain.setter
-    def sustain(self, level: float) -> None:
-        self.bank.sustain = level
-
-    @property
-    def release_s(self) -> float:
-        """Time a released note falls by 60 dB, from its next note on."""
-        return self.bank.release_s
-
-    @release_s.setter
-    def release_s(self, seconds: float) -> None:
-        self.bank.release_s = seconds
-
-    @property
-    def glide_s(self) -> float:
-        return self.bank.glide_s
-
-    @glide_s.setter
-    def glide_s(self, seconds: float) -> None:
-        self.bank.glide_s = seconds
-
-    @property
-    def gain(self) -> float:
-        return self.bank.gain
-
-    @gain.setter
-    def gain(self, value: float) -> None:
-        self.bank.gain = value
+    attack_s = _of_bank("attack_s", "Time from silence to full level, in seconds.")
+    decay_s = _of_bank("decay_s", "Time a note falls by 60 dB towards its sustain, from its "
+                                  "next note on.")
+    sustain = _of_bank("sustain", "Level held while a note is held (0..1).")
+    release_s = _of_bank("release_s", "Time a released note falls by 60 dB, from its next "
+                                      "note on.")
+    glide_s = _of_bank("glide_s", "Time constant of a frequency's glide, in seconds.")
+    gain = _of_bank("gain", "Linear gain of every partial.")
 
     def _targets(self, engine, n: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError

@@ -46,6 +46,19 @@ SILENT = 1e-4  # -80 dB: a releasing voice below this is free again
 LN_1000 = math.log(1000.0)  # decay and release times are times to fall by 60 dB
 
 
+def _parameter(index: int, doc: str) -> property:
+    """A :class:`VoiceBank` parameter by name: slot ``index`` of its parameter array ``p``
+    (read as a float; a new value applies from the next block)."""
+
+    def get(bank) -> float:
+        return float(bank.p[index])
+
+    def put(bank, value: float) -> None:
+        bank.p[index] = value
+
+    return property(get, put, doc=doc)
+
+
 def velocity_amp(velocity: int) -> float:
     """MIDI velocity (1..127) to linear amplitude: 40·log10(v/127) dB, the DLS curve."""
     return (max(0, min(127, velocity)) / 127.0) ** 2
@@ -289,41 +302,12 @@ class VoiceBank:
 
     # -- parameters, by name (the pool's, for every voice; new values apply from the next
     # block, decay and release from the next note) ------------------------------------------
-    @property
-    def attack_s(self) -> float:
-        """Time from silence to full level, in seconds."""
-        return float(self.p[P_ATTACK_S])
-
-    @attack_s.setter
-    def attack_s(self, seconds: float) -> None:
-        self.p[P_ATTACK_S] = seconds
-
-    @property
-    def sustain(self) -> float:
-        """Level held while a note is held (0..1); at 0 a note decays to silence."""
-        return float(self.p[P_SUSTAIN])
-
-    @sustain.setter
-    def sustain(self, level: float) -> None:
-        self.p[P_SUSTAIN] = level
-
-    @property
-    def glide_s(self) -> float:
-        """Time constant of a frequency's glide to its target, in seconds."""
-        return float(self.p[P_GLIDE_S])
-
-    @glide_s.setter
-    def glide_s(self, seconds: float) -> None:
-        self.p[P_GLIDE_S] = seconds
-
-    @property
-    def gain(self) -> float:
-        """Linear gain of every partial."""
-        return float(self.p[P_GAIN])
-
-    @gain.setter
-    def gain(self, value: float) -> None:
-        self.p[P_GAIN] = value
+    attack_s = _parameter(P_ATTACK_S, "Time from silence to full level, in seconds.")
+    sustain = _parameter(P_SUSTAIN, "Level held while a note is held (0..1); at 0 a note "
+                                    "decays to silence.")
+    glide_s = _parameter(P_GLIDE_S, "Time constant of a frequency's glide to its target, in "
+                                    "seconds.")
+    gain = _parameter(P_GAIN, "Linear gain of every partial.")
 
     # -- what the voices do, by name ------------------------------------------------------
     def note_of(self, v: int) -> int:

@@ -112,6 +112,31 @@ class LegacyStream:
         return int(K.mt_below(self.state, n))
 
 
+def _flag(value) -> bool:
+    return bool(value != 0.0)
+
+
+def _row_field(array: str, column: int | None, convert, doc: str) -> property:
+    """An :class:`Agent`'s number by name: row ``index`` of the learner's array ``array`` (at
+    ``column``, for a two-dimensional one), as ``convert`` makes it (no new object but it)."""
+    if column is None:
+        def get(agent):
+            return convert(getattr(agent._q, array)[agent.index])
+    else:
+        def get(agent):
+            return convert(getattr(agent._q, array)[agent.index, column])
+    return property(get, doc=doc)
+
+
+def _out_field(column: int, convert, doc: str) -> property:
+    """An :class:`Outcome`'s number by name: slot ``column`` of the learner's ``out_``."""
+
+    def get(outcome):
+        return convert(outcome._q.out_[column])
+
+    return property(get, doc=doc)
+
+
 class Agent:
     """Agent ``index`` of a :class:`QMelody`, read by name. Made once per agent when the learner
     is reset: :meth:`QMelody.agent` hands it out, so reading a number (what the audio hook
@@ -122,65 +147,26 @@ class Agent:
     def __init__(self, learner: QMelody, index: int):
         self._q, self.index = learner, index
 
-    @property
-    def position(self) -> int:
-        """The step of its phrase it plays next (0: an episode starts)."""
-        return int(self._q.ag_[self.index, K.AG_POS])
-
-    @property
-    def episodes(self) -> int:
-        """Episodes finished since it last forgot (any target)."""
-        return int(self._q.ag_[self.index, K.AG_EPISODES])
-
-    @property
-    def target_episodes(self) -> int:
-        """Episodes finished of the target it learns now."""
-        return int(self._q.ag_[self.index, K.AG_TARGET_EPISODES])
-
-    @property
-    def reward(self) -> float:
-        """Mean reward per note of its last episode."""
-        return float(self._q.ag_[self.index, K.AG_LAST_REWARD])
-
-    @property
-    def correct(self) -> float:
-        """Fraction of its target its greedy notes got right after its last episode."""
-        return float(self._q.ag_[self.index, K.AG_LAST_CORRECT])
-
-    @property
-    def td(self) -> float:
-        """The TD error of its last note (faithful: the episode's largest, at its end)."""
-        return float(self._q.ag_[self.index, K.AG_LAST_TD])
-
-    @property
-    def notes_played(self) -> int:
-        """Notes it has played and learned from (practice included)."""
-        return int(self._q.ag_[self.index, K.AG_STEPS])
-
-    @property
-    def eps(self) -> float:
-        """Its exploration rate now (it decays as it learns)."""
-        return float(self._q.hp_[self.index, K.HP_EPS])
-
-    @property
-    def frozen(self) -> bool:
-        """It plays its greedy notes and learns nothing."""
-        return bool(self._q.hp_[self.index, K.HP_FROZEN] != 0.0)
-
-    @property
-    def stubborn(self) -> bool:
-        """Its steps are 1/n (visits), not ``alpha``."""
-        return bool(self._q.hp_[self.index, K.HP_STUBBORN] != 0.0)
-
-    @property
-    def length(self) -> int:
-        """Steps (notes and rests) of its target; 0: it has none."""
-        return int(self._q.tlen_[self.index])
-
-    @property
-    def actions(self) -> int:
-        """How many notes (and the rest) it chooses from."""
-        return int(self._q.nact_[self.index])
+    position = _row_field("ag_", K.AG_POS, int,
+                          "The step of its phrase it plays next (0: an episode starts).")
+    episodes = _row_field("ag_", K.AG_EPISODES, int,
+                          "Episodes finished since it last forgot (any target).")
+    target_episodes = _row_field("ag_", K.AG_TARGET_EPISODES, int,
+                                 "Episodes finished of the target it learns now.")
+    reward = _row_field("ag_", K.AG_LAST_REWARD, float,
+                        "Mean reward per note of its last episode.")
+    correct = _row_field("ag_", K.AG_LAST_CORRECT, float, "Fraction of its target its greedy "
+                         "notes got right after its last episode.")
+    td = _row_field("ag_", K.AG_LAST_TD, float, "The TD error of its last note (faithful: the "
+                    "episode's largest, at its end).")
+    notes_played = _row_field("ag_", K.AG_STEPS, int,
+                              "Notes it has played and learned from (practice included).")
+    eps = _row_field("hp_", K.HP_EPS, float, "Its exploration rate now (it decays as it learns).")
+    frozen = _row_field("hp_", K.HP_FROZEN, _flag, "It plays its greedy notes and learns nothing.")
+    stubborn = _row_field("hp_", K.HP_STUBBORN, _flag, "Its steps are 1/n (visits), not ``alpha``.")
+    length = _row_field("tlen_", None, int, "Steps (notes and rests) of its target; 0: it has "
+                        "none.")
+    actions = _row_field("nact_", None, int, "How many notes (and the rest) it chooses from.")
 
     @property
     def target(self) -> np.ndarray:
@@ -197,34 +183,15 @@ class Outcome:
     def __init__(self, learner: QMelody):
         self._q = learner
 
-    @property
-    def action(self) -> int:
-        """The action it played (``QMelody.pitch_of`` gives its note)."""
-        return int(self._q.out_[K.OUT_ACTION])
-
-    @property
-    def explored(self) -> bool:
-        """It played other than its greedy action."""
-        return bool(self._q.out_[K.OUT_EXPLORED] != 0.0)
-
-    @property
-    def reward(self) -> float:
-        return float(self._q.out_[K.OUT_REWARD])
-
-    @property
-    def td(self) -> float:
-        """The TD error it learned from (faithful: the episode's largest, at its end)."""
-        return float(self._q.out_[K.OUT_TD])
-
-    @property
-    def episode_done(self) -> bool:
-        """The note ended an episode (the agent's counts and curves moved)."""
-        return bool(self._q.out_[K.OUT_EPISODE_DONE] != 0.0)
-
-    @property
-    def greedy(self) -> int:
-        """The action it held best at that step."""
-        return int(self._q.out_[K.OUT_GREEDY])
+    action = _out_field(K.OUT_ACTION, int, "The action it played (``QMelody.pitch_of`` gives "
+                        "its note).")
+    explored = _out_field(K.OUT_EXPLORED, _flag, "It played other than its greedy action.")
+    reward = _out_field(K.OUT_REWARD, float, "The reward of that note.")
+    td = _out_field(K.OUT_TD, float, "The TD error it learned from (faithful: the episode's "
+                    "largest, at its end).")
+    episode_done = _out_field(K.OUT_EPISODE_DONE, _flag, "The note ended an episode (the "
+                              "agent's counts and curves moved).")
+    greedy = _out_field(K.OUT_GREEDY, int, "The action it held best at that step.")
 
     def astuple(self) -> tuple[int, bool, float, float, bool, int]:
         """(action, explored, reward, td, episode_done, greedy)."""

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.commands.printable import printable
 from synthlearn.commands.score import MAX_DURATION_S, read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
 from synthlearn.runtime.offhook import OffHook
+from synthlearn.runtime.status_line import StatusLine
 
 SIGNAL_RATE_HZ = 50.0
 CHUNK_S = 0.5
@@ -315,22 +315,16 @@ class RenderProgress:
     """Render progress on stderr: one updating line on a terminal, a line per 5 s in a log."""
 
     def __init__(self) -> None:
-        self.last_mark = -1  # a log gets a line at once: the render has begun
+        self.line = StatusLine(log_every_s=5.0)  # a log gets a line at once: it has begun
 
     def __call__(self, done_s: float, total_s: float, wall_s: float) -> None:
         speed = done_s / wall_s if wall_s > 0 else 0.0
-        line = (f"rendering {done_s:7.1f} / {total_s:.1f} s  ({100 * done_s / total_s:3.0f} %, "
-                f"{speed:.1f}x real time)")
-        if sys.stderr.isatty():
-            print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif int(wall_s) // 5 > self.last_mark:
-            self.last_mark = int(wall_s) // 5
-            print(line, file=sys.stderr, flush=True)
+        self.line.show(wall_s, f"rendering {done_s:7.1f} / {total_s:.1f} s  "
+                               f"({100 * done_s / total_s:3.0f} %, {speed:.1f}x real time)")
 
     def say(self, line: str) -> None:
         """A line of its own between the updates (on a terminal, over the updating line)."""
-        print(("\r\033[K" if sys.stderr.isatty() else "") + printable(line), file=sys.stderr,
-              flush=True)
+        self.line.say(line)
 
 
 def print_summary(summary: dict, out: Path) -> None:

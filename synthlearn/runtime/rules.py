@@ -4,12 +4,12 @@ JSON, a long fit said on stderr as it goes."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 from synthlearn.commands.printable import printable
 from synthlearn.errors import UserError
+from synthlearn.runtime.status_line import StatusLine
 
 
 class FitProgress:
@@ -23,37 +23,22 @@ class FitProgress:
 
     def __init__(self, data: str, time_s: float, stream=None):
         self.data, self.time_s = Path(data).name, time_s
-        self.stream = sys.stderr if stream is None else stream
-        self.tty = self.stream.isatty()
-        self.next_s = self.QUIET_S
-        self.drawn = False  # a line is on the terminal, to clear at the end
+        self.line = StatusLine(stream, quiet_s=self.QUIET_S, tty_every_s=self.TTY_EVERY_S,
+                               log_every_s=self.LOG_EVERY_S)
 
     def __call__(self, p) -> None:
-        if p.seconds < self.next_s:
-            return
-        self.next_s = p.seconds + (self.TTY_EVERY_S if self.tty else self.LOG_EVERY_S)
-        if not self.tty:
-            print(printable(f"ruler {self.data}: {p} (of {self.time_s:g} s at most)"),
-                  file=self.stream, flush=True)
-            return
-        import shutil
-
         filled = min(self.BAR, int(self.BAR * p.share))
-        line = printable(f"ruler {self.data}: pass {p.passes} {p.step} "
-                         f"[{'#' * filled}{'-' * (self.BAR - filled)}] {100 * p.share:3.0f} %, "
-                         f"{p.rules:,} rules so far, label {p.label} ({p.labels_done + 1} of "
-                         f"{p.labels}), {p.seconds:.1f} of {self.time_s:g} s")
-        width = shutil.get_terminal_size((100, 24)).columns - 1  # one line: \r redraws it
-        self.stream.write("\r\x1b[2K" + line[:width])
-        self.stream.flush()
-        self.drawn = True
+        self.line.show(
+            p.seconds,
+            f"ruler {self.data}: pass {p.passes} {p.step} "
+            f"[{'#' * filled}{'-' * (self.BAR - filled)}] {100 * p.share:3.0f} %, "
+            f"{p.rules:,} rules so far, label {p.label} ({p.labels_done + 1} of {p.labels}), "
+            f"{p.seconds:.1f} of {self.time_s:g} s",
+            log_line=f"ruler {self.data}: {p} (of {self.time_s:g} s at most)")
 
     def end(self) -> None:
         """The fit is over: the bar's line is cleared (what follows says how it ended)."""
-        if self.drawn:
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
-            self.drawn = False
+        self.line.end()
 
 
 def ruler_report(data: str, *, distance: int, consistency: float, memory_mb: int,

@@ -263,15 +263,16 @@ class Session:
 def _regular(path: Path) -> None:
     """One line if ``path`` exists as anything but a regular file (a symlink, a FIFO, a
     device): a session folder holds its own regular files, read never through a link."""
+    import stat
+
+    from synthlearn.files import kind_of
+
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
-    import stat
-
     if not stat.S_ISREG(mode):
-        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
-        raise UserError(f"{path}: {kind}; a session folder holds regular files only")
+        raise UserError(f"{path}: {kind_of(mode)}; a session folder holds regular files only")
 
 
 class Autosaver:
