@@ -301,10 +301,9 @@ class Performance:
             try:
                 self._warm_kernels(cls)
                 # Lines sent before this one reach the old piece first (a busy machine may run
-                # this main-thread job before the audio thread's next block), then its learning
-                # is saved.
+                # this main-thread job before the audio thread's next block); its learning is
+                # saved once it has gone (the autosave is a watcher of the stage).
                 self.engine.drain()
-                self.saver.save_now()  # the old piece's learning, saved before it goes
                 piece = restored_piece(self.session, name, seed=playing.seed,
                                        faithful=self.options.faithful)
                 self._dress(piece)
