@@ -19,7 +19,7 @@ import difflib
 import enum
 import math
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from synthlearn.errors import UserError
@@ -295,7 +295,7 @@ class Language:
 
     specs: dict[str, Spec] = field(default_factory=dict)
     # Commands of other pieces (name -> the piece): a line naming one is told where it lives.
-    elsewhere: dict[str, str] = field(default_factory=dict)
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, *groups: Iterable[Spec]) -> Language:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 
 from synthlearn.errors import UserError
 
@@ -36,11 +37,36 @@ def live_language(cls):
     from synthlearn.commands.language import ENGINE, Language
 
     language = Language.of(ENGINE, cls.commands, session_specs(tuple(PIECES), PLANNED))
-    for name in PIECES:
-        other = piece_class(name)
-        if other is cls:
-            continue
-        for spec in other.commands:
-            if spec.name not in language.specs:
-                language.elsewhere.setdefault(spec.name, name)
+    language.elsewhere = OtherPieces(cls, frozenset(language.specs))
     return language
+
+
+class OtherPieces(Mapping):
+    """The other pieces' command names (name -> the piece), loaded when first asked: only a
+    line this piece does not know asks, and the start need not import every piece's kernels."""
+
+    def __init__(self, playing, known: frozenset[str]) -> None:
+        self._playing, self._known = playing, known
+        self._owners: dict[str, str] | None = None
+
+    def _load(self) -> dict[str, str]:
+        if self._owners is None:
+            owners: dict[str, str] = {}
+            for name in PIECES:
+                other = piece_class(name)
+                if other is self._playing:
+                    continue
+                for spec in other.commands:
+                    if spec.name not in self._known:
+                        owners.setdefault(spec.name, name)
+            self._owners = owners
+        return self._owners
+
+    def __getitem__(self, name: str) -> str:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())

@@ -160,3 +160,29 @@ def test_bounds_are_written_as_numbers_and_only_ascii_digits_are_numbers():
             note_number(token)
     with pytest.raises(ValueError, match="whole number of sixteenths"):
         parse_typed("c4*２", 8)
+
+
+def test_the_language_of_one_piece_imports_no_other_piece_until_a_line_asks():
+    """Starting ldd loads ldd only (the other pieces' kernels cost the start); a line ldd does
+    not know still finds its piece."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from synthlearn.pieces import live_language, piece_class\n"
+        "language = live_language(piece_class('ldd'))\n"
+        "language.parse('part 2')\n"
+        "others = ('synthlearn.pieces.qmelody', 'synthlearn.pieces.ruler',\n"
+        "          'synthlearn.pieces.additive')\n"
+        "print(sorted(m for m in others if m in sys.modules))\n"
+        "try:\n"
+        "    language.parse('teach a0 c4')\n"
+        "except Exception as exc:\n"
+        "    print(exc)\n"
+        "print(sorted(m for m in others if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "'teach' is qmelody's command; 'piece qmelody' plays qmelody",
+                   "['synthlearn.pieces.additive', 'synthlearn.pieces.qmelody', "
+                   "'synthlearn.pieces.ruler']"]
