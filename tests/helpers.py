@@ -174,23 +174,29 @@ def random_presets_csv(rows: int, cols: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def folder_context(folder):
+    """A piece's context reading in ``folder`` and exporting into ``folder/exports``."""
+    from synthlearn import files
+    from synthlearn.pieces.base import Context
+
+    return Context(files=files.Folders(reads=(folder,), base=folder, exports=folder / "exports"))
+
+
 def ruler_console(tmp_path, said: list):
     """(piece, console, worker): piece ruler behind a console with a started worker, reading
     and exporting in ``tmp_path``, with a small table ``small.csv`` there; ``said`` collects
     what both say."""
     import threading
 
-    from synthlearn import files
     from synthlearn.commands.console import Console
     from synthlearn.pieces import live_language
     from synthlearn.pieces.ruler import Ruler
     from synthlearn.runtime.worker import Worker
 
-    piece = Ruler(seed=1)
+    piece = Ruler(seed=1, context=folder_context(tmp_path))
     worker = Worker(say=said.append).start()
     console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
                       say=said.append, stream=None, piece=lambda: piece, worker=worker,
                       names=piece.names)
-    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
     (tmp_path / "small.csv").write_text("x,y,label\n1,2,a\n2,2,a\n2,3,a\n1,3,b\n")
     return piece, console, worker

@@ -42,15 +42,15 @@ def run_row(block: int, seconds: float, path: Path, say=print, retrain: bool = T
     from synthlearn.commands.console import Console
     from synthlearn.files import Folders
     from synthlearn.pieces import live_language
+    from synthlearn.pieces.base import Context
     from synthlearn.pieces.ruler import Ruler
     from synthlearn.runtime.live import Driver, Watchdog
     from synthlearn.runtime.stage import Stage
     from synthlearn.runtime.worker import Worker
 
     engine = Engine("jack", sr=SR, block=block, seed=1, jack_client="synthlearn-bench")
-    piece = Ruler(seed=1)
     # the bench is the performer: it may read the data's folder (as perform --read DIR)
-    piece.files = Folders(reads=(path.parent,), base=path.parent)
+    piece = Ruler(seed=1, context=Context(files=Folders(reads=(path.parent,), base=path.parent)))
     stage = Stage(engine, piece)
     worker = Worker(say=say)
     replies: list[str] = []

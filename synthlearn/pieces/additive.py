@@ -10,7 +10,7 @@ import numpy as np
 
 from synthlearn.commands.language import Param, Spec
 from synthlearn.events import CC_SUSTAIN, Event, Kind
-from synthlearn.pieces.base import Piece
+from synthlearn.pieces.base import Context, Piece
 
 
 def harmonic_amps(partials: int, brightness: float) -> np.ndarray:
@@ -38,8 +38,9 @@ class Additive(Piece):
         voices: int = 16,
         partials: int = 8,
         brightness: float = 1.0,
+        context: Context | None = None,
     ):
-        super().__init__(seed=seed, faithful=faithful)
+        super().__init__(seed=seed, faithful=faithful, context=context)
         self.voices = voices
         self.partials = partials
         self.brightness = brightness

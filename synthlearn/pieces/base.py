@@ -32,15 +32,31 @@ piece's state.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from synthlearn import files
 from synthlearn.commands import language as console
+from synthlearn.commands.names import Names
 from synthlearn.events import Event, Kind
 from synthlearn.faults import Repeats
 from synthlearn.snapshot import Snapshot
 
 PUBLISH_LEARNED_S = 0.25  # audio time between the hook's looks at what is learned
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the run gives every piece it makes, at construction: the names the performer's
+    assignments keep (one owner for the run: every piece that plays, the console and the
+    autosave share them) and the folders its commands may read and write
+    (:class:`synthlearn.files.Folders`: a performance's session, a score's folder). By default a
+    piece made alone (a test, a notebook) has names of its own and the working directory's
+    folders."""
+
+    names: Names = field(default_factory=Names)
+    files: files.Folders = field(default_factory=files.here)
 
 
 class _Made(type):
@@ -71,14 +87,12 @@ class Piece(metaclass=_Made):
     example_lines: tuple[str, ...] = ()
     example_files: dict[str, str] = {}
 
-    def __init__(self, *, seed: int = 0, faithful: bool = False):
-        from synthlearn.commands.names import Names
-
+    def __init__(self, *, seed: int = 0, faithful: bool = False, context: Context | None = None):
         self.seed = seed
         self.faithful = faithful
+        self.context = context if context is not None else Context()
         self.section = "start"
         self.section_time_s = 0.0  # audio time of the last section change
-        self.names = Names()  # what assignments keep; the runtime gives the performance's
         self.log: list[dict] = []  # events worth a line in summary.json (sets, retrains)
         # What is learned, as last published (see the module's docstring): made once the
         # subclass's __init__ has run (``_Made``), so its layout can read the learners.
@@ -90,6 +104,16 @@ class Piece(metaclass=_Made):
         # its news (a flood of one kind of line is one line a second of audio, in a render too)
         self.audio_s = 0.0
         self.repeats = Repeats(lambda: self.audio_s)
+
+    @property
+    def names(self) -> Names:
+        """What the performer's assignments keep (the context's: read-only here)."""
+        return self.context.names
+
+    @property
+    def files(self) -> files.Folders:
+        """Where the piece's commands read and write (the context's)."""
+        return self.context.files
 
     @classmethod
     def language(cls) -> console.Language:

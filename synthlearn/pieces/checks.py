@@ -31,7 +31,7 @@ from synthlearn import events
 from synthlearn.commands.language import Command, Where, check_handlers
 from synthlearn.commands.score import run_off_audio
 from synthlearn.files import Folders
-from synthlearn.pieces.base import Piece
+from synthlearn.pieces.base import Context, Piece
 from synthlearn.snapshot import Snapshot, SnapshotBusy, same_state
 
 SR, BLOCK = 48000, 64
@@ -77,6 +77,8 @@ def _fingerprint(value, depth: int = 0, seen=None) -> list:
                 sorted(value.items(), key=lambda kv: repr(kv[0])) if k != "seconds"]
     if isinstance(value, Names):
         return _fingerprint(value.values, depth + 1, seen)
+    if isinstance(value, Context):  # its folders are where, not what
+        return _fingerprint(value.names, depth + 1, seen)
     if isinstance(value, PresetSynth):
         return [value.sounding, _fingerprint(value.values, depth + 1, seen)]
     if isinstance(value, (Learner, VoiceBank, PartialPool, Snapshot)) and depth < 4 and \
@@ -113,9 +115,9 @@ def _playing(cls, faithful: bool = False, *, switched: bool = False,
     from synthlearn.audio.engine import Engine
 
     engine = Engine("manual", sr=SR, block=BLOCK, seed=3, voices=voices)
-    piece = cls(seed=3, faithful=faithful)
     folder = _examples(cls)
-    piece.files = Folders(reads=(Path(folder),), base=Path(folder), exports=Path(folder) / "out")
+    piece = cls(seed=3, faithful=faithful, context=Context(files=Folders(
+        reads=(Path(folder),), base=Path(folder), exports=Path(folder) / "out")))
     notes = [events.note_on(0, n, 100) for n in NOTES]
     if switched:
         engine.play(_Before())

@@ -32,7 +32,7 @@ from synthlearn.events import CC_SOFT, CC_SUSTAIN, Event, Kind
 from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
 from synthlearn.mappings import detune as mappings
-from synthlearn.pieces.base import Piece
+from synthlearn.pieces.base import Context, Piece
 from synthlearn.snapshot import Snapshot
 from synthlearn.visuals.records import ldd as ldd_record
 
@@ -75,8 +75,8 @@ class Ldd(Piece):
         Spec("new", (), "a new random target and approximant for the current learner"),
     )
 
-    def __init__(self, *, seed: int = 0, faithful: bool = False):
-        super().__init__(seed=seed, faithful=faithful)
+    def __init__(self, *, seed: int = 0, faithful: bool = False, context: Context | None = None):
+        super().__init__(seed=seed, faithful=faithful, context=context)
         self.cubic = Cubic().reset(seed=2 * seed)
         self.knot = Lissajous().reset(seed=2 * seed + 1)
         self.part = 1

@@ -52,7 +52,7 @@ from synthlearn.learners.ruler import (
     RuLer,
     RuleSet,
 )
-from synthlearn.pieces.base import Piece
+from synthlearn.pieces.base import Context, Piece
 from synthlearn.snapshot import Board, Snapshot
 from synthlearn.visuals.records import ruler as ruler_record
 
@@ -104,12 +104,11 @@ class Ruler(Piece):
     example_lines = ("rules = ruler {dir}/example.csv distance:2 consistency:0.3",
                      "set blip rules 0 tone")
 
-    def __init__(self, *, seed: int = 0, faithful: bool = False):
-        super().__init__(seed=seed, faithful=faithful)
+    def __init__(self, *, seed: int = 0, faithful: bool = False, context: Context | None = None):
+        super().__init__(seed=seed, faithful=faithful, context=context)
         self.learner = RuLer().reset(seed=seed)
         self.section = "start"
         self.synths: dict = {}
-        self.files = files.here()  # where commands read and write (the run sets its own)
         self.tempo_bpm = DEFAULT_TEMPO_BPM
         self.conducting: tuple[str, str] | None = None  # (model, label) while a section plays
         self._next_beat_s = 0.0
@@ -140,22 +139,7 @@ class Ruler(Piece):
         self._quiet_of: tuple | None = None  # (name, state) it shows
         self.shown = Board(self._showing)
         self._publish_shown()
-
-    # The names (what assignments keep): the runtime gives the performance's once the piece is
-    # made; they tell the piece of each assignment (a retrain kept), and what it shows follows.
-    @property
-    def names(self):
-        return self._names
-
-    @names.setter
-    def names(self, names) -> None:
-        old = vars(self).get("_names")
-        if old is not None:
-            old.unwatch(self._publish_shown)
-        self._names = names
-        names.watch(self._publish_shown)
-        if "shown" in vars(self):
-            self._publish_shown()
+        self.names.watch(self._publish_shown)  # a retrain kept: what it shows follows
 
     # -- set-up ---------------------------------------------------------------------------
     def build(self, engine):

@@ -25,6 +25,7 @@ from synthlearn.commands.console import Console, Names
 from synthlearn.errors import UserError
 from synthlearn.files import checked_folders, for_performance
 from synthlearn.pieces import live_language, piece_class
+from synthlearn.pieces.base import Context
 from synthlearn.runtime.compiling import Compiling, compiling
 from synthlearn.runtime.stage import Stage
 from synthlearn.runtime.stopping import STALL_LIMIT_S, StopRequest
@@ -100,9 +101,13 @@ class PerformOptions:
 
 def open_session(piece_name: str | None, *, seed: int, faithful: bool,
                  resume: str | Path | None, session_dir: str | Path | None,
-                 compiles: Compiling | None = None):
-    """(piece, Session, history): a fresh piece and a new folder, or the resumed ones.
-    ``compiles`` watches the kernels making the piece compiles (its learners' first targets)."""
+                 compiles: Compiling | None = None, read_dirs: tuple[Path, ...] = (),
+                 exports: Path | None = None):
+    """(piece, Session, history): a fresh piece and a new folder, or the resumed ones; the
+    piece's context is the session's (its names, and folders reading the session, the
+    working directory, the shipped data and ``read_dirs``, writing into ``exports``, else
+    the session's ``exports/``). ``compiles`` watches the kernels making the piece compiles
+    (its learners' first targets)."""
     from synthlearn.runtime.sessions import Session, new_folder
 
     if resume is not None:
@@ -111,7 +116,7 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
             session.load()  # its own one line: no such session
         session.claim()  # before reading: a session another process plays is refused
         try:
-            return _resumed(session, piece_name, faithful, compiles)
+            return _resumed(session, piece_name, faithful, compiles, read_dirs, exports)
         except BaseException:
             session.release()
             raise
@@ -125,8 +130,9 @@ def open_session(piece_name: str | None, *, seed: int, faithful: bool,
         session.release()
         raise UserError(f"{session_dir}: already holds a session; continue it with "
                         f"--resume {session_dir}, or choose another --session")
+    context = Context(Names(), for_performance(session.folder, read_dirs, exports))
     with _watching(compiles, name):
-        piece = cls(seed=seed, faithful=faithful)
+        piece = cls(seed=seed, faithful=faithful, context=context)
     return piece, session, []
 
 
@@ -134,7 +140,8 @@ def _watching(compiles: Compiling | None, name: str):
     return compiles.watch(f"the {name} kernels") if compiles else contextlib.nullcontext()
 
 
-def _resumed(session, piece_name: str | None, faithful: bool, compiles: Compiling | None):
+def _resumed(session, piece_name: str | None, faithful: bool, compiles: Compiling | None,
+             read_dirs: tuple[Path, ...], exports: Path | None):
     """(piece, session, history) of a claimed session folder, or one UserError."""
     meta, history = session.load()
     saved = meta["piece"]
@@ -147,15 +154,19 @@ def _resumed(session, piece_name: str | None, faithful: bool, compiles: Compilin
     if faithful and not was_faithful:
         raise UserError(f"{session.session_path}: was playing {saved} in its own mode, not "
                         "the faithful one; leave --faithful out to resume it")
+    context = Context(Names(session.load_names()),  # checked now, before any audio
+                      for_performance(session.folder, read_dirs, exports))
     with _watching(compiles, saved):
-        piece = restored_piece(session, saved, seed=meta["seed"], faithful=was_faithful)
-    session.load_names()  # checked now, before any audio (the performance reads it again)
+        piece = restored_piece(session, saved, seed=meta["seed"], faithful=was_faithful,
+                               context=context)
     return piece, session, history
 
 
-def restored_piece(session, name: str, *, seed: int, faithful: bool):
-    """Piece ``name``, with what it learned in ``session`` if it played there before."""
-    piece = piece_class(name)(seed=seed, faithful=faithful)
+def restored_piece(session, name: str, *, seed: int, faithful: bool,
+                   context: Context | None = None):
+    """Piece ``name`` in ``context``, with what it learned in ``session`` if it played there
+    before."""
+    piece = piece_class(name)(seed=seed, faithful=faithful, context=context)
     state = session.load_state(name)
     if state is not None:
         try:
@@ -174,7 +185,7 @@ class Performance:
     none)."""
 
     def __init__(self, stage: Stage, session, history, *, options: PerformOptions,
-                 midi_ports: str | None = None, say=print, files=None):
+                 midi_ports: str | None = None, say=print):
         self.stage, self.session, self.options = stage, session, options
         self.engine = stage.engine
         self.midi_ports = midi_ports
@@ -194,10 +205,10 @@ class Performance:
         self._said_recording = False
         self._main_jobs: collections.deque = collections.deque()  # commands for the main thread
         self.worker = Worker(say)
-        self.names = Names(session.load_names() if session.exists() else None)
-        # where commands read and write (synthlearn.files): given to every piece that plays
-        self.files = files if files is not None else for_performance(session.folder)
-        self._dress(stage.piece)
+        # The run's context (the names assignments keep, the folders commands may use): the
+        # first piece's, given to every piece made after it.
+        self.context = stage.piece.context
+        self.names = self.context.names
         engine = self.engine
         self.console = Console(live_language(type(stage.piece)), engine.push, engine.now_smp,
                                stop=self.stop, say=say, history=history,
@@ -206,11 +217,6 @@ class Performance:
                                names=self.names)
         stage.watch(self._speak)  # the console parses the language of the piece playing
         self.say = self.console.emit  # above the terminal's prompt while it waits there
-
-    def _dress(self, piece) -> None:
-        """What the show gives every piece that plays: its names and its folders."""
-        piece.names = self.names
-        piece.files = self.files
 
     def _speak(self, old, new) -> None:
         self.console.language = live_language(type(new))
@@ -305,8 +311,7 @@ class Performance:
                 # saved once it has gone (the autosave is a watcher of the stage).
                 self.engine.drain()
                 piece = restored_piece(self.session, name, seed=playing.seed,
-                                       faithful=self.options.faithful)
-                self._dress(piece)
+                                       faithful=self.options.faithful, context=self.context)
                 # The engine builds and warms it before it plays; then the console, the
                 # autosave and the window are told (the stage's watchers).
                 self.stage.switch(piece)
@@ -454,7 +459,8 @@ def perform(options: PerformOptions | None = None, *, say=print) -> dict:
     compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
     piece, session, history = open_session(options.piece, seed=options.seed,
                                            faithful=options.faithful, resume=where.resume,
-                                           session_dir=where.folder, compiles=compiles)
+                                           session_dir=where.folder, compiles=compiles,
+                                           read_dirs=read_dirs, exports=where.exports)
     show = None
     try:  # a start that fails leaves nothing behind; the lock goes with us either way
         if source.kind == "file":
@@ -482,8 +488,7 @@ def perform(options: PerformOptions | None = None, *, say=print) -> dict:
             options, record=record, window=dataclasses.replace(options.window, show=window),
             osc=dataclasses.replace(osc, listen=osc_in_at, send=osc_out_at))
         show = Performance(Stage(engine, piece), session, history, options=options,
-                           midi_ports=ports, say=say,
-                           files=for_performance(session.folder, read_dirs, where.exports))
+                           midi_ports=ports, say=say)
         try:
             show.open(scheduled, compiles)
             figures = show.run()

@@ -17,6 +17,7 @@ from synthlearn.commands.score import read_score, schedule, split_off_audio
 from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
+from synthlearn.pieces.base import Context
 from synthlearn.runtime.compiling import Compiling
 from synthlearn.runtime.live import Driver, LiveWindow, Watchdog
 from synthlearn.runtime.offhook import OffHook
@@ -54,8 +55,9 @@ def play(path: str | Path, backend: str = "auto", *, block: int = 256, sr: int =
             say(engine.boot_note)
         compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
         with compiles.watch(f"the {name} kernels"):
-            made = cls(seed=score.seed, faithful=score.faithful)
-            made.files = for_score(score.path)  # reads by the score; played live, no writes
+            # reads by the score; played live, no writes
+            made = cls(seed=score.seed, faithful=score.faithful,
+                       context=Context(files=for_score(score.path)))
             stage = Stage(engine, made)
             stage.play(events)
         compiles.done()

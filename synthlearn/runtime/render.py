@@ -21,6 +21,7 @@ from synthlearn.commands.score import MAX_DURATION_S, read_score, schedule, spli
 from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
+from synthlearn.pieces.base import Context
 from synthlearn.runtime.offhook import OffHook
 from synthlearn.runtime.status_line import StatusLine
 
@@ -177,8 +178,9 @@ def _render(input_path, out: Path, opt: RenderOptions, score, cls, piece_name: s
     compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
     kernels = f"the {piece_name} kernels"
     with compiles.watch(kernels):
-        piece = cls(seed=seed, faithful=faithful)
-    piece.files = for_score(score.path, exports=out)  # reads by the score, writes in --out
+        # reads by the score, writes in --out
+        piece = cls(seed=seed, faithful=faithful,
+                    context=Context(files=for_score(score.path, exports=out)))
     if score.midi is not None:
         piece.use_midi_file(score.midi)
     events, off_audio = split_off_audio(events)

@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import folder_context
 from pythonosc import udp_client
 
-from synthlearn import files
 from synthlearn.commands import osc
 from synthlearn.commands.console import Console
 from synthlearn.commands.language import TERMINAL, Param, Spec, Touch
@@ -54,13 +54,11 @@ def _osc_console(tmp_path, grant):
     a job arriving there shows every earlier packet was handled), its piece, the sender."""
     from synthlearn.pieces.ruler import Ruler
 
-    piece = Ruler(seed=1)
-    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
+    piece = Ruler(seed=1, context=folder_context(tmp_path))
     said, jobs = [], queue.Queue()
     console = Console(live_language(Ruler), lambda event: None, lambda: 0,
                       stop=threading.Event(), say=said.append, stream=None,
-                      piece=lambda: piece, main=jobs.put)
-    piece.names = console.names  # as a performance does: one owner of the names
+                      piece=lambda: piece, main=jobs.put, names=piece.names)
     listener = osc.OscIn(lambda line: console.handle(line, quiet=True, grant=grant),
                          port=0, say=said.append).start()
     sender = udp_client.SimpleUDPClient(*listener.address)
@@ -161,6 +159,7 @@ def test_osc_trains_by_default_from_a_shipped_dataset_or_a_table_in_memory(tmp_p
 
 def test_the_terminal_reads_only_inside_the_performances_folders(tmp_path, monkeypatch):
     from synthlearn.files import for_performance
+    from synthlearn.pieces.base import Context
     from synthlearn.pieces.ruler import Ruler
 
     here, session, elsewhere = (tmp_path / d for d in ("here", "session", "elsewhere"))
@@ -170,19 +169,19 @@ def test_the_terminal_reads_only_inside_the_performances_folders(tmp_path, monke
     (here / "mine.csv").write_text(table)
     (elsewhere / "theirs.csv").write_text(table)
     monkeypatch.chdir(here)
-    piece = Ruler(seed=1)
+    piece = Ruler(seed=1, context=Context(files=for_performance(session)))
     said = []
     console = Console(live_language(Ruler), lambda event: None, lambda: 0,
                       stop=threading.Event(), say=said.append, stream=None,
-                      piece=lambda: piece)
-    piece.names = console.names
-    piece.files = for_performance(session)
+                      piece=lambda: piece, names=piece.names)
     console.handle("a = ruler mine.csv")
     console.handle(f"b = ruler {elsewhere / 'theirs.csv'}")
     assert "a" in console.names and "b" not in console.names
     assert said[-1].startswith(f"? {elsewhere / 'theirs.csv'}: outside the folders this run "
                                "may read") and said[-1].endswith("name its folder with --read DIR")
-    piece.files = for_performance(session, reads=(elsewhere,))  # perform --read elsewhere
+    # perform --read elsewhere: the same names, folders reading there too
+    piece = Ruler(seed=1, context=Context(piece.names,
+                                         for_performance(session, reads=(elsewhere,))))
     console.handle(f"b = ruler {elsewhere / 'theirs.csv'}")
     assert "b" in console.names
     said.append(console.handle("presets a tone 2 new.csv"))

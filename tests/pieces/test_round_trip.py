@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from synthlearn.audio.engine import Engine
-from synthlearn.commands.names import Names
 from synthlearn.commands.score import run_off_audio
 from synthlearn.learners.qlearning import QMelody
 from synthlearn.pieces.qmelody import AGENTS, Qmelody
@@ -29,9 +28,8 @@ class Show:
 
     def __init__(self, piece, tmp_path):
         self.engine = Engine("manual", sr=SR, block=BLOCK)
-        self.names = Names()
+        self.names = piece.names  # the run's: every piece switched to shares them
         self.piece = piece
-        piece.names = self.names
         self.session = Session(tmp_path / "session")
         self.saver = Autosaver(self.session, piece, history=[], names=self.names,
                                every_s=1e9).start()
@@ -44,9 +42,9 @@ class Show:
 
     def switch_to(self, name: str):
         self.saver.save_now()
-        piece = restored_piece(self.session, name, seed=SEED, faithful=False)
+        piece = restored_piece(self.session, name, seed=SEED, faithful=False,
+                               context=self.piece.context)
         self.engine.switch(piece)
-        piece.names = self.names
         self.piece = piece
         self.saver.switch(piece)
         return piece

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import SR, osc_port, peak_hz, stderr_until
+from helpers import SR, folder_context, osc_port, peak_hz, stderr_until
 
 from synthlearn import files
 from synthlearn.commands.console import Console
@@ -76,12 +76,11 @@ def test_a_bad_score_line_is_one_line_naming_the_score(tmp_path, cue, says):
     assert str(err.value).startswith(str(path)) and says in str(err.value)
 
 
-def _console(piece, tmp_path):
+def _console(piece):
     said, worker = [], Worker(say=lambda line: None).start()
     console = Console(live_language(Ruler), lambda e: None, lambda: 0, stop=threading.Event(),
                       say=said.append, stream=None, piece=lambda: piece, worker=worker,
                       names=piece.names)
-    piece.files = files.Folders(reads=(tmp_path,), base=tmp_path, exports=tmp_path / "exports")
     return console, said, worker
 
 
@@ -91,10 +90,10 @@ def test_live_retraining_swaps_the_rules_and_a_failed_one_keeps_the_old(tmp_path
     (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
     (tmp_path / "bad.csv").write_text("freq,numharm,amp,label\n1,2\n")
     engine = Engine("manual", block=256)
-    piece = Ruler(seed=1)
+    piece = Ruler(seed=1, context=folder_context(tmp_path))
     try:
         engine.play(piece, [])
-        console, said, worker = _console(piece, tmp_path)
+        console, said, worker = _console(piece)
         console.handle("rules = ruler blip.csv distance:2 consistency:0.5")
         worker.close()  # the worker thread finished its job
         first = piece.names["rules"]
@@ -122,10 +121,10 @@ def test_a_column_the_synth_does_not_have_is_one_line(tmp_path):
 
     (tmp_path / "rain.csv").write_text((DATASETS / "rain.csv").read_text())
     engine = Engine("manual", block=256)
-    piece = Ruler()
+    piece = Ruler(context=folder_context(tmp_path))
     try:
         engine.play(piece, [])
-        console, said, worker = _console(piece, tmp_path)
+        console, said, worker = _console(piece)
         console.worker = None  # run here
         console.handle("r = ruler rain.csv")
         assert console.handle("set blip r r rain") == (
@@ -143,10 +142,10 @@ def test_new_presets_are_exported_and_the_label_conducts(tmp_path):
 
     (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
     engine = Engine("manual", block=256)
-    piece = Ruler(seed=2)
+    piece = Ruler(seed=2, context=folder_context(tmp_path))
     try:
         engine.play(piece, [])
-        console, said, worker = _console(piece, tmp_path)
+        console, said, worker = _console(piece)
         console.worker = None
         console.handle("rules = ruler blip.csv")
         assert console.handle("presets rules tone 5 tone-new.csv").startswith("5 new presets")
@@ -249,14 +248,14 @@ def test_what_it_shows_is_published_where_it_changes(tmp_path):
 
     (tmp_path / "blip.csv").write_text((DATASETS / "blip.csv").read_text())
     engine = Engine("manual", block=256)
-    piece = Ruler(seed=2)
+    piece = Ruler(seed=2, context=folder_context(tmp_path))
     shown = lambda: piece.shown.read()  # noqa: E731
     try:
         engine.play(piece, [])
         view = piece.scene(engine, 160, 96, 30.0)
         assert isinstance(view, SnapshotView) and view.published is piece.shown
         assert len(shown()["levels"]) == 0 and not view.draw().any()  # no rules: black
-        console, said, worker = _console(piece, tmp_path)
+        console, said, worker = _console(piece)
         console.handle("rules = ruler blip.csv")
         worker.close()  # kept by the worker's thread, and published there
         rules = piece.model("rules")

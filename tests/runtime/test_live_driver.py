@@ -14,6 +14,7 @@ from synthlearn.errors import UserError
 from synthlearn.files import for_score
 from synthlearn.pieces import piece_class
 from synthlearn.pieces.additive import Additive
+from synthlearn.pieces.base import Context
 from synthlearn.runtime.live import Driver, Watchdog
 from synthlearn.runtime.offhook import OffHook, due
 from synthlearn.runtime.render import RenderOptions, render
@@ -105,8 +106,8 @@ def test_a_score_through_the_live_driver_sounds_as_its_render_bit_for_bit(tmp_pa
     events, duration_s = schedule(score, cls.language(), SR)
     events, off_audio = split_off_audio(events)
     engine = Engine("manual", sr=SR, block=BLOCK, seed=score.seed)
-    piece = cls(seed=score.seed, faithful=score.faithful)
-    piece.files = for_score(score_path)
+    piece = cls(seed=score.seed, faithful=score.faithful,
+                context=Context(files=for_score(score_path)))
     stage = Stage(engine, piece)
     n_blocks = -(-round(duration_s * SR) // BLOCK)
     out = []

@@ -113,6 +113,27 @@ def test_nobody_but_the_stage_assigns_the_playing_piece():
     assert found == []
 
 
+def test_the_runtime_gives_a_piece_its_context_when_it_is_made_and_sets_nothing_on_it():
+    """A piece's names and folders come with its context (a constructor argument): nothing
+    assigns them from outside, and a piece cannot be given them afterwards."""
+    from synthlearn.pieces.base import Context
+
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}" for t in targets
+                      if isinstance(t, ast.Attribute) and t.attr in ("names", "files", "context")
+                      and not (isinstance(t.value, ast.Name) and t.value.id == "self")]
+    assert found == []
+    context = Context()
+    piece = Additive(context=context)
+    assert piece.context is context and piece.names is context.names
+    with pytest.raises(AttributeError):
+        piece.files = context.files
+
+
 def _show(tmp_path, said):
     from synthlearn.runtime.perform import Performance, PerformOptions, WindowOptions
 
@@ -153,7 +174,8 @@ def test_a_switch_tells_the_console_and_the_autosave_through_the_stage(tmp_path)
         reply = show.switch_to("ldd")
         assert reply.startswith("playing ldd") and show.switches == 1
         assert show.stage.piece.name == "ldd" and show.engine.piece is show.stage.piece
-        assert show.stage.piece.names is show.names  # dressed before it played
+        # made in the run's context: the same names and folders, nothing set on it after
+        assert show.stage.piece.context is first.context and show.names is first.names
         assert "part" in show.console.complete("pa")  # ldd's language now
         assert show.saver.stage is show.stage  # the autosave reads the stage's piece
         assert Session(tmp_path / "s").load()[0]["piece"] == "ldd"  # told, and saved it

@@ -12,7 +12,7 @@ import numpy as np
 from synthlearn.events import Event, Kind
 from synthlearn.learners.qlearning import MAX_ACTIONS, MAX_STEPS, ORIGINAL_MELODIES, QMelody
 from synthlearn.mappings import phrase as phrases
-from synthlearn.pieces.base import Piece
+from synthlearn.pieces.base import Context, Piece
 from synthlearn.pieces.qmelody import jobs, report, state
 from synthlearn.pieces.qmelody.agents import AGENT_NAMES, AGENTS, SETTINGS
 from synthlearn.pieces.qmelody.commands import SPECS, Commands
@@ -36,8 +36,8 @@ class Qmelody(Commands, Piece):
     commands = SPECS
     example_lines = ("teach all c4,e4,g4,e4,c4",)
 
-    def __init__(self, *, seed: int = 0, faithful: bool = False):
-        super().__init__(seed=seed, faithful=faithful)
+    def __init__(self, *, seed: int = 0, faithful: bool = False, context: Context | None = None):
+        super().__init__(seed=seed, faithful=faithful, context=context)
         self.learner = QMelody(agents=AGENTS, faithful=faithful).reset(seed=seed)
         self.section = "listening"
         self.base_dir = Path.cwd()
