@@ -286,3 +286,30 @@ def test_a_synth_without_amp_is_silenced_by_its_level(registry):
 
     registry.register("plain", {"freq": (20.0, 2000.0, 440.0)}, build, pan=0.2)
     check_synth("plain")
+
+
+def test_a_piece_that_only_builds_plays_through_every_protocols_defaults():
+    """The three protocols (Sounding, Learned, Telling) each give a default for every hook but
+    ``build``: a piece that plays notes on one pool needs nothing more to pass the checks."""
+    from synthlearn.pieces.base import Learned, Piece, Sounding, Telling
+
+    class Plain(Piece):
+        name = "plain"
+
+        def build(self, engine):
+            self.pool = engine.pool("plain", 4, 2)
+            return self.pool.output
+
+        def on_event(self, event):
+            from synthlearn.events import Kind
+
+            if event.kind == Kind.NOTE_ON:
+                self.pool.bank.note_on(event.number, event.value)
+            elif event.kind == Kind.NOTE_OFF:
+                self.pool.bank.note_off(event.number)
+
+    hooks = [{k for k in vars(c) if not k.startswith("_")} for c in (Sounding, Learned, Telling)]
+    assert not (hooks[0] & hooks[1] or hooks[0] & hooks[2] or hooks[1] & hooks[2])
+    assert [c for c in Piece.__mro__ if c in (Sounding, Learned, Telling)] == \
+        [Sounding, Learned, Telling]
+    check_piece(Plain)
