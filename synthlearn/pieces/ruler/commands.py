@@ -1,0 +1,212 @@
+"""ruler's commands: each spec (what a performer types, where it runs) beside its handler.
+
+``ruler`` learns in the worker (live) or at its time (a render); ``set``, ``stop``, ``section``
+and ``tempo`` change the show in the main thread; ``presets`` writes a new file in the
+worker. :class:`Commands` is the piece's half that holds the handlers (and ``describe``, the
+words of a retrain's line).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from synthlearn.audio import synths
+from synthlearn.commands.language import Param, Spec, Touch, Where
+from synthlearn.commands.names import Said
+from synthlearn.errors import UserError
+from synthlearn.learners.presets import presets_csv
+from synthlearn.learners.ruler import (
+    DEFAULT_MEMORY_MB,
+    LIVE_MAX_MEMORY_MB,
+    LIVE_MAX_TIME_S,
+    LIVE_TIME_S,
+    BudgetReached,
+    RuLer,
+    RuleSet,
+)
+from synthlearn.pieces.ruler import state
+
+SPECS = (
+    Spec("ruler", (Param("data", "path", example="{dir}/example.csv", names=True),
+                   Param("distance", "int", 0, 64, optional=True, default=2),
+                   Param("consistency", "float", 0.0, 1.0, optional=True, default=0.5),
+                   Param("memory_mb", "int", 16, LIVE_MAX_MEMORY_MB, optional=True,
+                         default=DEFAULT_MEMORY_MB),
+                   Param("time_s", "float", 1.0, LIVE_MAX_TIME_S, optional=True,
+                         default=LIVE_TIME_S)),
+         "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; "
+         "rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5",
+         takes_target=True, where=Where.WORKER, touches=Touch.READS),
+    Spec("set", (Param("synth", "choice", choices=synths.names()),
+                 Param("model", "word", example="rules"),
+                 Param("which", "word", example="r"),
+                 Param("label", "word", example="tone")),
+         "a preset of a label into a synth: set blip rules r tone (r: random, or a number "
+         "from 0)", where=Where.MAIN),
+    Spec("stop", (Param("synth", "choice", choices=synths.names()),),
+         "fade a synth out", where=Where.MAIN),
+    Spec("rules", (), "the rule sets kept, with their rule and preset counts",
+         where=Where.NOW),
+    Spec("presets", (Param("model", "word", example="rules"),
+                     Param("label", "word", example="tone"),
+                     Param("count", "int", 1, 1_000_000),
+                     Param("path", "path", example="new-presets.csv", writes=True)),
+         "export new presets of a label to a new CSV in the exports folder: presets "
+         "rules rain 700 rain-new.csv",
+         where=Where.WORKER, touches=Touch.WRITES),
+    Spec("section", (Param("label", "word", example="tone"),),
+         "the label conducts: each beat every sounding synth takes one of its presets "
+         "('section off' stops)", where=Where.MAIN),
+    Spec("tempo", (Param("bpm", "float", 10.0, 400.0),), "the conductor's beat",
+         where=Where.MAIN),
+)
+
+
+class Commands:
+    """The handlers of :data:`SPECS` (mixed into :class:`~synthlearn.pieces.ruler.piece.Ruler`)."""
+
+    def describe(self, cmd) -> str | None:
+        if cmd.name == "ruler":  # what it learns, every parameter said (a retrain's line)
+            data, distance, consistency, memory_mb, time_s = cmd.args
+            extra = "".join(f" {key}:{value:g}" for key, value, default in
+                            (("memory_mb", memory_mb, DEFAULT_MEMORY_MB),
+                             ("time_s", time_s, LIVE_TIME_S)) if value != default)
+            return f"ruler {data} distance:{distance} consistency:{consistency:g}{extra}"
+        return None
+
+    def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5,
+                  memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = LIVE_TIME_S) -> Said:
+        """The rules' state (what ``r = ruler ...`` keeps), said with its counts: ``ruler
+        blip: 11 rules (tone 40 presets, rhythm 12), learned in 0.02 s``."""
+        presets = self.table(data)
+        learner = RuLer(distance=distance, consistency=consistency, memory_mb=memory_mb,
+                        time_s=time_s)
+        learner.rng_state = self.learner.rng_state  # one generator for the whole piece
+        # On the worker, the job's own flag (a cancel, a newer retrain, a quit) stops the fit,
+        # and the job keeps how far it got (status, rules): both are its thread's.
+        thread = threading.current_thread()
+        cancel, job = getattr(thread, "cancel", None), getattr(thread, "job", None)
+        self._learning = job
+        try:
+            found = learner.fit(presets, cancel=cancel,
+                                progress=job.note if job is not None else None)
+        except BudgetReached as exc:  # nothing assigned: the rules kept play on
+            key, top = {"memory": ("memory_mb", LIVE_MAX_MEMORY_MB),
+                        "time": ("time_s", LIVE_MAX_TIME_S)}.get(exc.what, ("", 0))
+            more = f"{key}:{min(2 * exc.limit, top):g}" if exc.limit < top else None
+            raise UserError("ruler: " + exc.message(
+                more, kept="the rules kept before stay as they were")) from None
+        finally:
+            self._learning = None
+        self.log.append({"time_s": round(self._now_s, 6), "retrain": data,
+                         "distance": distance, "consistency": consistency,
+                         "rules": len(found.rules), "seconds": round(found.seconds, 6)})
+        self._version += 1
+        kept = found.to_state()
+        self._last_fit = (kept, found)  # counted here: ``rules`` and ``set`` reuse the counts
+        counts = ", ".join(f"{label} {found.count(label)}" + (" presets" if i == 0 else "")
+                           for i, label in enumerate(found.labels))
+        return Said(kept, f"ruler {data}: {len(found.rules)} rules ({counts}), learned in "
+                           f"{found.seconds:.2f} s")
+
+    def cmd_set(self, synth: str, model: str, which: str, label: str) -> str:
+        values = self._set(synth, model, which, label)
+        return f"{synth}: " + ", ".join(f"{k} {v:g}" for k, v in values.items())
+
+    def _set(self, synth: str, model: str, which: str, label: str) -> dict:
+        rules = self.model(model)
+        if which == "r":
+            n = self.learner.random_index(rules.count(label))
+        else:
+            try:
+                n = int(which)
+            except ValueError:
+                raise UserError(f"set: {which!r} is not r or a preset number") from None
+        preset = rules.preset(label, n)
+        values = self.synths[synth].set(dict(zip(rules.presets.names, preset, strict=True)))
+        self.sounding[synth] = {"model": model, "label": label, "preset": preset, "index": n,
+                                "values": values}
+        state.put_text(self._texts[f"{synth}_model"], model)
+        state.put_text(self._texts[f"{synth}_label"], label)
+        self._section(label)
+        self.log.append({"time_s": round(self._now_s, 6), "set": synth, "model": model,
+                         "label": label, "values": values})
+        self._changed()
+        return values
+
+    def cmd_stop(self, synth: str) -> str:
+        was = self.synths[synth].sounding
+        self.synths[synth].stop()
+        self.sounding.pop(synth, None)
+        self._changed()
+        return f"{synth} fades out" if was else f"{synth} was silent"
+
+    def cmd_rules(self) -> str:
+        learning = self._learning  # the worker's job: how far it got is its own
+        if learning is None:
+            return self._kept()
+        kept = self._kept() if self._kept_names() else "no rules kept yet"
+        return f"{kept}\n{learning}; the rules kept play on until it ends"
+
+    def _kept_names(self) -> list[str]:
+        return [n for n, v in self.names.items()
+                if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]
+
+    def _kept(self) -> str:
+        kept = self._kept_names()
+        if not kept:
+            return "no rules yet: r = ruler DATA.csv distance:2 consistency:0.5"
+        lines = []
+        for name in kept:
+            rules = self.model(name)
+            counts = ", ".join(f"{label} {rules.count(label)}" for label in rules.labels)
+            lines.append(f"{name}: {len(rules.rules)} rules (distance {rules.distance}, "
+                         f"consistency {rules.consistency:g}); presets {counts}")
+        return "\n".join(lines)
+
+    def cmd_presets(self, model: str, label: str, count: int, path: str) -> str:
+        rules = self.model(model)
+        training = set(rules.presets.rows_of(label))
+        rows, n, total = [], 0, rules.count(label)
+        while len(rows) < count and n < total:
+            preset = rules.preset(label, n)
+            if preset not in training:
+                rows.append(preset)
+            n += 1
+        target, note = self.files.write_new(path, presets_csv(rules.presets.names, label, rows))
+        self.log.append({"time_s": round(self._now_s, 6), "exported": str(target),
+                         "label": label, "presets": len(rows)})
+        said = f"{len(rows)} new presets of {label!r} written to {target}"
+        return f"{said} ({note})" if note else said
+
+    def cmd_section(self, label: str) -> str:
+        if label == "off":
+            was = self.conducting
+            self.conducting = None
+            self._changed()
+            return (f"section off: the synths keep their presets (was {was[1]})" if was
+                    else "section off: no section was conducting")
+        kept = [n for n, v in self.names.items()
+                if isinstance(v, dict) and v.get("kind") == RuleSet.STATE_KIND]
+        model = next((n for n in reversed(kept) if label in self.model(n).labels), None)
+        if model is None:
+            raise UserError(f"section: no rules kept here know the label {label!r}")
+        self.conducting = (model, label)
+        state.put_text(self._texts["conductor_model"], model)
+        state.put_text(self._texts["conductor_label"], label)
+        self._section(label)
+        self._next_beat_s = self._now_s
+        self._changed()
+        sounding = [n for n, s in self.synths.items() if s.sounding]
+        return (f"section {label}: every beat ({self.tempo_bpm:g} bpm) "
+                + (f"{', '.join(sounding)} take{'s' if len(sounding) == 1 else ''} a preset "
+                   f"of {label} from {model}" if sounding
+                   else f"each sounding synth takes a preset of {label} from {model} (none "
+                        "sounds yet: set one)"))
+
+    def cmd_tempo(self, bpm: float) -> str:
+        was = self.tempo_bpm
+        self.tempo_bpm = float(bpm)
+        self._changed()
+        return f"tempo {bpm:g} bpm (was {was:g})" + ("" if self.conducting else
+                                                     "; no section conducts yet")

@@ -1,0 +1,78 @@
+"""What ruler's scene shows, published where it changes: the rule set in play, its training
+presets and the presets sounding (``synthlearn.visuals.records.ruler``).
+
+The main thread publishes it (set, stop, the conductor, a restore) and so does whichever thread
+keeps a name (a retrain: the worker, told by the names); never the hook, as a new rule set
+allocates. A panic in the hook puts up the record made beforehand for nothing sounding.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from synthlearn.errors import UserError
+from synthlearn.snapshot import Board, Snapshot
+from synthlearn.visuals.records import ruler as ruler_record
+
+
+class Showing:
+    """The piece's half that publishes what its scene draws (mixed into the piece)."""
+
+    def _make_shown(self) -> None:
+        """The records and their caches (the piece's ``__init__``, before the first publish)."""
+        self._shown_lock = threading.Lock()  # the main thread and the worker both publish
+        self._shown_of: dict = {}  # name -> (the state kept, its ruler_record.Shown)
+        self._shown_seen: tuple[int, int] | None = None  # (_version, names.version) published
+        self._showing = Snapshot(**ruler_record.layout())  # what sounds, when something does
+        self._quiet = self._showing  # nothing sounding: made beforehand, never written again
+        self._quiet_of: tuple | None = None  # (name, state) it shows
+        self.shown = Board(self._showing)
+        self._publish_shown()
+        self.names.watch(self._publish_shown)  # a retrain kept: what it shows follows
+
+    def _newest_kept(self) -> str | None:
+        kept = [n for n, v in self.names.items() if isinstance(v, dict) and "rules" in v]
+        return kept[-1] if kept else None
+
+    def _shown(self, name: str | None) -> tuple:
+        """(the state kept as ``name``, the record's view of its rules), worked out once per
+        rule set (None: nothing to show)."""
+        state = self.names[name] if name is not None and name in self.names else None
+        cached = self._shown_of.get(name)
+        if cached is None or cached[0] is not state:
+            try:
+                rules = self.model(name) if state is not None else None
+            except UserError:  # a damaged rule set kept: nothing to show
+                rules = None
+            cached = self._shown_of[name] = (state, ruler_record.Shown(rules))
+        return cached
+
+    def _publish_shown(self) -> None:
+        """What the scene shows, published (the main thread, or the thread that kept a name;
+        never the hook: a new rule set allocates): the rule set the synth set last sounds
+        from, else the newest kept, and the presets sounding from it. The record for nothing
+        sounding is made here too, for a panic in the hook to put up."""
+        with self._shown_lock:
+            self._shown_seen = (self._version, self.names.version)
+            lines = len(self._synth_keys)
+            kept = self._newest_kept()
+            state, quiet = self._shown(kept)
+            if self._quiet_of is None or self._quiet_of[0] != kept or \
+                    self._quiet_of[1] is not state:
+                snapshot = Snapshot(**quiet.layout(lines))
+                quiet.fill(snapshot.back(), ())
+                snapshot.publish()
+                self._quiet, self._quiet_of = snapshot, (kept, state)
+            playing = list(self.sounding.values())
+            if not playing:
+                self.shown.snapshot = self._quiet
+                return
+            name = playing[-1]["model"]
+            shown = self._shown(name)[1]
+            snapshot = self._showing
+            if not shown.fits(snapshot, lines):
+                snapshot = self._showing = Snapshot(**shown.layout(lines))
+            shown.fill(snapshot.back(), [entry["preset"] for entry in playing
+                                         if entry["model"] == name and entry.get("preset")])
+            snapshot.publish()
+            self.shown.snapshot = snapshot
