@@ -1,24 +1,5 @@
-"""``ldd``: losses, dissonances and distortions.
-
-A tiny function approximator is trained by gradient descent while the performer plays: the
-loss detunes the overtones of the notes played, the gradients warp the video, and the notes drive
-the training. Four parts, moved through with the soft pedal (CC 67), ``next`` or ``part N``:
-
-1. a note below 48 draws a new target cubic and a new approximant; a note at or above 48 takes
-   one gradient step and is voiced with detuned overtones; steps go on at the control rate
-   while upper notes are held;
-2. a left-hand chord (two or more notes below 60 within 50 ms; faithful: any note below 60)
-   draws a new target Lissajous knot, at most one every 2 s; steps go on while the chord is
-   held; up to three chord notes, and the notes above 60, are voiced with detuned overtones;
-3. part 2 over video split into its colour channels by the gradients;
-4. part 1 over video, each upper note adding a bubble warped by the gradients (a bass note
-   clears them).
-
-Every note sounds five sines f0, 2·f0·D, … 5·f0·D at equal amplitude (D = 1 for the bass notes
-that only draw targets and for chord notes past the third). A lowpass wanders between 1 and 3 kHz.
-Learners step inside the audio block hook on a fixed control clock (60 steps per second, the
-original's frame rate), never on the frame rate; the visuals read a snapshot published there.
-"""
+"""The ldd piece: its voices, the chord and knot logic, the learners stepped on the control
+clock, what it publishes and keeps; its commands are ``commands``."""
 
 from __future__ import annotations
 
@@ -26,19 +7,16 @@ import math
 
 import numpy as np
 
-from synthlearn.commands.language import Param, Spec
 from synthlearn.dsp.voicing import set_overtone_detune
 from synthlearn.events import CC_SOFT, CC_SUSTAIN, Event, Kind
 from synthlearn.learners.cubic import Cubic
 from synthlearn.learners.lissajous import Lissajous
 from synthlearn.mappings import detune as mappings
 from synthlearn.pieces.base import Context, Piece
+from synthlearn.pieces.ldd.commands import CUBIC_PARTS, PARTS, SPECS, Commands
 from synthlearn.snapshot import Snapshot
 from synthlearn.visuals.records import ldd as ldd_record
 
-PARTS = (1, 2, 3, 4)
-PART_NAMES = {1: "cubic", 2: "knot", 3: "knot over video", 4: "cubic with bubbles"}
-CUBIC_PARTS = (1, 4)
 BASS_BELOW = 48  # parts 1 and 4: lower notes draw a new cubic
 LEFT_HAND_BELOW = 60  # parts 2 and 3: chord notes
 CHORD_WINDOW_S = 0.05
@@ -57,23 +35,10 @@ SOFT_PEDAL_DOWN = 64
 VOICE_GAIN = 1.0  # 16 voices into the limiter; the demo peaks near -6 dBFS
 
 
-
-class Ldd(Piece):
+class Ldd(Commands, Piece):
     name = "ldd"
     summary = "losses, dissonances and distortions: gradient descent heard and seen"
-    commands = (
-        Spec("part", (Param("n", "int", 1, 4),),
-             "go to part N: 1 cubic, 2 knot, 3 knot + colour split, 4 cubic + bubbles"),
-        Spec("next", (), "go to the next part (after part 4, part 1)"),
-        Spec("lr", (Param("rate", "float", 1e-6, 10.0),), "learning rate of the current learner"),
-        Spec("detune", (Param("signal", "choice", choices=mappings.SIGNALS),),
-             "what detunes the overtones: loss (default), residual (the original), mae"),
-        Spec("gain", (Param("factor", "float", 0.0, 20.0),),
-             "detune gain (1: a typical fresh target starts near 50 cents)"),
-        Spec("faithful", (Param("mode", "onoff"),),
-             "the original's envelope, chords, knots, detune and warps (on) or ours (off)"),
-        Spec("new", (), "a new random target and approximant for the current learner"),
-    )
+    commands = SPECS
 
     def __init__(self, *, seed: int = 0, faithful: bool = False, context: Context | None = None):
         super().__init__(seed=seed, faithful=faithful, context=context)
@@ -288,42 +253,6 @@ class Ldd(Piece):
             self._now_smp = (block_index + 1) * self._block
             self._publish()
 
-    # -- parts and commands -----------------------------------------------------------------
-    def _go(self, part: int) -> None:
-        self.part = part
-        self.section = f"part {part}"
-        self.section_time_s = self._now_smp / self._sr
-        self._in_chord[:] = False
-        self._apply_detune()
-
-    # -- commands (audio thread) ------------------------------------------------------------
-    def cmd_part(self, n: int) -> None:
-        self._go(int(n))
-
-    def cmd_next(self) -> None:
-        self._go(self.part % len(PARTS) + 1)
-
-    def cmd_lr(self, rate: float) -> None:
-        self.learner.lr = rate
-
-    def cmd_detune(self, signal: str) -> None:
-        self.signal = signal
-        self._apply_detune()
-
-    def cmd_gain(self, factor: float) -> None:
-        self.gain = factor
-        self._apply_detune()
-
-    def cmd_faithful(self, mode: bool) -> None:
-        self._set_faithful(mode)
-        self._apply_detune()
-
-    def cmd_new(self) -> None:
-        self.learner.new_target()
-        if self.part not in CUBIC_PARTS:
-            self._last_knot_smp = self._now_smp
-        self._apply_detune()
-
     # -- what others read -------------------------------------------------------------------
     def _publish(self) -> None:
         """Copy the learner state into the snapshot's back buffer, then publish it."""
@@ -391,30 +320,6 @@ class Ldd(Piece):
                                  f"the {learner.kind} diverged at lr {learner.lr:g}: it starts "
                                  "again on a new target; a smaller lr keeps it learning",
                                  diverged - seen)
-
-    def describe(self, cmd) -> str | None:
-        """The state a command leaves (main thread, before the hook runs it)."""
-        name, args = cmd.name, cmd.args
-        if name in ("part", "next"):
-            part = int(args[0]) if name == "part" else self.part % len(PARTS) + 1
-            return f"part {part} ({PART_NAMES[part]})"
-        if name == "lr":
-            return f"lr {args[0]:g} for the {self.learner.kind} (was {self.learner.lr:g})"
-        if name == "detune":
-            return f"detune {args[0]} (was {self.signal})"
-        if name == "gain":
-            return f"gain {args[0]:g} (the detune's, was {self.gain:g})"
-        if name == "faithful":
-            on = bool(args[0])
-            signal = "residual" if on else "loss"  # _set_faithful sets it
-            detune = (f"detune {'' if on else 'back to '}{signal} (was {self.signal})"
-                      if signal != self.signal else f"detune {signal}")
-            ours = "the original's" if on else "our"
-            return (f"faithful {'on' if on else 'off'}: {detune}; {ours} envelope, chords, "
-                    "knots and warps")
-        if name == "new":
-            return f"a new target and approximant for the {self.learner.kind}"
-        return None
 
     def _loss_now(self, learner) -> float:
         """The loss a performer is shown: the last step's, or, before the first step on a
