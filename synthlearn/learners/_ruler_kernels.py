@@ -146,18 +146,25 @@ def _copy2(dst, src):
 
 
 # ``induce_step`` resumes where it stopped: its cursors, kept between calls in an int64 array.
-PHASE, N_RULES, N_CANDIDATES, PASSES, PAIR_I, PAIR_J, SUBSET_R, TOTAL = range(8)
-STATE_SIZE = 8
-# Its phases: a pass starts, pairs are compared, candidates join, rules inside another go.
-START, PAIRS, MERGE, SUBSETS = range(4)
+PHASE, N_RULES, N_CANDIDATES, PASSES, PAIR_I, PAIR_J, SUBSET_R, TOTAL, NEED, ROW = range(10)
+NEED_LIST, MODE = 10, 11
+STATE_SIZE = 12
+# How a pass's new rules are indexed by value (``st[MODE]``, the caller's choice).
+POST_BITS, POST_LIST = 0, 1
+# Its phases: a pass starts, pairs are compared, candidates join, the new rules are indexed by
+# value, rules inside another go.
+START, PAIRS, MERGE, POSTINGS, SUBSETS = range(5)
 # What it returns: done (the rules in ``rules[:st[N_RULES]]``); its work ran out (call again);
-# or the caller must grow an array (the candidates', the hash table, the rules'), then call again.
-FINISHED, MORE, GROW_CANDIDATES, GROW_TABLE, GROW_RULES = range(5)
+# or the caller must grow an array (the candidates', the hash table, the rules', the postings':
+# to ``st[NEED]`` entries), then call again.
+FINISHED, MORE, GROW_CANDIDATES, GROW_TABLE, GROW_RULES, GROW_POSTINGS = range(6)
 
 
 @njit(cache=True, nogil=True)
 def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, table, union,
-                umask, pmask, label_mask, other_mask, distance, consistency, work):
+                umask, post_start, post_items, across, ok, scratch, sizes_f,
+                near_stamp, near_cand, pmask, label_mask, other_mask, distance, consistency,
+                work):
     """Learn the rules of one label for at most about ``work`` word operations, then return
     (FINISHED, MORE, or GROW_*: an array is full; it allocates nothing, so the caller grows it
     and calls again, the budget checked first). ``st`` (STATE_SIZE int64) holds where it is:
@@ -167,14 +174,23 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     Arrays: ``rules`` (cap, P, Wv) with ``masks`` (cap, P, Wp), ``sizes``, ``ages``, ``keep``
     (cap); candidates ``cand`` (ccap, P, Wv), ``cmask`` (ccap, P, Wp), ``csize``, ``chash``
     (ccap); ``table`` (a power of two, at least twice the candidates) their hashes, open
-    addressing; ``union`` (P, Wv) and ``umask`` (P, Wp) scratch; ``pmask`` (P, V, Wp);
-    ``label_mask``/``other_mask`` (Wp) its presets and every other label's.
+    addressing; ``union`` (P, Wv) and ``umask`` (P, Wp) scratch; ``post_start`` (P * V + 1) and
+    ``post_items`` (uint64) the new rules of a pass under each (parameter, value) they hold, as
+    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * Wv, cap) the rules
+    laid out word by word across them (made at a pass's start); ``ok`` (B,) int64, ``scratch``
+    (4, B) uint64 and ``sizes_f`` (B,) for a block of B pairs screened at once;
+    ``near_stamp``/``near_cand`` (a power of two) a cache of the unions a row of pairs made
+    (most pairs of a row that pass make one of a few unions: each is looked up there, in the
+    cache, before the candidates' table); ``pmask`` (P, V, Wp); ``label_mask``/``other_mask``
+    (Wp) its presets and every other label's.
 
     Passes compare every pair of current rules not compared before; a pair within ``distance``
     (parameters whose sets share no value) gives the union as a candidate: with distance 1 it
     must hold only this label's presets; with 2 or more it must hold no other label's preset
     and cover at least ``consistency`` of its size with this label's. Accepted candidates join,
     rules inside another rule go, until a pass changes nothing. ``st[PASSES]`` counts passes.
+    A rule inside another is found through the postings, not by comparing it with every new
+    rule: the bitsets of its values ANDed (or the list of its rarest value's new rules).
 
     Each rule carries, per parameter, the presets whose value is in its set (``masks``): a
     union's are the two rules' ORed, so a candidate's presets are an AND of P words, with no
@@ -184,7 +200,8 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     P, Wv = rules.shape[1], rules.shape[2]
     Wp = pmask.shape[2]
     phase, n, m, passes = st[PHASE], st[N_RULES], st[N_CANDIDATES], st[PASSES]
-    i, j, r, total = st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL]
+    i, j, r, total, row = st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL], st[ROW]
+    near = near_stamp.shape[0] - 1
     done = 0
     status = MORE
     while done < work:
@@ -196,7 +213,13 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             m = 0
             for q in range(table.shape[0]):  # loops, not slices, here: see _copy2
                 table[q] = -1
+            for r in range(n):  # the rules word by word across them: screened in blocks
+                for p in range(P):
+                    for w in range(Wv):
+                        across[p * Wv + w, r] = rules[r, p, w]
+            done += n * P * Wv
             i, j = 1, 0
+            row += 1
             phase = PAIRS
         elif phase == PAIRS:
             grow = MORE
@@ -204,80 +227,75 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                 if j >= i:
                     i += 1
                     j = 0
+                    row += 1  # the cache of the row's unions starts empty
                     continue
                 if done >= work:
                     break
-                done += 1
-                if ages[i] < passes - 1 and ages[j] < passes - 1:
-                    j += 1
-                    continue  # both were here last pass: this pair was tried then
-                done += P * Wv
-                dis = 0
-                for p in range(P):
-                    meet = False
-                    for w in range(Wv):
-                        if rules[i, p, w] & rules[j, p, w]:
-                            meet = True
+                # A block of row i screened at once (vectorised: most pairs fail), then the
+                # pairs that pass, in order, made into candidates exactly as one at a time.
+                count = min(i - j, ok.shape[0])
+                passed = _screen(i, j, count, rules, masks, ages, across, passes, label_mask,
+                                 other_mask, distance, consistency, ok, scratch, sizes_f)
+                done += 1 + count * P * (Wv + Wp) // 4
+                t = 0
+                while t < passed:
+                    q = ok[t]
+                    jj = j + q
+                    done += P * Wv
+                    for p in range(P):
+                        for w in range(Wv):
+                            union[p, w] = rules[i, p, w] | rules[jj, p, w]
+                    # A union of two rules of a list where no rule is inside another is never
+                    # inside a rule of it (both would be inside that rule): only candidates can
+                    # repeat.
+                    h = _hash(union)
+                    seen = h & near
+                    if near_stamp[seen] == row:
+                        c = near_cand[seen]
+                        if chash[c] == h and _equal(union, cand[c]):
+                            t += 1
+                            continue
+                    slot = h & (table.shape[0] - 1)
+                    known = False
+                    while table[slot] >= 0:
+                        c = table[slot]
+                        if chash[c] == h and _equal(union, cand[c]):
+                            known = True
                             break
-                    if not meet:
-                        dis += 1
-                if dis > distance:
-                    j += 1
-                    continue
-                done += P * (Wv + Wp)
-                size = 1.0
-                for p in range(P):
-                    c = 0
-                    for w in range(Wv):
-                        union[p, w] = rules[i, p, w] | rules[j, p, w]
-                        c += popcount(union[p, w])
-                    size *= c
-                    for k in range(Wp):
-                        umask[p, k] = masks[i, p, k] | masks[j, p, k]
-                covered = 0
-                contradicts = False
-                for k in range(Wp):
-                    x = umask[0, k]
-                    for p in range(1, P):
-                        x &= umask[p, k]
-                    covered += popcount(x & label_mask[k])
-                    if x & other_mask[k]:
-                        contradicts = True
-                if distance == 1:
-                    if covered != size:
-                        j += 1
+                        slot = (slot + 1) & (table.shape[0] - 1)
+                    if known:
+                        near_stamp[seen], near_cand[seen] = row, c
+                        t += 1
                         continue
-                elif contradicts or covered < consistency * size:
-                    j += 1
-                    continue
-                # A union of two rules of a list where no rule is inside another is never inside
-                # a rule of it (both would be inside that rule): only candidates can repeat.
-                h = _hash(union)
-                slot = h & (table.shape[0] - 1)
-                known = False
-                while table[slot] >= 0:
-                    c = table[slot]
-                    if chash[c] == h and _equal(union, cand[c]):
-                        known = True
+                    # Full: the caller grows the array and this pair is tried again.
+                    if m == cand.shape[0]:
+                        grow = GROW_CANDIDATES
                         break
-                    slot = (slot + 1) & (table.shape[0] - 1)
-                if known:
-                    j += 1
-                    continue
-                # Full: the caller grows the array and this pair is tried again.
-                if m == cand.shape[0]:
-                    grow = GROW_CANDIDATES
+                    if 2 * (m + 1) > table.shape[0]:  # keep the table at most half full
+                        grow = GROW_TABLE
+                        break
+                    # New: its size and masks (most unions that pass are known already).
+                    done += P * (Wv + Wp)
+                    size = 1.0
+                    for p in range(P):
+                        c = 0
+                        for w in range(Wv):
+                            c += popcount(union[p, w])
+                        size *= c
+                        for k in range(Wp):
+                            umask[p, k] = masks[i, p, k] | masks[jj, p, k]
+                    _copy2(cand[m], union)
+                    _copy2(cmask[m], umask)
+                    csize[m] = size
+                    chash[m] = h
+                    table[slot] = m
+                    near_stamp[seen], near_cand[seen] = row, m
+                    m += 1
+                    t += 1
+                if grow != MORE:
+                    j += ok[t]  # this pair is tried again once the array has grown
                     break
-                if 2 * (m + 1) > table.shape[0]:  # keep the table at most half full
-                    grow = GROW_TABLE
-                    break
-                _copy2(cand[m], union)
-                _copy2(cmask[m], umask)
-                csize[m] = size
-                chash[m] = h
-                table[slot] = m
-                m += 1
-                j += 1
+                j += count
             if grow != MORE:
                 status = grow
                 break
@@ -300,15 +318,137 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                 ages[n + q] = passes
             for q in range(total):
                 keep[q] = True
+            phase = POSTINGS
+        elif phase == POSTINGS:
+            # The new rules under each (parameter, value) they hold: as bitsets over the new
+            # rules (POST_BITS), or listed (POST_LIST: less memory for a huge pass). Both are
+            # counted first; the caller grows the array (and picks the form) when it is short.
+            V = pmask.shape[1]
+            words = (total - n + 63) // 64
+            for q in range(post_start.shape[0]):
+                post_start[q] = 0
+            need = 0
+            for s in range(n, total):
+                for p in range(P):
+                    for w in range(Wv):
+                        bits = rules[s, p, w]
+                        while bits:
+                            low = bits & (~bits + np.uint64(1))
+                            post_start[p * V + w * 64 + popcount(low - np.uint64(1)) + 1] += 1
+                            need += 1
+                            bits ^= low
+            need_bits = P * V * words
+            done += need + post_start.shape[0]
+            if (need_bits if st[MODE] == POST_BITS else need) > post_items.shape[0]:
+                st[NEED], st[NEED_LIST] = need_bits, need
+                status = GROW_POSTINGS
+                break
+            if st[MODE] == POST_BITS:
+                done += need_bits
+                for q in range(need_bits):
+                    post_items[q] = 0
+                for s in range(n, total):
+                    word, bit = (s - n) // 64, np.uint64(1) << np.uint64((s - n) % 64)
+                    for p in range(P):
+                        for w in range(Wv):
+                            bits = rules[s, p, w]
+                            while bits:
+                                low = bits & (~bits + np.uint64(1))
+                                key = p * V + w * 64 + popcount(low - np.uint64(1))
+                                post_items[key * words + word] |= bit
+                                bits ^= low
+            else:
+                for q in range(1, post_start.shape[0]):
+                    post_start[q] += post_start[q - 1]
+                for s in range(n, total):  # filled in order: each list ascends
+                    for p in range(P):
+                        for w in range(Wv):
+                            bits = rules[s, p, w]
+                            while bits:
+                                low = bits & (~bits + np.uint64(1))
+                                key = p * V + w * 64 + popcount(low - np.uint64(1))
+                                post_items[post_start[key]] = s
+                                post_start[key] += 1
+                                bits ^= low
+                for q in range(post_start.shape[0] - 1, 0, -1):  # the counts' starts, back
+                    post_start[q] = post_start[q - 1]
+                post_start[0] = 0
             r = 0
             phase = SUBSETS
-        else:  # SUBSETS
+        elif st[MODE] == POST_BITS:  # SUBSETS, through bitsets
             # Rules inside another go. A new rule is never inside an old one (see above) and
             # old rules are not inside each other: only old-in-new and new-in-new are possible.
+            # The new rules holding every value of rule r: its values' bitsets ANDed, a word
+            # at a time (the keys of its values listed first, in post_start's room).
+            V = pmask.shape[1]
+            words = (total - n + 63) // 64
             while r < total and done < work:
-                for s in range(n, total):
+                keys = 0
+                for p in range(P):
+                    for w in range(Wv):
+                        bits = rules[r, p, w]
+                        while bits:
+                            low = bits & (~bits + np.uint64(1))
+                            post_start[keys] = (p * V + w * 64 + popcount(low - np.uint64(1))) \
+                                * words
+                            keys += 1
+                            bits ^= low
+                done += P * Wv + keys * words
+                inside_one = False
+                for w in range(words):
+                    x = np.uint64(0xFFFFFFFFFFFFFFFF)
+                    for t in range(keys):
+                        x &= post_items[post_start[t] + w]
+                        if x == 0:
+                            break
+                    if r >= n and (r - n) // 64 == w:  # not itself
+                        x &= ~(np.uint64(1) << np.uint64((r - n) % 64))
+                    while x:
+                        low = x & (~x + np.uint64(1))
+                        s = n + w * 64 + popcount(low - np.uint64(1))
+                        if sizes[s] > sizes[r]:
+                            inside_one = True
+                            break
+                        x ^= low
+                    if inside_one:
+                        break
+                if inside_one:
+                    keep[r] = False
+                r += 1
+            if r < total:
+                break  # the work ran out
+            done += total * P * (Wv + Wp)
+            k = 0
+            for q in range(total):
+                if keep[q]:
+                    _copy2(rules[k], rules[q])
+                    _copy2(masks[k], masks[q])
+                    sizes[k] = sizes[q]
+                    ages[k] = ages[q]
+                    k += 1
+            n = k
+            phase = START
+        else:  # SUBSETS, through lists
+            # As above; a new rule holding rule r holds each of r's values: only those listed
+            # under r's rarest (parameter, value) are compared.
+            V = pmask.shape[1]
+            while r < total and done < work:
+                best, best_n = -1, total + 1
+                for p in range(P):
+                    for w in range(Wv):
+                        bits = rules[r, p, w]
+                        while bits:
+                            low = bits & (~bits + np.uint64(1))
+                            key = p * V + w * 64 + popcount(low - np.uint64(1))
+                            count = post_start[key + 1] - post_start[key]
+                            if count < best_n:
+                                best, best_n = key, count
+                            bits ^= low
+                done += P * Wv + 1
+                for q in range(post_start[best], post_start[best + 1]):
+                    s = int(post_items[q])
                     done += 1
-                    if r != s and sizes[s] > sizes[r]:
+                    if s != r and sizes[s] > sizes[r]:
                         done += P * Wv
                         if _subset(rules[r], rules[s]):
                             keep[r] = False
@@ -328,8 +468,72 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             n = k
             phase = START
     st[PHASE], st[N_RULES], st[N_CANDIDATES], st[PASSES] = phase, n, m, passes
-    st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL] = i, j, r, total
+    st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL], st[ROW] = i, j, r, total, row
     return status
+
+
+@njit(cache=True, nogil=True)
+def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_mask,
+            distance, consistency, ok, scratch, sizes_f):
+    """How many pairs (i, j0 + q), q < count, make a candidate, their q listed in ``ok``
+    (ascending): at least one of the two new last pass, at most ``distance`` parameters
+    apart, and their union holding only this label's presets (distance 1) or none of another
+    label's and at least ``consistency`` of its size. Loops over the block innermost, word
+    by word, so they vectorise; the same arithmetic as a pair alone (sizes multiplied as
+    floats)."""
+    P, Wv = rules.shape[1], rules.shape[2]
+    Wp = masks.shape[2]
+    dis, meet, acc, hit = scratch[0], scratch[1], scratch[2], scratch[3]
+    recent = passes - 1
+    i_new = ages[i] >= recent
+    for q in range(count):
+        sizes_f[q] = 1.0
+        dis[q] = 0
+        hit[q] = 0
+    for p in range(P):
+        for q in range(count):
+            meet[q] = 0
+            acc[q] = 0  # the union's values here, counted
+        for w in range(Wv):
+            a = rules[i, p, w]
+            row = across[p * Wv + w]
+            for q in range(count):
+                x = row[j0 + q]
+                meet[q] |= x & a
+                acc[q] += np.uint64(popcount(x | a))
+        for q in range(count):
+            sizes_f[q] *= float(acc[q])
+            dis[q] += np.uint64(meet[q] == 0)
+    covered = meet  # reused: counted per block word by word
+    for q in range(count):
+        covered[q] = 0
+    for k in range(Wp):
+        for q in range(count):
+            acc[q] = np.uint64(0xFFFFFFFFFFFFFFFF)
+        for p in range(P):
+            a = masks[i, p, k]
+            for q in range(count):
+                acc[q] &= masks[j0 + q, p, k] | a
+        lm, om = label_mask[k], other_mask[k]
+        for q in range(count):
+            covered[q] += np.uint64(popcount(acc[q] & lm))
+            hit[q] |= acc[q] & om
+    # The pairs that pass, listed (ascending) for the caller.
+    passed = 0
+    for q in range(count):
+        if not (i_new or ages[j0 + q] >= recent):
+            continue  # both were here last pass: this pair was tried then
+        if dis[q] > np.uint64(distance):
+            continue
+        c = float(covered[q])
+        if distance == 1:
+            if c != sizes_f[q]:
+                continue
+        elif hit[q] != 0 or c < consistency * sizes_f[q]:
+            continue
+        ok[passed] = q
+        passed += 1
+    return passed
 
 
 @njit(cache=True, nogil=True)

@@ -63,6 +63,9 @@ LIVE_MAX_MEMORY_MB, LIVE_MAX_TIME_S = 4096, 600.0
 # Work per kernel call, in 64-bit word operations (~3-10 ms on this 2-core machine): between
 # calls the clock and the cancel flag are read, so a cancel is seen within one chunk.
 CHUNK_WORK = 1 << 22
+SCREEN_BLOCK = 512  # pairs screened at once (vectorised), their scratch in the cache
+POSTINGS_BITS_MAX_BYTES = 64 * MB  # the bitsets of a pass's new rules by value, at most
+NEAR_SLOTS = 8192  # the cache of a row's unions (a row of pairs makes a few hundred at most)
 GROW_SLICE_BYTES = 4 * MB  # a growing array is copied in slices of this, the same read between
 # What each rule takes once it is Python objects: its RuleSet entry, its kept state and JSON,
 # measured with tracemalloc (3,600 B for 3 parameters, 8,900 for 12, 13,700 for 24): a rule,
@@ -310,11 +313,15 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     and the passes it took: :func:`_ruler_kernels.induce_step` in chunks of ``CHUNK_WORK``,
     its arrays grown here once ``budget`` says they fit (doubled, or as far as they fit)."""
     k0, P = codes.shape
-    Wp = pmask.shape[2]
-    rule_row = P * (Wv + Wp) * 8 + 8 + 8 + 1  # rules, masks, sizes, ages, keep
+    V, Wp = pmask.shape[1], pmask.shape[2]
+    # rules, masks, sizes, ages, keep, and the rules laid across them (screening)
+    rule_row = P * (2 * Wv + Wp) * 8 + 8 + 8 + 1
     cand_row = P * (Wv + Wp) * 8 + 8 + 8  # cand, cmask, csize, chash
-    cap, ccap, tsize = max(2 * k0, 16), 16, 64
-    first = cap * rule_row + ccap * cand_row + tsize * 8 + P * (Wv + Wp) * 8
+    cap, ccap, tsize, pcap = max(2 * k0, 16), 16, 64, 64
+    # union, umask, the postings' starts, a block of pairs' scratch
+    fixed = (P * (Wv + Wp) * 8 + (P * V + 1) * 8 + SCREEN_BLOCK * (4 * 8 + 8 + 8)
+             + NEAR_SLOTS * 16)
+    first = cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed
     if not budget.fits(first, budget.rules + k0):
         raise budget.over(budget.rules + k0)
     budget.held += first
@@ -326,6 +333,11 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     csize, chash = np.zeros(ccap, np.float64), np.zeros(ccap, np.int64)
     table = np.full(tsize, -1, np.int64)
     union, umask = np.zeros((P, Wv), np.uint64), np.zeros((P, Wp), np.uint64)
+    post_start, post_items = np.zeros(P * V + 1, np.int64), np.zeros(pcap, np.uint64)
+    across = np.zeros((P * Wv, cap), np.uint64)
+    ok, scratch = np.zeros(SCREEN_BLOCK, np.int64), np.zeros((4, SCREEN_BLOCK), np.uint64)
+    sizes_f = np.zeros(SCREEN_BLOCK, np.float64)
+    near_stamp, near_cand = np.full(NEAR_SLOTS, -1, np.int64), np.zeros(NEAR_SLOTS, np.int64)
     st = np.zeros(R.STATE_SIZE, np.int64)
     st[R.N_RULES] = k0
 
@@ -349,8 +361,10 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     try:
         while True:
             status = R.induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize,
-                                   chash, table, union, umask, pmask, label_mask, other_mask,
-                                   distance, consistency, CHUNK_WORK)
+                                   chash, table, union, umask, post_start, post_items, across,
+                                   ok, scratch, sizes_f, near_stamp, near_cand,
+                                   pmask, label_mask, other_mask, distance, consistency,
+                                   CHUNK_WORK)
             made = int(st[R.N_RULES] + st[R.N_CANDIDATES])
             budget.passes, budget.step = int(st[R.PASSES]), _step(st)
             if status == R.FINISHED:
@@ -369,23 +383,39 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                 table = R.hash_table(chash, int(st[R.N_CANDIDATES]), 2 * tsize)
                 budget.held += tsize * 8
                 tsize *= 2
+            elif status == R.GROW_POSTINGS:
+                # Bitsets over the new rules when they are small enough (a few word ANDs find
+                # the rules holding another), else lists (memory as the values held).
+                need_bits, need_list = int(st[R.NEED]), int(st[R.NEED_LIST])
+                if need_bits * 8 <= POSTINGS_BITS_MAX_BYTES and \
+                        budget.fits((need_bits - pcap) * 8, budget.rules + made):
+                    st[R.MODE], new = R.POST_BITS, max(need_bits, pcap)
+                else:
+                    st[R.MODE] = R.POST_LIST
+                    new = bigger(pcap, need_list, 8, made) if need_list > pcap else pcap
+                if new != pcap:
+                    post_items = np.zeros(new, np.uint64)  # refilled whole: nothing to keep
+                    budget.held += (new - pcap) * 8
+                    pcap = new
             elif status == R.GROW_RULES:
                 n = int(st[R.N_RULES])
                 new = bigger(cap, made, rule_row, made)
                 rules, masks = grown(rules, n, new, made), grown(masks, n, new, made)
                 sizes, ages = grown(sizes, n, new, made), grown(ages, n, new, made)
                 keep = grown(keep, n, new, made)
+                # made again at the next pass's start: nothing to keep
+                across = np.zeros((P * Wv, new), np.uint64)
                 budget.held += (new - cap) * rule_row
                 cap = new
     finally:
-        budget.held -= cap * rule_row + ccap * cand_row + tsize * 8 + P * (Wv + Wp) * 8
+        budget.held -= cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed
 
 
 def _step(st: np.ndarray) -> tuple[str, float]:
     """Where ``induce_step`` is in its pass (its state ``st``), and the share of that step
     done: pairs of rules compared ((i, j) for j < i, in order), or rules looked at for being
     inside a new one (pruning)."""
-    if st[R.PHASE] in (R.MERGE, R.SUBSETS):
+    if st[R.PHASE] in (R.MERGE, R.POSTINGS, R.SUBSETS):
         total = int(st[R.TOTAL])
         done = int(st[R.SUBSET_R]) if st[R.PHASE] == R.SUBSETS else 0
         return "pruning", min(1.0, done / max(1, total))

@@ -46,6 +46,20 @@ def test_within_budget_the_rules_are_the_same_however_the_work_is_cut(monkeypatc
     assert learned(GROWING, distance=2, consistency=0.3) == whole
 
 
+@pytest.mark.parametrize("knob, value", [("POSTINGS_BITS_MAX_BYTES", 0), ("SCREEN_BLOCK", 1),
+                                         ("SCREEN_BLOCK", 7), ("NEAR_SLOTS", 1)])
+@pytest.mark.parametrize("presets, distance, consistency", [(GROWING, 2, 0.3),
+                                                            (table(60, 3, seed=8), 3, 0.2)])
+def test_the_ways_of_working_faster_change_no_rule(monkeypatch, knob, value, presets, distance,
+                                                   consistency):
+    """The new rules indexed by value as lists (not bitsets), pairs screened a few at a time,
+    a row's unions not cached: each changes how fast, never what is learned."""
+    whole = learned(presets, distance=distance, consistency=consistency)
+    assert len(whole[0]) > 40
+    monkeypatch.setattr(ruler_module, knob, value)
+    assert learned(presets, distance=distance, consistency=consistency) == whole
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 3),
                           st.sampled_from("abc")), min_size=1, max_size=40),
