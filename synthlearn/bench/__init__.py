@@ -14,7 +14,9 @@ Sections (each a module with ``run(quick=..., say=...) -> dict`` and ``table(...
 - ``realtime``: late blocks and callback jitter on JACK's dummy driver, with and without the
   window at 60 fps;
 - ``midi_latency``: MIDI -> sound through JACK MIDI into perform's virtual port;
-- ``retrain``: late blocks on JACK while piece ruler relearns 1,909 rules in its worker.
+- ``retrain``: late blocks on JACK while piece ruler relearns 1,909 rules in its worker;
+- ``ruler``: RuLer's learning time and rules on the author's four user tests, distance 2 and 3
+  x consistency 0.2 and 0.5.
 
 ``run_bench`` runs them in that order and returns every figure plus a description of the
 machine; ``targets`` checks the engine's goals against the figures. Compare ratios measured in
@@ -29,7 +31,7 @@ import platform
 import sys
 
 SECTIONS = ("blocks", "costs", "qlearning", "startup", "scsynth", "realtime", "midi_latency",
-            "retrain")
+            "retrain", "ruler")
 _MODULES = {"scsynth": "peer"}  # the scsynth section lives in peer.py (scsynth.py drives it)
 
 
@@ -144,6 +146,16 @@ def targets(figures: dict) -> list[dict]:
                 f"beside it a bare real-time thread with no audio was late {control['late']} "
                 f"times; {control['late_blocks_in_a_control_stall']} of the late blocks fell in "
                 "those same stalls"))
+    from synthlearn.bench.ruler import seconds_of
+
+    learned = figures.get("ruler", {})
+    for test, goal_s in (("blip-julia", 5.0), ("blip-german", 1.0)):
+        s = seconds_of(learned, test, 3, 0.2)
+        add(f"RuLer {test}, distance 3, consistency 0.2: learning", s, f"<= {goal_s:g}",
+            s is not None and s <= goal_s, " s")
+    same = [r["same"] for r in learned.get("rows", [])]
+    add("RuLer user tests: the rules as always", sum(same) if same else None,
+        f"= {len(same)} cases", same and all(same))
     return found
 
 

@@ -29,6 +29,21 @@ def quick(tmp_path_factory):
     return json.loads((folder / "bench.json").read_text()), folder
 
 
+def test_ruler_is_timed_on_the_user_tests_and_finds_the_rules_it_always_found(quick):
+    figures, _ = quick
+    learned = figures["ruler"]
+    if "skipped" in learned:
+        assert "user tests are not here" in learned["skipped"]
+        return
+    cases = {(r["test"], r["distance"], r["consistency"]) for r in learned["rows"]}
+    assert ("blip-julia", 3, 0.2) in cases and ("blip-german", 3, 0.2) in cases
+    assert len(cases) == 4 * 3  # quick: consistency 0.2 at distance 3 only
+    for r in learned["rows"]:
+        assert r["same"] and r["rules"] == r["expected"] and r["seconds"] > 0
+    met = {t["target"]: t for t in figures["targets"]}
+    assert met["RuLer user tests: the rules as always"]["met"] is True
+
+
 def test_block_records_cover_the_grid_with_both_voice_paths(quick):
     figures, _ = quick
     records = figures["blocks"]
@@ -83,8 +98,10 @@ def test_machine_costs_startup_and_targets_are_reported(quick):
     else:
         assert perform == {"skipped": realtime.jackd_missing()}
     named = {t["target"]: t for t in figures["targets"]}
-    assert len(named) == len(targets(figures)) == 7
-    assert all(t["met"] is not None for t in figures["targets"] if "JACK" not in t["target"])
+    assert len(named) == len(targets(figures)) == 10
+    measured = [t for t in figures["targets"] if "JACK" not in t["target"]
+                and not (t["target"].startswith("RuLer") and "skipped" in figures["ruler"])]
+    assert all(t["met"] is not None for t in measured)
     png = folder / "bench.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
