@@ -155,7 +155,7 @@ def targets(figures: dict) -> list[dict]:
             s is not None and s <= goal_s, " s")
     same = [r["same"] for r in learned.get("rows", [])]
     add("RuLer user tests: the rules as always", sum(same) if same else None,
-        f"= {len(same)} cases", same and all(same))
+        f"= {len(same)} cases" if same else "all cases", same and all(same))
     return found
 
 
