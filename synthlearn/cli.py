@@ -1,6 +1,6 @@
 """synthlearn: perform machine learning as music.
 
-Commands: demo, render, perform, ruler, devices and bench.
+Commands: demo, render, perform, ruler, check-synth, devices and bench.
 """
 
 from __future__ import annotations
@@ -261,7 +261,7 @@ def cmd_perform(args) -> int:
         piece=args.piece, seed=args.seed, faithful=args.faithful, audio=args.audio,
         sr=args.sr, block=args.block, voices=args.voices, midi=args.midi,
         console_in=not args.no_console, record=args.record, force=args.force,
-        duration_s=args.duration, stall_limit_s=args.stall_limit,
+        duration_s=args.duration, stall_limit_s=args.stall_limit, synths=args.synths,
         window=WindowOptions(show=not args.no_window, size=args.size, video_source=args.video),
         osc=OscOptions(listen=args.osc_in, send=args.osc_out, may=args.osc_may,
                        allow=args.osc_allow),
@@ -279,6 +279,22 @@ def cmd_perform(args) -> int:
              if args.record else ""))
     # The show ended because the audio died, or its last save failed (said above).
     return 1 if result["audio_lost"] or result["save_failed"] else 0
+
+
+def cmd_check_synth(args) -> int:
+    from synthlearn.audio import synths
+    from synthlearn.audio.synth_files import describe, load_file
+    from synthlearn.pieces.checks import check_synth
+
+    name = load_file(Path(args.file), register=synths.register)
+    print(f"synth {name}: {describe(name)}")
+    try:
+        check_synth(name)
+    except AssertionError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: synth {name} passes the checks")
+    return 0
 
 
 def cmd_ruler(args) -> int:
@@ -407,7 +423,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--exports", metavar="DIR",
                    help="where commands write files (presets ...): default the session's "
                         "exports/ folder; never over a file")
+    f.add_argument("--synths", metavar="DIR",
+                   help="load your own synths: every DIR/NAME.py defining PARAMS and build(p) "
+                        "(see presets/README.md); one that fails is one line, left out")
     f.set_defaults(func=cmd_perform)
+
+    c = sub.add_parser("check-synth", help="check a synth file of your own (PARAMS, build): "
+                       "silent until set, every parameter heard, safe at its range's corners")
+    c.add_argument("file", metavar="NAME.py", help="the synth file")
+    c.set_defaults(func=cmd_check_synth)
 
     u = sub.add_parser("ruler", help="RuLer rules from labeled presets (a CSV, label last)")
     u.add_argument("data", metavar="DATA.csv", help="presets: a header, then one per row")

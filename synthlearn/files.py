@@ -24,8 +24,21 @@ from pathlib import Path
 
 from synthlearn.errors import UserError
 
-SHIPPED = Path(__file__).resolve().parent / "data"  # datasets/ (and presets) shipped with us
-DATASETS = SHIPPED / "datasets"
+SHIPPED = Path(__file__).resolve().parent / "data"  # the demo's score and MIDI files
+
+
+def _presets_folder() -> Path:
+    """The shipped synths and their preset tables (``presets/``, installed as the package
+    ``synthlearn.presets``), found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("synthlearn.presets")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("synthlearn's presets are missing from this installation")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+DATASETS = _presets_folder()  # the tables: blip.csv, rain.csv, fm.csv
 SYSTEM = (Path("/proc"), Path("/sys"), Path("/dev"))  # files that are not files (size 0)
 MAX_READ_BYTES = 16 * 1024 * 1024  # what a command may read: tables and presets are small
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -255,7 +268,7 @@ def here() -> Folders:
     """Reads under the working directory and the shipped data; no writes (a piece made
     outside a run: tests, checks)."""
     cwd = Path.cwd()
-    return Folders(reads=(cwd, SHIPPED), base=cwd,
+    return Folders(reads=(cwd, SHIPPED, DATASETS), base=cwd,
                    no_writes="nothing here writes files (a performance writes into its "
                              "session's exports/, a render into its --out folder)")
 
@@ -264,7 +277,7 @@ def for_score(score_path: str | Path | None, exports: Path | None = None) -> Fol
     """A score's run: it reads inside its own folder and the shipped data, and writes only in
     the render's output folder (``exports``; None: played live, it writes nothing)."""
     folder = Path(score_path).resolve().parent if score_path else Path.cwd()
-    return Folders(reads=(folder, SHIPPED), base=folder, exports=exports,
+    return Folders(reads=(folder, SHIPPED, DATASETS), base=folder, exports=exports,
                    more="a score reads only its own folder and the shipped data: copy the "
                         "file next to the score",
                    no_writes="a score played live writes no files; render it (synthlearn "
@@ -277,7 +290,8 @@ def for_performance(session_folder: Path, reads: tuple[Path, ...] = (),
     shipped data and the folders named with --read; it writes into ``exports`` (--exports
     DIR), else the session's own ``exports/``."""
     cwd = Path.cwd()
-    return Folders(reads=(cwd, Path(session_folder), SHIPPED, *reads), base=cwd,
+    return Folders(reads=(cwd, Path(session_folder), SHIPPED, DATASETS, *reads),
+                   base=cwd,
                    exports=Path(exports) if exports is not None else
                    Path(session_folder) / "exports")
 

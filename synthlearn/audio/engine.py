@@ -404,6 +404,14 @@ class Engine:
         self._retiring.free_due(self.block_index, self._output, self._master.route)
 
     # -- clocks ---------------------------------------------------------------------------
+    def copy_unlimited(self, out: np.ndarray) -> None:
+        """The last block as the piece mixed it, before the master's limiter, into ``out``
+        (block, 2) (main thread, between blocks of a manual server): what a check measures of
+        a synth's own level, which the limiter would hide."""
+        if self._master is None:
+            raise RuntimeError("no block mixed yet: play a piece first")
+        self._master.copy_unlimited(out)
+
     def process(self, out: np.ndarray | None = None) -> None:
         """Compute one block (offline/manual); copy it into ``out`` (shape (block, 2)) if given.
 

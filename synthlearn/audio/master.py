@@ -79,6 +79,11 @@ class Master:
         out[:, 0] = self.tap[0]
         out[:, 1] = self.tap[1]
 
+    def copy_unlimited(self, out: np.ndarray) -> None:
+        """The block just finished as mixed, before the limiter, into ``out`` (block, 2)."""
+        out[:, 0] = self._pre[0]
+        out[:, 1] = self._pre[1]
+
     def release(self) -> None:
         """Drop every view and pyo object (before the tables are released: a view must never
         outlive its table)."""

@@ -9,7 +9,8 @@ harm speakers); a name the synth does not have is one clear line.
 Every synth is registered here, in one place (:data:`SYNTHS`): its name, its parameters with
 their ranges and defaults, and its build function; one call registers one (:func:`register`),
 and a name not registered is an error (:func:`synth`). The ruler piece and the checks read the
-registry. Shipped:
+registry. The shipped synths are files like a performer's own (``presets/``: see
+``synthlearn.audio.synth_files``), registered the first time the registry is read:
 
 - ``blip``: a band-limited pulse train (pyo ``Blit``): ``freq`` (Hz), ``numharm`` (harmonics;
   1 is a pure sine at freq), ``amp`` — the user tests' Blip synth.
@@ -29,11 +30,10 @@ from synthlearn.errors import UserError
 
 GLIDE_S = 0.05  # every parameter glides to a new preset over this long
 RELEASE_S = 0.3  # stop: the level glides to silence over this long
-# Where each synth stands (pyo Pan: 0 left, 1 right, equal power, so its level is kept): blip
-# left of centre, fm right of it; rain is wide instead (None: it makes its own two channels),
-# its noise drawn apart in each channel. Filled by :func:`register`.
-PANS: dict[str, float | None] = {}
-CENTRE_GAIN = math.sqrt(0.5)  # a centred Pan's gain per channel: rain's channels keep it
+# Where each mono synth stands (pyo Pan: 0 left, 1 right, equal power, so its level is kept):
+# blip left of centre, fm right of it; a synth with a ``pan`` parameter follows it, and a
+# stereo one (rain: a noise each channel) passes through. Filled by :func:`register`.
+PANS: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Synth:
     """A registered synth: its parameters (with ranges and defaults) and ``build(p)``, which
     receives a dict of pyo signals (one per parameter, already gliding; ``amp``, if the synth
     has one, carries the synth's on/off level too) and returns the pyo object to mix (mono,
-    placed at ``PANS[name]``, or stereo when its pan is None)."""
+    placed at its ``pan`` parameter or ``PANS[name]``; or stereo, as it is)."""
 
     name: str
     params: tuple[Param, ...]
@@ -57,14 +57,31 @@ class Synth:
 
 
 SYNTHS: dict[str, Synth] = {}  # name -> synth, in the order registered: the registry
+_shipped_loaded = False
+
+
+def _with_shipped() -> dict[str, Synth]:
+    """The registry, the shipped synths registered first (once, in their fixed order: the
+    ruler piece keeps what each sounds in that order)."""
+    global _shipped_loaded
+    if not _shipped_loaded:
+        _shipped_loaded = True
+        from synthlearn.audio.synth_files import SHIPPED_ORDER, load_file, shipped_folder
+
+        folder = shipped_folder()
+        for name in SHIPPED_ORDER:
+            if name not in SYNTHS:
+                load_file(folder / f"{name}.py", register=register)
+    return SYNTHS
 
 
 def register(name: str, params, build: Callable[[dict], object], *,
-             pan: float | None = 0.5) -> Synth:
-    """Register a synth in one call (as a synth file will: ``register(NAME, PARAMS, build)``):
-    ``params`` maps each parameter name to ``(low, high, default)`` (or is a sequence of
-    :class:`Param`); ``pan`` places a mono synth (0 left, 1 right), None for one that makes
-    its own stereo. A name taken, or a parameter that cannot be, is one UserError."""
+             pan: float = 0.5) -> Synth:
+    """Register a synth in one call (what loading a synth file does): ``params`` maps each
+    parameter name to ``(low, high, default)`` (or is a sequence of :class:`Param`); ``pan``
+    places it (0 left, 1 right) if it is mono and has no ``pan`` parameter. A name taken, or a
+    parameter that cannot be, is one UserError."""
+    _with_shipped()
     if not isinstance(name, str) or not name.isidentifier():
         raise UserError(f"synth name {name!r}: expected a word (letters, digits, _)")
     if name in SYNTHS:
@@ -80,8 +97,8 @@ def register(name: str, params, build: Callable[[dict], object], *,
         _range(name, param.name, (param.low, param.high, param.default))
     if len({p.name for p in made}) != len(made):
         raise UserError(f"synth {name}: a parameter is named twice")
-    if pan is not None and not (isinstance(pan, (int, float)) and 0.0 <= pan <= 1.0):
-        raise UserError(f"synth {name}: pan {pan!r} must be within 0..1 (or None: stereo)")
+    if isinstance(pan, bool) or not (isinstance(pan, (int, float)) and 0.0 <= pan <= 1.0):
+        raise UserError(f"synth {name}: PAN {pan!r} must be a number within 0..1")
     synth = SYNTHS[name] = Synth(name, made, build)
     PANS[name] = pan
     return synth
@@ -106,15 +123,16 @@ def _range(synth: str, name, spec) -> tuple[float, float, float]:
 
 def synth(name: str) -> Synth:
     """The registered synth ``name``; an unknown name is a UserError naming the others."""
+    registry = _with_shipped()
     try:
-        return SYNTHS[name]
+        return registry[name]
     except KeyError:
-        raise UserError(f"no synth {name!r}; expected one of {', '.join(SYNTHS)}") from None
+        raise UserError(f"no synth {name!r}; expected one of {', '.join(registry)}") from None
 
 
 def names() -> tuple[str, ...]:
     """Every registered synth, in the order registered."""
-    return tuple(SYNTHS)
+    return tuple(_with_shipped())
 
 
 def check_names(synth: str, names) -> None:
@@ -141,47 +159,11 @@ def clamp(param: Param, value) -> float:
     return min(max(x, param.low), param.high)
 
 
-# -- the synths shipped (pyo imported when one is built) ---------------------------------------
-
-def _blip(p: dict):
-    import pyo
-
-    return pyo.Blit(freq=p["freq"], harms=p["numharm"], mul=p["amp"])
-
-
-def _rain(p: dict):
-    import pyo
-
-    # two noises (one a channel, uncorrelated): the texture is wide, not one point
-    noise = pyo.Noise(mul=[1.0, 1.0])
-    bands = pyo.ButBP(noise, freq=p["freq"], q=4) + pyo.ButBP(noise, freq=p["freq1"], q=4)
-    voice = pyo.Freeverb(bands, size=p["room"], damp=p["damp"], bal=p["mix"],
-                         mul=p["amp"] * 2.0 * CENTRE_GAIN)
-    voice.made = (noise, bands)  # what only the graph reads, kept as long as the voice
-    return voice
-
-
-def _fm(p: dict):
-    import pyo
-
-    return pyo.FM(carrier=p["carrier"], ratio=p["ratio"], index=p["index"], mul=p["amp"])
-
-
-# blip's freq goes below 20 Hz: a click train there, a rhythm
-register("blip", {"freq": (0.5, 12000.0, 220.0), "numharm": (1.0, 200.0, 10.0),
-                  "amp": (0.0, 1.0, 0.3)}, _blip, pan=0.3)
-register("rain", {"freq": (20.0, 16000.0, 800.0), "freq1": (20.0, 16000.0, 3000.0),
-                  "amp": (0.0, 1.0, 0.3), "mix": (0.0, 1.0, 0.5), "room": (0.0, 1.0, 0.8),
-                  "damp": (0.0, 1.0, 0.5)}, _rain, pan=None)
-register("fm", {"carrier": (20.0, 12000.0, 220.0), "ratio": (0.0, 16.0, 1.5),
-                "index": (0.0, 40.0, 4.0), "amp": (0.0, 1.0, 0.3)}, _fm, pan=0.7)
-
-
 class PresetSynth:
     """One registered synth (:data:`SYNTHS`) as a fixed pyo graph; ``output`` is stereo, with
-    an image of its own (``PANS``: blip left of centre, fm right, rain wide), at the level a
-    centred one had. ``set(values)`` glides to a preset (called between blocks or from the
-    block hook). An unknown name is a UserError."""
+    an image of its own (blip left of centre, fm right, rain wide, one with a ``pan``
+    parameter where it says), at the level a centred one had. ``set(values)`` glides to a
+    preset (called between blocks or from the block hook). An unknown name is a UserError."""
 
     def __init__(self, name: str):
         import pyo
@@ -201,9 +183,9 @@ class PresetSynth:
         if "amp" not in signals:
             voice = voice * self._level
         self._voice = voice
-        pan = PANS[name]
-        # stereo: a pan of None is already (two channels); the others stand at their place
-        self.output = voice if pan is None else pyo.Pan(voice, outs=2, pan=pan)
+        # stereo (two streams) as it is; mono at its place, or where its pan parameter says
+        where = self._sig["pan"] if "pan" in self._sig else PANS[name]
+        self.output = voice if len(voice) == 2 else pyo.Pan(voice, outs=2, pan=where)
 
     def set(self, values: dict) -> dict:
         """Glide to ``values`` (names of this synth's parameters) and sound; returns the values

@@ -50,12 +50,18 @@ class Param:
     shown: str | None = None  # how help shows it, for a choice too long to list (ccN)
     writes: bool = False  # a path written to (else read from)
     names: bool = False  # a path that may instead be a bare name (``blip``): no file touched
+    # choices read when asked (a registry that grows: the synths a performance loads)
+    choices_of: Callable[[], tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}")
         if (self.writes or self.names) and self.kind != "path":
             raise ValueError(f"{self.name}: writes/names are for a path parameter")
+
+    def options(self) -> tuple[str, ...]:
+        """A choice's choices, now."""
+        return tuple(self.choices_of()) if self.choices_of is not None else self.choices
 
     def touch(self, value: object) -> Touch:
         """What this argument touches: a path reads or writes a file (a bare name given for a
@@ -68,7 +74,7 @@ class Param:
         if self.shown is not None:
             return self.shown
         if self.kind == "choice":
-            return "|".join(self.choices)
+            return "|".join(self.options())
         if self.kind == "onoff":
             return "on|off"
         if self.low is not None and self.high is not None:
@@ -96,10 +102,10 @@ class Param:
         if self.kind == "choice":
             if token in self.later:
                 raise UserError(f"{command} {token!r} is not built yet; available: "
-                                + ", ".join(self.choices))
-            if token not in self.choices:
+                                + ", ".join(self.options()))
+            if token not in self.options():
                 raise bad(f"a {self.shown}" if self.shown else
-                          "one of " + ", ".join(self.choices))
+                          "one of " + ", ".join(self.options()))
             return token
         if self.kind == "onoff":
             if token not in ("on", "off"):
@@ -413,7 +419,7 @@ class Language:
         if index >= len(spec.params):
             return []
         param = spec.params[index]
-        options = param.choices if param.kind == "choice" else ()
+        options = param.options() if param.kind == "choice" else ()
         if param.kind == "onoff":
             options = ("on", "off")
         return [o for o in options if o.startswith(stem)]

@@ -79,7 +79,9 @@ class PerformOptions:
     pipewire or portaudio; ``midi``: all, a port name fragment, FILE.mid, keyboard, none (or a
     MidiSource); ``record``: a WAV of the master (never over an earlier take unless
     ``force``); ``duration_s``: stop after this much audio (None: Ctrl-C, ``quit`` or the
-    window closing); ``stall_limit_s``: how long a silent server is waited for (None: 30 s)."""
+    window closing); ``stall_limit_s``: how long a silent server is waited for (None: 30 s);
+    ``synths``: a folder whose ``*.py`` synth files are loaded before anything else (a file that
+    is no synth is one line, and left out)."""
 
     piece: str | None = None
     seed: int = 0
@@ -94,6 +96,7 @@ class PerformOptions:
     force: bool = False
     duration_s: float | None = None
     stall_limit_s: float | None = None
+    synths: str | Path | None = None  # a folder of the performer's synth files, loaded first
     window: WindowOptions = field(default_factory=WindowOptions)
     osc: OscOptions = field(default_factory=OscOptions)
     session: SessionOptions = field(default_factory=SessionOptions)
@@ -456,6 +459,11 @@ def perform(options: PerformOptions | None = None, *, say=print) -> dict:
     if where.folder is not None and where.resume is not None:
         raise UserError("--session starts a new session and --resume continues one; give one")
     read_dirs = checked_folders(where.read_dirs, "--read")  # before any folder is made
+    if options.synths is not None:  # before the pieces are made: they read the registry
+        from synthlearn.audio import synths
+        from synthlearn.audio.synth_files import load_folder
+
+        load_folder(Path(options.synths), register=synths.register, say=say)
     compiles = Compiling(say)  # a first run compiles the piece's kernels: said as it does
     piece, session, history = open_session(options.piece, seed=options.seed,
                                            faithful=options.faithful, resume=where.resume,

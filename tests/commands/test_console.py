@@ -106,7 +106,7 @@ def _well_typed(cmd) -> None:
             assert isinstance(value, int if param.kind == "int" else float)
             assert math.isfinite(value) and param.low <= value <= param.high
         elif param.kind == "choice":
-            assert value in param.choices
+            assert value in param.options()
         elif param.kind == "onoff":
             assert value in (True, False)
         else:

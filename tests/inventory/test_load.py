@@ -131,7 +131,15 @@ def test_files_are_parsed_as_data_and_network_inputs_stay_local():
     code = {p: p.read_text() for p in src.rglob("*.py")}
     bad = re.compile(r"\beval\(|\bexec\(|\bimport pickle|\bpickle\.|allow_pickle=True|"
                      r"shell=True|__import__\(")
-    assert [str(p) for p, text in code.items() if bad.search(text)] == []
+    # The one exception: a performer's synth files are Python they wrote, run when named on the
+    # command line (perform --synths DIR, check-synth FILE) and the shipped ones; nothing a
+    # console line, OSC or a score says reaches the loader.
+    runs_python = {"audio/synth_files.py"}
+    assert [str(p) for p, text in code.items()
+            if bad.search(text) and str(p.relative_to(src)) not in runs_python] == []
+    loaders = {str(p.relative_to(src)) for p, text in code.items()
+               if re.search(r"\bload_(file|folder)\(", text)}
+    assert loaders == {"audio/synth_files.py", "audio/synths.py", "runtime/perform.py", "cli.py"}
     loads = [m for text in code.values() for m in re.findall(r"np\.load\([^)]*\)", text)]
     assert loads and all("allow_pickle=False" in m for m in loads)
     assert parse_address("9000") == ("127.0.0.1", 9000)  # --osc-in and --osc-out alike

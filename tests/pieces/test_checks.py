@@ -245,6 +245,7 @@ def registry(monkeypatch):
     """The synths' registry, put back as it was after the test."""
     from synthlearn.audio import synths
 
+    synths.names()  # the shipped ones registered first, and kept
     monkeypatch.setattr(synths, "SYNTHS", dict(synths.SYNTHS))
     monkeypatch.setattr(synths, "PANS", dict(synths.PANS))
     return synths
@@ -274,6 +275,25 @@ def test_a_synth_that_sounds_before_it_is_set_is_caught(registry):
     registry.register("drone", {"freq": (20.0, 2000.0, 440.0), "amp": (0.0, 1.0, 0.2)}, build)
     with pytest.raises(AssertionError, match="synth drone: sounds before its first preset"):
         check_synth("drone")
+
+
+@pytest.mark.parametrize("build_text, says", [
+    ("pyo.Sine(freq=440, mul=p['amp'])", "changing freq from low to high does not change"),
+    ("pyo.Sine(freq=p['freq'], mul=p['amp'] * 40)", "peaks at"),
+    ("pyo.Sine(freq=p['freq'], mul=p['amp'] * 20 / (p['freq'] - 20))", "not a number|peaks at"),
+])
+def test_a_synth_deaf_to_a_parameter_or_unsafe_at_a_corner_is_caught(registry, build_text,
+                                                                      says):
+    from synthlearn.pieces.checks import check_synth
+
+    def build(p):
+        import pyo
+
+        return eval(build_text, {"pyo": pyo, "p": p})
+
+    registry.register("bad", {"freq": (20.0, 2000.0, 440.0), "amp": (0.0, 1.0, 0.2)}, build)
+    with pytest.raises(AssertionError, match=says):
+        check_synth("bad")
 
 
 def test_a_synth_without_amp_is_silenced_by_its_level(registry):

@@ -296,7 +296,7 @@ def test_its_synths_are_the_registry_s_and_an_unknown_one_is_an_error():
     from synthlearn.audio import synths
 
     for command in ("set", "stop"):
-        assert Ruler.language().specs[command].params[0].choices == synths.names()
+        assert Ruler.language().specs[command].params[0].options() == synths.names()
     piece = Ruler()
     assert [name for name, *_ in piece._synth_keys] == list(synths.names())
     with pytest.raises(UserError, match="no synth 'organ'; expected one of blip, rain, fm"):

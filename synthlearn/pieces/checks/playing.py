@@ -30,7 +30,7 @@ def candidates(param, folder: str = "") -> list:
         return [param.example.format(dir=folder) if isinstance(param.example, str)
                 else param.example]
     if param.kind == "choice":
-        return list(param.choices)
+        return list(param.options())
     if param.kind == "onoff":
         return [True, False]
     if param.kind in ("float", "int") and param.low is not None and param.high is not None:

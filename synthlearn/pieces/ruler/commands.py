@@ -37,16 +37,18 @@ SPECS = (
          "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; "
          "rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5",
          takes_target=True, where=Where.WORKER, touches=Touch.READS),
-    Spec("set", (Param("synth", "choice", choices=synths.names()),
+    Spec("set", (Param("synth", "choice", choices_of=synths.names),
                  Param("model", "word", example="rules"),
                  Param("which", "word", example="r"),
                  Param("label", "word", example="tone")),
          "a preset of a label into a synth: set blip rules r tone (r: random, or a number "
          "from 0)", where=Where.MAIN),
-    Spec("stop", (Param("synth", "choice", choices=synths.names()),),
+    Spec("stop", (Param("synth", "choice", choices_of=synths.names),),
          "fade a synth out", where=Where.MAIN),
     Spec("rules", (), "the rule sets kept, with their rule and preset counts",
          where=Where.NOW),
+    Spec("synths", (), "the synths (the shipped ones, and yours: perform --synths DIR) with "
+         "their parameters' ranges", where=Where.NOW),
     Spec("presets", (Param("model", "word", example="rules"),
                      Param("label", "word", example="tone"),
                      Param("count", "int", 1, 1_000_000),
@@ -124,8 +126,10 @@ class Commands:
                 raise UserError(f"set: {which!r} is not r or a preset number") from None
         preset = rules.preset(label, n)
         values = self.synths[synth].set(dict(zip(rules.presets.names, preset, strict=True)))
+        # every parameter's value, those the preset does not name at theirs (a table may
+        # name fewer parameters than the synth has)
         self.sounding[synth] = {"model": model, "label": label, "preset": preset, "index": n,
-                                "values": values}
+                                "values": dict(self.synths[synth].values)}
         state.put_text(self._texts[f"{synth}_model"], model)
         state.put_text(self._texts[f"{synth}_label"], label)
         self._section(label)
@@ -133,6 +137,11 @@ class Commands:
                          "label": label, "values": values})
         self._changed()
         return values
+
+    def cmd_synths(self) -> str:
+        from synthlearn.audio.synth_files import describe
+
+        return "\n".join(f"{name}: {describe(name)}" for name in synths.names())
 
     def cmd_stop(self, synth: str) -> str:
         was = self.synths[synth].sounding

@@ -59,7 +59,8 @@ def restore(piece, state: dict[str, np.ndarray]) -> None:
         raise ValueError(f"tempo {tempo} out of range")
     piece.tempo_bpm = tempo
     for key, text in piece._texts.items():
-        text[:] = np.asarray(state[key], np.uint8).reshape(TEXT_BYTES)
+        if key in state:  # a synth loaded since (--synths) has no text saved: left empty
+            text[:] = np.asarray(state[key], np.uint8).reshape(TEXT_BYTES)
     piece.section = get_text(piece._texts["section"]) or "start"
     on, wait_s = (float(x) for x in np.asarray(state["conductor"]).reshape(2))
     piece.conducting = ((get_text(piece._texts["conductor_model"]),
@@ -67,6 +68,8 @@ def restore(piece, state: dict[str, np.ndarray]) -> None:
     piece._beat_wait_s = wait_s if on else None
     piece.sounding = {}
     for name, sounding_key, values_key, params in piece._synth_keys:
+        if sounding_key not in state:  # not loaded when this was saved: silent
+            continue
         sounding, index = (int(x) for x in np.asarray(state[sounding_key]))
         if not sounding:
             continue
