@@ -24,7 +24,7 @@ from synthlearn.learners.ruler import (
     RuLer,
     RuleSet,
 )
-from synthlearn.pieces.ruler import state
+from synthlearn.pieces.ruler import state, tables
 
 SPECS = (
     Spec("ruler", (Param("data", "path", example="{dir}/example.csv", names=True),
@@ -49,6 +49,20 @@ SPECS = (
          where=Where.NOW),
     Spec("synths", (), "the synths (the shipped ones, and yours: perform --synths DIR) with "
          "their parameters' ranges", where=Where.NOW),
+    Spec("keep", (Param("synth", "choice", choices_of=synths.names, example="blip"),
+                  Param("label", "word", example="tone"),
+                  Param("table", "word", optional=True, default="live", example="live")),
+         "keep the preset sounding on a synth, labelled, in a live table (default live), to "
+         "train on: keep blip tone; r = ruler live", where=Where.MAIN),
+    Spec("drop", (Param("table", "word", example="live"),
+                  Param("n", "int", 0, tables.MAX_ROWS - 1, example=0)),
+         "drop row N of a live table (table lists them)", where=Where.MAIN),
+    Spec("table", (Param("table", "word", optional=True, default="live", example="live"),),
+         "a live table: its presets by label, the newest rows", where=Where.NOW),
+    Spec("save", (Param("table", "word", example="live"),
+                  Param("path", "path", example="live.csv", writes=True)),
+         "export a live table to a new CSV in the exports folder: save live live.csv",
+         where=Where.WORKER, touches=Touch.WRITES),
     Spec("presets", (Param("model", "word", example="rules"),
                      Param("label", "word", example="tone"),
                      Param("count", "int", 1, 1_000_000),
@@ -63,6 +77,17 @@ SPECS = (
          where=Where.MAIN),
 )
 
+
+
+def param_specs() -> tuple[Spec, ...]:
+    """``SYNTH.PARAM VALUE`` for every parameter of every synth registered now: a performer's
+    synths are loaded before a show's language is made."""
+    return tuple(
+        Spec(f"{name}.{p.name}", (Param("value", "float", p.low, p.high),),
+             f"{name}'s {p.name}, gliding there (a silent {name} starts sounding, its other "
+             "parameters at their defaults)", handler_name="cmd_param", bound=(name, p.name),
+             where=Where.MAIN)
+        for name in synths.names() for p in synths.synth_params(name))
 
 class Commands:
     """The handlers of :data:`SPECS` (mixed into :class:`~synthlearn.pieces.ruler.piece.Ruler`)."""
@@ -142,6 +167,62 @@ class Commands:
         from synthlearn.audio.synth_files import describe
 
         return "\n".join(f"{name}: {describe(name)}" for name in synths.names())
+
+    def cmd_param(self, synth: str, param: str, value: float) -> str:
+        applied = self.synths[synth].set({param: value})
+        entry = self.sounding.get(synth)
+        if entry is None:  # by hand, from no rule set
+            entry = self.sounding[synth] = {"model": "", "label": "", "preset": (),
+                                            "index": -1}
+            state.put_text(self._texts[f"{synth}_model"], "")
+            state.put_text(self._texts[f"{synth}_label"], "")
+        entry["values"] = dict(self.synths[synth].values)
+        self._changed()
+        return f"{synth}.{param} {applied[param]:g}"
+
+    # -- live tables: presets labelled on stage -----------------------------------------------
+    def cmd_keep(self, synth: str, label: str, table: str = "live") -> str:
+        if not self.synths[synth].sounding:
+            raise UserError(f"keep: {synth} is silent; set it (set {synth} RULES r LABEL, "
+                            f"{synth}.PARAM VALUE) first")
+        if not table.isidentifier():
+            raise UserError(f"keep: {table!r} is not a name for a table (letters, digits, _)")
+        kept = self.names[table] if table in self.names else None
+        if kept is not None and not tables.is_table(kept):
+            raise UserError(f"keep: {table} names something else (rules?); choose another "
+                            "table name")
+        values = dict(self.synths[synth].values)
+        if kept is None:
+            kept = tables.new(synth, values)
+        kept = tables.with_row(kept, table, synth, values, label)
+        self.names.assign(table, kept)  # autosaved with the session
+        self._changed()
+        return f"kept in {table} as row {len(kept['rows']) - 1}: " + ", ".join(
+            f"{k} {v:g}" for k, v in values.items()) + f" -> {label}"
+
+    def _table(self, name: str, command: str) -> dict:
+        kept = self.names[name] if name in self.names else None
+        if not tables.is_table(kept):
+            raise UserError(f"{command}: no live table named {name!r}; keep presets in one: "
+                            f"keep SYNTH LABEL {name}")
+        return kept
+
+    def cmd_drop(self, table: str, n: int) -> str:
+        kept = tables.without_row(self._table(table, "drop"), table, int(n))
+        self.names.assign(table, kept)
+        self._changed()
+        return f"dropped row {n} of {table}: {len(kept['rows'])} left"
+
+    def cmd_table(self, table: str = "live") -> str:
+        return tables.describe(table, self._table(table, "table"))
+
+    def cmd_save(self, table: str, path: str) -> str:
+        kept = self._table(table, "save")
+        target, note = self.files.write_new(path, tables.to_csv(kept))
+        self.log.append({"time_s": round(self._now_s, 6), "exported": str(target),
+                         "table": table, "presets": len(kept["rows"])})
+        said = f"{table} written to {target}"
+        return f"{said} ({note})" if note else said
 
     def cmd_stop(self, synth: str) -> str:
         was = self.synths[synth].sounding

@@ -13,23 +13,31 @@ from synthlearn.learners.presets import MAX_BYTES as PRESETS_MAX_BYTES
 from synthlearn.learners.presets import Presets, parse_presets
 from synthlearn.learners.ruler import RuLer, RuleSet
 from synthlearn.pieces.base import Context, Piece
-from synthlearn.pieces.ruler import state
-from synthlearn.pieces.ruler.commands import SPECS, Commands
+from synthlearn.pieces.ruler import state, tables
+from synthlearn.pieces.ruler.commands import SPECS, Commands, param_specs
 from synthlearn.pieces.ruler.shown import Showing
 
 DEFAULT_TEMPO_BPM = 60.0
 
 
+class _Commands:
+    """The piece's commands, read when asked: SPECS, and ``SYNTH.PARAM`` for every parameter
+    of every synth registered then (a performance's own synths load before its language)."""
+
+    def __get__(self, obj, owner=None) -> tuple:
+        return SPECS + param_specs()
+
+
 class Ruler(Commands, Showing, Piece):
     name = "ruler"
     summary = "conversational learning: RuLer's rules make new synth presets"
-    commands = SPECS
+    commands = _Commands()
 
     # For the piece checks (and a new user): a table, the rules it makes, one set.
     example_files = {"example.csv": "freq,numharm,amp,label\n110,3,0.3,tone\n165,3,0.3,tone\n"
                                     "220,6,0.3,tone\n2,40,0.4,rhythm\n3,80,0.4,rhythm\n"}
     example_lines = ("rules = ruler {dir}/example.csv distance:2 consistency:0.3",
-                     "set blip rules 0 tone")
+                     "set blip rules 0 tone", "keep blip tone")
 
     def __init__(self, *, seed: int = 0, faithful: bool = False, context: Context | None = None):
         super().__init__(seed=seed, faithful=faithful, context=context)
@@ -122,8 +130,16 @@ class Ruler(Commands, Showing, Piece):
         return rules
 
     def table(self, data: str) -> Presets:
-        """The preset table ``data`` names: rules kept (their table, in memory), a shipped
-        dataset by name, or a CSV path read through the run's folders."""
+        """The preset table ``data`` names: a live table kept here, rules kept (their table, in
+        memory), a shipped dataset by name, a CSV path read through the run's folders, or
+        several of these joined with ``+`` (the same columns)."""
+        if "+" in data:
+            parts = [part for part in data.split("+")]
+            if not all(parts):
+                raise UserError(f"ruler: {data!r}: tables joined with + (blip+live)")
+            return tables.joined([(part, self.table(part)) for part in parts])
+        if data in self.names and tables.is_table(self.names[data]):
+            return tables.presets(self.names[data], data)
         if not files.is_name(data):
             return parse_presets(self.files.read_bytes(data, PRESETS_MAX_BYTES,
                                                          "a preset table"), data)
@@ -172,7 +188,8 @@ class Ruler(Commands, Showing, Piece):
         self.shown.snapshot = self._quiet  # nothing sounds: shown now (made beforehand)
 
     def status(self) -> str:
-        sounding = [f"{name} ({v['label']} from {v['model']})" for name, v in
+        sounding = [f"{name} ({v['label']} from {v['model']})" if v["model"] else
+                    f"{name} (set by hand)" for name, v in
                     self.sounding.items() if self.synths.get(name) and
                     self.synths[name].sounding]
         conducting = (f"section {self.conducting[1]} at {self.tempo_bpm:g} bpm"
