@@ -301,7 +301,8 @@ def cmd_ruler(args) -> int:
     from synthlearn.runtime.rules import ruler_report
 
     for line in ruler_report(args.data, distance=args.distance, consistency=args.consistency,
-                             memory_mb=args.memory_mb, time_s=args.time_s, as_json=args.json):
+                             memory_mb=args.memory_mb, time_s=args.time_s, as_json=args.json,
+                             check=args.check):
         print(line)
     return 0
 
@@ -447,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"stop learning (exit 2) after this many seconds (default "
                         f"{RULER_TIME_S:g})")
     u.add_argument("--json", action="store_true", help="JSON on stdout instead of a table")
+    u.add_argument("--check", action="store_true",
+                   help="then how well the rules generalise, per label: each training preset "
+                        "left out in turn (right, wrong, unknown) and how far the new presets "
+                        "stray from the training data")
     u.set_defaults(func=cmd_ruler)
     return p
 

@@ -42,11 +42,13 @@ class FitProgress:
 
 
 def ruler_report(data: str, *, distance: int, consistency: float, memory_mb: int,
-                 time_s: float, as_json: bool = False) -> list[str]:
+                 time_s: float, as_json: bool = False, check: bool = False) -> list[str]:
     """Learn rules from ``data`` (a CSV: a header, one preset a row, label last) within
     ``memory_mb`` and ``time_s``; what ``synthlearn ruler`` prints on stdout: one JSON line
     (``{"rules": [...], "seconds": t}``, reading and learning timed) or a table, one rule a
-    line. Past a budget: one UserError saying what was reached and what to try."""
+    line. Past a budget: one UserError saying what was reached and what to try. ``check``:
+    then how well they generalise, a label a line (``learners.validation``: leave-one-out,
+    and how far the new presets stray), or under ``"check"`` in the JSON."""
     from synthlearn.learners.presets import read_presets
     from synthlearn.learners.ruler import BudgetReached, RuLer
 
@@ -63,13 +65,26 @@ def ruler_report(data: str, *, distance: int, consistency: float, memory_mb: int
         raise UserError(exc.message(more)) from None
     finally:
         progress.end()
+    checked = []
+    if check:
+        from dataclasses import asdict
+
+        from synthlearn.learners.validation import check as check_rules
+
+        try:
+            checked = check_rules(presets, found, time_s=time_s)
+        except BudgetReached as exc:
+            raise UserError("ruler --check: " + exc.message(f"--time-s {2 * time_s:g}")) from None
     if as_json:
         out = found.to_json()
         out["seconds"] = round(time.perf_counter() - t0, 6)  # reading, learning, counting
+        if check:
+            out["check"] = [asdict(r) for r in checked]
         return [json.dumps(out)]
     return rules_table(found, presets.names) + [printable(
         f"{len(found.rules)} rules from {len(presets)} presets ({data}, distance {distance}, "
-        f"consistency {consistency:g}) in {found.seconds:.3f} s")]
+        f"consistency {consistency:g}) in {found.seconds:.3f} s")] + [
+        printable(r.line()) for r in checked]
 
 
 def rules_table(found, names) -> list[str]:

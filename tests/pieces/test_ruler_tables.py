@@ -23,7 +23,7 @@ for k, (freq, harms, label) in enumerate([
                 (t + 0.06, f"keep blip {label}")]
 TRAIN = [(1.5, "drop live 11"), (1.6, "r = ruler live distance:2 consistency:0.5"),
          (1.7, "set blip r r hot"), (2.0, "section calm"), (2.1, "tempo 240"),
-         (2.2, "save live kept.csv")]
+         (2.2, "save live kept.csv"), (2.3, "check r")]
 
 
 def _score(tmp_path, cues, duration=3.5):
@@ -45,6 +45,8 @@ def test_a_score_collects_labels_trains_and_conducts_and_renders_the_same_bytes(
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     events = summary["events"]
     retrain = next(e for e in events if e.get("retrain") == "live")
+    checked = next(e for e in events if e.get("checked") == "r")
+    assert checked["left_out"] == 11 and 0 <= checked["right"] <= 11
     assert retrain["rules"] >= 2  # calm and hot, learned from what was kept
     sets = [e for e in events if e.get("set") == "blip"]
     assert sets[0]["label"] == "hot" and sets[0]["values"]["freq"] >= 880

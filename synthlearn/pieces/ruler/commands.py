@@ -47,6 +47,10 @@ SPECS = (
          "fade a synth out", where=Where.MAIN),
     Spec("rules", (), "the rule sets kept, with their rule and preset counts",
          where=Where.NOW),
+    Spec("check", (Param("model", "word", example="rules"),),
+         "how well a rule set generalises, per label: each training preset left out in turn "
+         "(right, wrong, unknown), and how far its new presets stray from the training data",
+         where=Where.WORKER),
     Spec("synths", (), "the synths (the shipped ones, and yours: perform --synths DIR) with "
          "their parameters' ranges", where=Where.NOW),
     Spec("keep", (Param("synth", "choice", choices_of=synths.names, example="blip"),
@@ -223,6 +227,22 @@ class Commands:
                          "table": table, "presets": len(kept["rows"])})
         said = f"{table} written to {target}"
         return f"{said} ({note})" if note else said
+
+    def cmd_check(self, model: str) -> str:
+        from synthlearn.learners.validation import check
+
+        rules = self.model(model)
+        cancel = getattr(threading.current_thread(), "cancel", None)  # on the worker
+        try:
+            reports = check(rules.presets, rules, seed=self.seed, cancel=cancel,
+                            time_s=LIVE_TIME_S)
+        except BudgetReached as exc:
+            raise UserError("check: " + exc.message()) from None
+        self.log.append({"time_s": round(self._now_s, 6), "checked": model,
+                         "right": sum(r.right for r in reports),
+                         "left_out": sum(r.right + r.wrong + r.unknown for r in reports)})
+        return f"{model} (distance {rules.distance}, consistency {rules.consistency:g}):\n" + \
+            "\n".join(r.line() for r in reports)
 
     def cmd_stop(self, synth: str) -> str:
         was = self.synths[synth].sounding
