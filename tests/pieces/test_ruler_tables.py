@@ -111,3 +111,51 @@ def test_a_live_table_is_kept_with_the_session_and_back_on_resume(tmp_path):
                                          folder_context(tmp_path).files))
     assert back.cmd_table("live") == first.cmd_table("live")
     assert len(back.table("live")) == 2
+
+
+def test_exploring_plays_seeded_random_presets_a_beat_apart_and_keeps_what_is_liked(tmp_path):
+    cues = [(0.0, "tempo 240"), (0.0, "explore blip"), (0.6, "keep blip liked"),
+            (1.1, "keep blip liked"), (1.2, "explore off"), (1.3, "keep blip last")]
+    path = _score(tmp_path, cues, duration=2.0)
+    outs = []
+    for run in ("a", "b"):
+        render(path, tmp_path / run, RenderOptions(video=False))
+        outs.append((tmp_path / run / "audio.wav").read_bytes())
+    assert outs[0] == outs[1]  # the same seed explores the same presets
+    piece = Ruler(seed=5, context=folder_context(tmp_path))
+    from synthlearn.audio.engine import Engine
+
+    engine = Engine("manual", block=64)
+    try:
+        engine.play(piece)
+        assert piece.cmd_explore("blip", 1.0).startswith("blip explores its ranges")
+        seen = []
+        for t in (0.0, 0.1, 0.25, 0.5, 0.75, 0.8):  # 60 bpm: a beat a second
+            piece.main_tick(t)
+            seen.append(dict(piece.synths["blip"].values))
+        piece.main_tick(1.0)
+        seen.append(dict(piece.synths["blip"].values))
+    finally:
+        engine.close()
+    assert seen[0] == seen[-2] != seen[-1]  # one preset within the beat, a new one at it
+    for values in (seen[0], seen[-1]):
+        assert 0.5 <= values["freq"] <= 12000 and 1 <= values["numharm"] <= 200
+
+
+def test_an_audition_plays_a_labels_new_presets_first_one_a_beat(tmp_path):
+    (tmp_path / "t.csv").write_text("freq,numharm,amp,label\n110,3,0.3,low\n220,3,0.3,low\n"
+                                    "110,6,0.3,low\n2000,50,0.2,high\n")
+    cues = [(0.0, "r = ruler t.csv distance:2 consistency:0.5"), (0.1, "tempo 400"),
+            (0.2, "audition r low blip")]
+    path = _score(tmp_path, cues, duration=1.2)
+    render(path, tmp_path / "out", RenderOptions(video=False))
+    events = json.loads((tmp_path / "out" / "summary.json").read_text())["events"]
+    sets = [e for e in events if e.get("set") == "blip"]
+    training = {(110.0, 3.0), (220.0, 3.0), (110.0, 6.0)}
+    played = [(e["values"]["freq"], e["values"]["numharm"]) for e in sets]
+    assert len(played) == 4 and set(played) == training | {(220.0, 6.0)}
+    assert played[0] == (220.0, 6.0)  # the one preset the table never had, first
+    with pytest.raises(UserError, match="audition: r has no label 'mid'"):
+        piece = Ruler(context=folder_context(tmp_path))
+        piece.names.assign("r", piece.cmd_ruler("t.csv", 2, 0.5))
+        piece.cmd_audition("r", "mid")

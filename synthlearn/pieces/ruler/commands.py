@@ -26,6 +26,8 @@ from synthlearn.learners.ruler import (
 )
 from synthlearn.pieces.ruler import state, tables
 
+AUDITION_MAX = 4096  # presets an audition lists (a beat each: more than an hour at 60 bpm)
+
 SPECS = (
     Spec("ruler", (Param("data", "path", example="{dir}/example.csv", names=True),
                    Param("distance", "int", 0, 64, optional=True, default=2),
@@ -47,6 +49,18 @@ SPECS = (
          "fade a synth out", where=Where.MAIN),
     Spec("rules", (), "the rule sets kept, with their rule and preset counts",
          where=Where.NOW),
+    Spec("explore", (Param("synth", "choice", choices_of=lambda: (*synths.names(), "off"),
+                           example="blip"),
+                     Param("every", "float", 0.25, 64.0, optional=True, default=1.0)),
+         "a synth plays new random presets over its ranges, one every EVERY beats (default 1) "
+         "at the tempo: explore blip every:2; explore off", where=Where.MAIN),
+    Spec("audition", (Param("model", "word", example="rules"),
+                      Param("label", "word", example="tone"),
+                      Param("synth", "word", optional=True, default="", example="blip"),
+                      Param("which", "choice", choices=("new", "all"), optional=True,
+                            default="new")),
+         "hear a label's presets one a beat on a synth, the new ones first (or all in "
+         "order): audition rules tone blip", where=Where.MAIN),
     Spec("check", (Param("model", "word", example="rules"),),
          "how well a rule set generalises, per label: each training preset left out in turn "
          "(right, wrong, unknown), and how far its new presets stray from the training data",
@@ -173,16 +187,38 @@ class Commands:
         return "\n".join(f"{name}: {describe(name)}" for name in synths.names())
 
     def cmd_param(self, synth: str, param: str, value: float) -> str:
-        applied = self.synths[synth].set({param: value})
-        entry = self.sounding.get(synth)
-        if entry is None:  # by hand, from no rule set
-            entry = self.sounding[synth] = {"model": "", "label": "", "preset": (),
-                                            "index": -1}
-            state.put_text(self._texts[f"{synth}_model"], "")
-            state.put_text(self._texts[f"{synth}_label"], "")
-        entry["values"] = dict(self.synths[synth].values)
-        self._changed()
+        applied = self._set_by_hand(synth, {param: value})
         return f"{synth}.{param} {applied[param]:g}"
+
+    def cmd_explore(self, synth: str, every: float = 1.0) -> str:
+        if synth == "off":
+            was = ", ".join(self.exploring) or "nothing"
+            self.exploring = {}
+            return f"explore off (was exploring {was})"
+        self.exploring[synth] = [float(every), self._now_s]  # its first preset at once
+        return (f"{synth} explores its ranges: a new random preset every {every:g} beat"
+                f"{'s' if every != 1 else ''} at {self.tempo_bpm:g} bpm; keep {synth} LABEL "
+                "keeps the one you like")
+
+    def cmd_audition(self, model: str, label: str, synth: str = "", which: str = "new") -> str:
+        rules = self.model(model)
+        if label not in rules.labels:
+            raise UserError(f"audition: {model} has no label {label!r}; it has "
+                            + ", ".join(rules.labels))
+        if not synth:  # the synth the rules' table is made for: the first whose columns fit
+            fits = [n for n in synths.names()
+                    if set(rules.presets.names) <= {p.name for p in synths.synth_params(n)}]
+            if not fits:
+                raise UserError(f"audition: no synth has {model}'s parameters; name one")
+            synth = fits[0]
+        training = set(rules.presets.rows_of(label))
+        total = rules.count(label)
+        numbers = list(range(min(total, AUDITION_MAX)))
+        if which == "new":  # the presets the table never had first, then the rest
+            numbers.sort(key=lambda n: rules.preset(label, n) in training)
+        self.auditioning = [synth, model, label, numbers, 0, self._now_s]
+        return (f"audition {model} {label} on {synth}: {len(numbers)} presets, one a beat at "
+                f"{self.tempo_bpm:g} bpm" + (", the new ones first" if which == "new" else ""))
 
     # -- live tables: presets labelled on stage -----------------------------------------------
     def cmd_keep(self, synth: str, label: str, table: str = "live") -> str:

@@ -46,6 +46,10 @@ class Ruler(Commands, Showing, Piece):
         self.synths: dict = {}
         self.tempo_bpm = DEFAULT_TEMPO_BPM
         self.conducting: tuple[str, str] | None = None  # (model, label) while a section plays
+        # synth -> [beats between presets, next time (s)] while it explores its ranges
+        self.exploring: dict[str, list[float]] = {}
+        # (synth, model, label, preset numbers to play, next position, next time) or None
+        self.auditioning: list | None = None
         self._next_beat_s = 0.0
         self._now_s = 0.0
         self._models: dict[str, tuple[object, RuleSet]] = {}
@@ -94,6 +98,7 @@ class Ruler(Commands, Showing, Piece):
         self.publish_learned_if_moved()
         if resolved or self._shown_seen != (self._version, self.names.version):
             self._publish_shown()
+        self._explore_and_audition(time_s)
         if self.conducting is None or time_s < self._next_beat_s:
             return
         model, label = self.conducting
@@ -113,6 +118,51 @@ class Ruler(Commands, Showing, Piece):
                     break
                 except UserError:  # its parameters are not this synth's
                     continue
+
+    def _explore_and_audition(self, time_s: float) -> None:
+        """Main thread, each tick: an exploring synth takes a new random preset every so many
+        beats; an audition plays its next preset each beat, until its list ends."""
+        for synth, plan in self.exploring.items():
+            if time_s >= plan[1]:
+                plan[1] = time_s + plan[0] * 60.0 / self.tempo_bpm
+                self._set_by_hand(synth, self._random_values(synth))
+        heard = self.auditioning
+        if heard is not None and time_s >= heard[5]:
+            synth, model, label, numbers, at, _ = heard
+            if at >= len(numbers):
+                self.auditioning = None
+                return
+            heard[4], heard[5] = at + 1, time_s + 60.0 / self.tempo_bpm
+            try:
+                self._set(synth, model, str(numbers[at]), label)
+            except UserError:  # the rules went meanwhile (a retrain that failed): stop
+                self.auditioning = None
+
+    def _random_values(self, synth: str) -> dict:
+        """A preset drawn over the synth's ranges with the piece's generator: uniform, or
+        uniform in log where a positive range spans 100x or more (frequencies)."""
+        values = {}
+        for p in synths.synth_params(synth):
+            u = self.learner.random_index(1 << 30) / float(1 << 30)
+            if p.low > 0 and p.high >= 100 * p.low:
+                values[p.name] = p.low * (p.high / p.low) ** u
+            else:
+                values[p.name] = p.low + u * (p.high - p.low)
+        return values
+
+    def _set_by_hand(self, synth: str, values: dict) -> dict:
+        """Values into a synth not from a rule set (by hand, exploring): it sounds; kept as
+        what it plays."""
+        applied = self.synths[synth].set(values)
+        entry = self.sounding.get(synth)
+        if entry is None or entry["model"]:
+            entry = self.sounding[synth] = {"model": "", "label": "", "preset": (),
+                                            "index": -1}
+            state.put_text(self._texts[f"{synth}_model"], "")
+            state.put_text(self._texts[f"{synth}_label"], "")
+        entry["values"] = dict(self.synths[synth].values)
+        self._changed()
+        return applied
 
     def model(self, name: str) -> RuleSet:
         """The rule set kept under ``name`` (rebuilt once from its JSON)."""
@@ -184,6 +234,8 @@ class Ruler(Commands, Showing, Piece):
                 synth.stop()
             self.sounding.pop(name, None)
         self.conducting = None
+        self.exploring.clear()
+        self.auditioning = None
         self._version += 1  # the hook: published by the next main tick
         self.shown.snapshot = self._quiet  # nothing sounds: shown now (made beforehand)
 
