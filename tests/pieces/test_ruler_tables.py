@@ -159,3 +159,37 @@ def test_an_audition_plays_a_labels_new_presets_first_one_a_beat(tmp_path):
         piece = Ruler(context=folder_context(tmp_path))
         piece.names.assign("r", piece.cmd_ruler("t.csv", 2, 0.5))
         piece.cmd_audition("r", "mid")
+
+
+def test_a_controller_mapped_or_learned_drives_a_parameter_across_its_range(tmp_path):
+    from synthlearn import events
+    from synthlearn.audio.engine import Engine
+
+    piece = Ruler(seed=1, context=folder_context(tmp_path))
+    engine = Engine("manual", block=64)
+
+    def move(cc, value):
+        engine.push(events.control(engine.now_smp(), cc, value))
+        engine.process()
+        piece.main_tick(engine.time_s)
+
+    try:
+        engine.play(piece)
+        assert piece.cmd_map("cc21", "fm.index") == "cc21 drives fm.index across its range"
+        move(21, 127)
+        assert piece.synths["fm"].values["index"] == 40.0 and piece.synths["fm"].sounding
+        move(21, 0)
+        assert piece.synths["fm"].values["index"] == 0.0
+        assert piece.cmd_learn("blip.numharm") == "move a controller: it will drive blip.numharm"
+        move(30, 127)  # the next controller moved is learned, and drives at once
+        assert piece.cc_map[30] == ("blip", "numharm") and piece.learning_cc is None
+        assert piece.synths["blip"].values["numharm"] == 200.0
+        assert "cc30 drives blip.numharm" in piece.news()
+        move(7, 64)  # a controller mapped to nothing changes nothing
+        assert piece.cmd_map("cc21", "off") == "cc21 off (it drove fm.index)"
+        move(21, 127)
+        assert piece.synths["fm"].values["index"] == 0.0
+        with pytest.raises(UserError, match="map: 'blip.nope' is no SYNTH.PARAM"):
+            piece.cmd_map("cc21", "blip.nope")
+    finally:
+        engine.close()

@@ -26,6 +26,7 @@ from synthlearn.learners.ruler import (
 )
 from synthlearn.pieces.ruler import state, tables
 
+CONTROLS = tuple(f"cc{n}" for n in range(128))
 AUDITION_MAX = 4096  # presets an audition lists (a beat each: more than an hour at 60 bpm)
 
 SPECS = (
@@ -61,6 +62,13 @@ SPECS = (
                             default="new")),
          "hear a label's presets one a beat on a synth, the new ones first (or all in "
          "order): audition rules tone blip", where=Where.MAIN),
+    Spec("map", (Param("control", "choice", choices=CONTROLS, shown="ccN", example="cc21"),
+                 Param("target", "word", example="blip.freq")),
+         "a MIDI controller drives a synth's parameter across its range: map cc21 blip.freq "
+         "(map cc21 off lets it go)", where=Where.MAIN),
+    Spec("learn", (Param("target", "word", example="blip.freq"),),
+         "MIDI learn: the next controller moved drives this parameter: learn blip.freq",
+         where=Where.MAIN),
     Spec("check", (Param("model", "word", example="rules"),),
          "how well a rule set generalises, per label: each training preset left out in turn "
          "(right, wrong, unknown), and how far its new presets stray from the training data",
@@ -189,6 +197,28 @@ class Commands:
     def cmd_param(self, synth: str, param: str, value: float) -> str:
         applied = self._set_by_hand(synth, {param: value})
         return f"{synth}.{param} {applied[param]:g}"
+
+    def _target(self, target: str, command: str) -> tuple[str, str]:
+        synth, _, param = target.partition(".")
+        if synth not in synths.names() or param not in {
+                p.name for p in synths.synth_params(synth)}:
+            raise UserError(f"{command}: {target!r} is no SYNTH.PARAM; e.g. "
+                            + ", ".join(s.name for s in param_specs()[:3]))
+        return synth, param
+
+    def cmd_map(self, control: str, target: str) -> str:
+        cc = int(control[2:])
+        if target == "off":
+            was = self.cc_map.pop(cc, None)
+            return f"{control} off" + (f" (it drove {'.'.join(was)})" if was else "")
+        self.cc_map[cc] = self._target(target, "map")
+        self._cc_applied[cc] = self._cc_count[cc]  # from its next move on
+        return f"{control} drives {target} across its range"
+
+    def cmd_learn(self, target: str) -> str:
+        self.learning_cc = self._target(target, "learn")
+        self._cc_applied[:] = self._cc_count  # a controller moved from now on
+        return f"move a controller: it will drive {target}"
 
     def cmd_explore(self, synth: str, every: float = 1.0) -> str:
         if synth == "off":

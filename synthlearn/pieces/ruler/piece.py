@@ -9,6 +9,7 @@ from synthlearn import files
 from synthlearn.audio import synths
 from synthlearn.commands.language import Where
 from synthlearn.errors import UserError
+from synthlearn.events import Event, Kind
 from synthlearn.learners.presets import MAX_BYTES as PRESETS_MAX_BYTES
 from synthlearn.learners.presets import Presets, parse_presets
 from synthlearn.learners.ruler import RuLer, RuleSet
@@ -50,6 +51,13 @@ class Ruler(Commands, Showing, Piece):
         self.exploring: dict[str, list[float]] = {}
         # (synth, model, label, preset numbers to play, next position, next time) or None
         self.auditioning: list | None = None
+        # MIDI controllers: the hook keeps each one's last value and a count of its moves
+        # (no allocation there); the main tick applies them to the parameters mapped
+        self.cc_map: dict[int, tuple[str, str]] = {}
+        self.learning_cc: tuple[str, str] | None = None  # learn: the next controller moved
+        self._cc_value = np.zeros(128, np.int64)
+        self._cc_count = np.zeros(128, np.int64)
+        self._cc_applied = np.zeros(128, np.int64)
         self._next_beat_s = 0.0
         self._now_s = 0.0
         self._models: dict[str, tuple[object, RuleSet]] = {}
@@ -98,6 +106,7 @@ class Ruler(Commands, Showing, Piece):
         self.publish_learned_if_moved()
         if resolved or self._shown_seen != (self._version, self.names.version):
             self._publish_shown()
+        self._controllers()
         self._explore_and_audition(time_s)
         if self.conducting is None or time_s < self._next_beat_s:
             return
@@ -118,6 +127,34 @@ class Ruler(Commands, Showing, Piece):
                     break
                 except UserError:  # its parameters are not this synth's
                     continue
+
+    def on_event(self, event: Event) -> None:
+        """Audio thread: a controller's value kept (the main tick applies it); commands run."""
+        if event.kind == Kind.CONTROL:
+            self._cc_value[event.number] = event.value
+            self._cc_count[event.number] += 1
+        else:
+            super().on_event(event)
+
+    def _controllers(self) -> None:
+        """Main thread: a controller moved since the last tick drives what it is mapped to;
+        armed by ``learn``, the first one moved is mapped."""
+        moved = np.flatnonzero(self._cc_count != self._cc_applied)
+        if not len(moved):
+            return
+        if self.learning_cc is not None:
+            cc = int(moved[0])
+            self.cc_map[cc], self.learning_cc = self.learning_cc, None
+            self.repeats.add("learned", f"cc{cc} drives {'.'.join(self.cc_map[cc])}")
+        for cc in moved:
+            self._cc_applied[cc] = self._cc_count[cc]
+            target = self.cc_map.get(int(cc))
+            if target is None:
+                continue
+            synth, param = target
+            spec = next(p for p in synths.synth_params(synth) if p.name == param)
+            share = float(self._cc_value[cc]) / 127.0
+            self._set_by_hand(synth, {param: spec.low + share * (spec.high - spec.low)})
 
     def _explore_and_audition(self, time_s: float) -> None:
         """Main thread, each tick: an exploring synth takes a new random preset every so many
