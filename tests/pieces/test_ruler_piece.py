@@ -254,7 +254,11 @@ def test_what_it_shows_is_published_where_it_changes(tmp_path):
         engine.play(piece, [])
         view = piece.scene(engine, 160, 96, 30.0)
         assert isinstance(view, SnapshotView) and view.published is piece.shown
-        assert len(shown()["levels"]) == 0 and not view.draw().any()  # no rules: black
+        from synthlearn.visuals.records.ruler import read_text
+
+        frame = view.draw()  # no rules: no axes, only its words at the top
+        assert len(shown()["levels"]) == 0 and frame[:24].any() and not frame[24:].any()
+        assert read_text(shown()) == ([], [], ["60 bpm, no section"])
         console, said, worker = _console(piece)
         console.handle("rules = ruler blip.csv")
         worker.close()  # kept by the worker's thread, and published there
@@ -267,6 +271,11 @@ def test_what_it_shows_is_published_where_it_changes(tmp_path):
         preset = rules.preset("tone", 0)
         assert int(record["lines_n"][0]) == 1 and [
             rules.presets.values[p][k] for p, k in enumerate(record["lines"][0])] == list(preset)
+        names, labels, status = read_text(record)
+        assert names == ["freq", "numharm", "amp"] and labels == list(rules.labels)
+        assert status == ["60 bpm, no section", "blip: tone from rules"]
+        frame = view.draw()  # the parameters' names under the axes
+        assert frame[int(0.92 * 96) + 2:].any()
         console.handle("tempo 240")
         console.handle("section rhythm")
         piece.main_tick(0.5)  # a beat: a rhythm preset
@@ -285,8 +294,10 @@ def test_what_it_shows_is_published_where_it_changes(tmp_path):
         quiet = shown()
         assert int(quiet["lines_n"][0]) == 0 and not piece.sounding
         assert len(quiet["boxes"]) == boxes("r2")  # the newest kept
-        piece.main_tick(1.0)  # and the main tick's publish agrees
-        assert all(np.array_equal(shown()[k], quiet[k]) for k in quiet)
+        piece.main_tick(1.0)  # and the main tick's publish agrees, its words now up to date
+        assert all(np.array_equal(shown()[k], quiet[k]) for k in quiet
+                   if k not in ("text", "names_n"))
+        assert read_text(shown())[2] == ["240 bpm, no section"]  # nothing sounds, no section
         view.close()
     finally:
         engine.close()

@@ -81,6 +81,11 @@ def test_a_live_table_joins_a_shipped_one_and_refuses_another_synths_presets(tmp
         with pytest.raises(UserError, match="fm's columns .* are not blip's"):
             piece.table("blip+fm")
         assert piece.cmd_table().startswith("live: 1 preset of blip (tone 1); freq, numharm, amp")
+        from synthlearn.visuals.records.ruler import read_text
+
+        status = read_text(piece.shown.read())[2]  # the picture says it too
+        assert status == ["60 bpm, no section", "blip: by hand", "fm: by hand",
+                          "live: 1 preset of blip (tone 1); freq, numharm, amp"]
         with pytest.raises(UserError, match="drop: live has rows 0..0"):
             piece.cmd_drop("live", 3)
     finally:

@@ -19,6 +19,7 @@ from synthlearn.pieces.ruler.commands import SPECS, Commands, param_specs
 from synthlearn.pieces.ruler.shown import Showing
 
 DEFAULT_TEMPO_BPM = 60.0
+STATUS_EVERY_S = 0.5  # a retrain's progress in the picture
 
 
 class _Commands:
@@ -77,6 +78,7 @@ class Ruler(Commands, Showing, Piece):
         self._beat_wait_s: float | None = None  # restored: the conductor's next beat, from now
         # What the scene shows, published where it changes (``shown``): a record whose sizes
         # follow the rule set shown, worked out once per rule set.
+        self._status_due_s = 0.0
         self._make_shown()
 
     def build(self, engine):
@@ -104,7 +106,9 @@ class Ruler(Commands, Showing, Piece):
             self._next_beat_s, self._beat_wait_s = time_s + self._beat_wait_s, None
         resolved = self._resolve_sounding()
         self.publish_learned_if_moved()
-        if resolved or self._shown_seen != (self._version, self.names.version):
+        learning = self._learning is not None and time_s >= self._status_due_s
+        if resolved or learning or self._shown_seen != (self._version, self.names.version):
+            self._status_due_s = time_s + STATUS_EVERY_S  # a retrain's progress, now and then
             self._publish_shown()
         self._controllers()
         self._explore_and_audition(time_s)

@@ -30,6 +30,27 @@ class Showing:
         self._publish_shown()
         self.names.watch(self._publish_shown)  # a retrain kept: what it shows follows
 
+    def _status_lines(self) -> list[str]:
+        """What the show does, in words for the picture: the section, every synth sounding,
+        an audition, a retrain in progress, the live tables."""
+        from synthlearn.pieces.ruler import tables
+
+        lines = [f"section {self.conducting[1]} at {self.tempo_bpm:g} bpm" if self.conducting
+                 else f"{self.tempo_bpm:g} bpm, no section"]
+        for name, entry in self.sounding.items():
+            how = (f"{entry['label']} from {entry['model']}" if entry["model"] else
+                   "exploring" if name in self.exploring else "by hand")
+            lines.append(f"{name}: {how}")
+        if self.auditioning is not None:
+            synth, model, label, numbers, at, _ = self.auditioning
+            lines.append(f"audition {model} {label} on {synth}: {at} of {len(numbers)}")
+        if self._learning is not None:
+            lines.append(f"learning: {self._learning}")
+        for name, value in self.names.items():
+            if tables.is_table(value):
+                lines.append(tables.describe(name, value).splitlines()[0])
+        return lines
+
     def _newest_kept(self) -> str | None:
         kept = [n for n, v in self.names.items() if isinstance(v, dict) and "rules" in v]
         return kept[-1] if kept else None
@@ -60,11 +81,13 @@ class Showing:
             if self._quiet_of is None or self._quiet_of[0] != kept or \
                     self._quiet_of[1] is not state:
                 snapshot = Snapshot(**quiet.layout(lines))
-                quiet.fill(snapshot.back(), ())
+                quiet.fill(snapshot.back(), (), self._status_lines())
                 snapshot.publish()
                 self._quiet, self._quiet_of = snapshot, (kept, state)
             playing = list(self.sounding.values())
             if not playing:
+                quiet.fill(self._quiet.back(), (), self._status_lines())  # its words move on
+                self._quiet.publish()
                 self.shown.snapshot = self._quiet
                 return
             name = playing[-1]["model"]
@@ -73,6 +96,7 @@ class Showing:
             if not shown.fits(snapshot, lines):
                 snapshot = self._showing = Snapshot(**shown.layout(lines))
             shown.fill(snapshot.back(), [entry["preset"] for entry in playing
-                                         if entry["model"] == name and entry.get("preset")])
+                                         if entry["model"] == name and entry.get("preset")],
+                       self._status_lines())
             snapshot.publish()
             self.shown.snapshot = snapshot

@@ -11,7 +11,11 @@ else the newest kept), every value as its index among its parameter's sorted val
   parameter by parameter): the rule's number, its label's number, the parameter, the value;
 - ``points`` (n, P): the training presets;
 - ``lines`` (S, P): the first ``lines_n`` rows are the presets sounding now from that rule
-  set, in the order their synths were set (S: room for every synth).
+  set, in the order their synths were set (S: room for every synth);
+- ``text`` (TEXT_LINES, TEXT_BYTES): words to read, UTF-8, zero-padded: first the parameters'
+  names (``names_n[0]`` of them), then the labels' (``names_n[1]``), then lines saying what
+  the show does (``names_n[2]``: the section and tempo, every synth sounding, a retrain in
+  progress, the live tables).
 
 Its sizes follow the rule set shown: the piece puts it up on a :class:`~synthlearn.snapshot.Board`
 and makes a new one when they change.
@@ -23,14 +27,37 @@ import numpy as np
 
 from synthlearn.snapshot import Snapshot, published_with
 
-FIELDS = ("levels", "boxes", "points", "lines", "lines_n")
+FIELDS = ("levels", "boxes", "points", "lines", "lines_n", "text", "names_n")
+TEXT_LINES, TEXT_BYTES = 48, 96
 
 
 def layout(params: int = 0, boxes: int = 0, presets: int = 0, lines: int = 0) -> dict:
     """Every field and its (shape, dtype), for these sizes."""
     return {"levels": ((params,), np.int64), "boxes": ((boxes, 4), np.int64),
             "points": ((presets, params), np.int64), "lines": ((lines, params), np.int64),
-            "lines_n": (1, np.int64)}
+            "lines_n": (1, np.int64), "text": ((TEXT_LINES, TEXT_BYTES), np.uint8),
+            "names_n": (3, np.int64)}
+
+
+def put_text(record: dict[str, np.ndarray], names, labels, status) -> None:
+    """The words into ``record``: parameter names, label names, status lines (cut to fit)."""
+    rows = [*names, *labels, *status][:TEXT_LINES]
+    text = record["text"]
+    text[:] = 0
+    for row, words in zip(text, rows, strict=False):
+        data = str(words).encode("utf-8")[:TEXT_BYTES]
+        row[:len(data)] = np.frombuffer(data, np.uint8)
+    n_names = min(len(names), TEXT_LINES)
+    n_labels = min(len(labels), TEXT_LINES - n_names)
+    record["names_n"][:] = (n_names, n_labels, len(rows) - n_names - n_labels)
+
+
+def read_text(record: dict) -> tuple[list[str], list[str], list[str]]:
+    """(parameter names, label names, status lines) from a record."""
+    rows = [bytes(np.asarray(r, np.uint8)).rstrip(b"\0").decode("utf-8", "ignore")
+            for r in record["text"]]
+    a, b, c = (int(x) for x in record["names_n"])
+    return rows[:a], rows[a:a + b], rows[a + b:a + b + c]
 
 
 class Shown:
@@ -39,6 +66,8 @@ class Shown:
     :meth:`fill` copies it, with the presets sounding now, into a record of :meth:`layout`."""
 
     def __init__(self, rules=None):
+        self.names: tuple = rules.presets.names if rules is not None else ()
+        self.labels: tuple = rules.labels if rules is not None else ()
         if rules is None:
             self.levels = np.zeros(0, np.int64)
             self.boxes = np.zeros((0, 4), np.int64)
@@ -80,9 +109,10 @@ class Shown:
         return snapshot.shapes == {name: size if isinstance(size, tuple) else (size,)
                                    for name, (size, _) in self.layout(lines).items()}
 
-    def fill(self, record: dict[str, np.ndarray], presets) -> None:
+    def fill(self, record: dict[str, np.ndarray], presets, status=()) -> None:
         """This rule set and the presets sounding from it (value tuples, in order; one that is
-        not of these rules is left out) into ``record``."""
+        not of these rules is left out) into ``record``, with its words and ``status`` lines."""
+        put_text(record, self.names, self.labels, status)
         np.copyto(record["levels"], self.levels)
         np.copyto(record["boxes"], self.boxes)
         np.copyto(record["points"], self.points)
@@ -108,5 +138,5 @@ def example(presets=((110, 3, 0.3),), **values) -> dict:
         Presets.from_rows(("freq", "numharm", "amp"), rows))
     shown = Shown(rules)
     snapshot = Snapshot(**shown.layout(3))
-    shown.fill(snapshot.back(), presets)
+    shown.fill(snapshot.back(), presets, ("section tone at 60 bpm", "blip: tone from rules"))
     return published_with(snapshot, values, "ruler")

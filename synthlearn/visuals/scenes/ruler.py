@@ -1,13 +1,18 @@
 """What piece ruler looks like: one vertical axis per parameter of the rules in play (values in
 their sorted order from bottom to top); each rule a block of its label's colour on every axis,
 over the values its set holds; the training presets as white points; the presets sounding now
-as bright lines across the axes. Drawn with numpy, from the record the piece publishes
+as bright lines across the axes; in words, each axis's parameter, each label in its colour and
+what the show does (the section, every synth sounding, a retrain in progress, the live tables).
+Drawn with numpy and pygame's font on one canvas, from the record the piece publishes
 (``synthlearn.visuals.records.ruler``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from synthlearn.visuals.canvas import Canvas
+from synthlearn.visuals.records.ruler import read_text
 
 PALETTE = np.array([(230, 90, 70), (80, 170, 230), (120, 210, 110), (230, 200, 70),
                     (190, 110, 220), (90, 210, 200)], np.uint8)
@@ -17,7 +22,8 @@ MARGIN = 0.08  # of the width and height, around the axes
 class RulerScene:
     def __init__(self, width: int, height: int):
         self.width, self.height = width, height
-        self.frame = np.zeros((height, width, 3), np.uint8)
+        self.canvas = Canvas(width, height)
+        self.frame = self.canvas.array
 
     def warm(self) -> None:
         pass  # numpy only: nothing to compile
@@ -29,6 +35,8 @@ class RulerScene:
         """The frame of ``record`` (the scene's own array: valid until the next draw)."""
         f = self.frame
         f[:] = 0
+        names, labels, status = read_text(record)
+        self._words(names, labels, status)
         levels = [int(n) for n in record["levels"]]
         P = len(levels)
         if P == 0:  # no rules shown
@@ -65,3 +73,19 @@ class RulerScene:
                 ly = np.linspace(ys[p], ys[p + 1], n).astype(int)
                 f[np.clip(ly, 0, h - 1), np.clip(lx, 0, w - 1)] = (255, 255, 120)
         return f
+
+    def _words(self, names, labels, status) -> None:
+        """Status lines top left, the labels in their colours top right, each parameter's name
+        under its axis (drawn first: the rules go over them where they meet)."""
+        c, w, h = self.canvas, self.width, self.height
+        line = c.font_px + 2
+        for i, words in enumerate(status[: max(1, int(MARGIN * h) // line + 3)]):
+            c.text(words, 6, 4 + i * line, (200, 200, 200))
+        for i, label in enumerate(labels):
+            colour = tuple(int(x) for x in PALETTE[i % len(PALETTE)])
+            c.text(label, w - 6 - c.font_px * max(4, len(label)) // 2, 4 + i * line, colour)
+        P = len(names)
+        xs = np.linspace(MARGIN * w, (1 - MARGIN) * w, P).astype(int) if P > 1 else \
+            np.array([w // 2])
+        for name, x in zip(names, xs, strict=False):
+            c.text(name, int(x) - c.font_px * len(name) // 4, int((1 - MARGIN) * h) + 4)
