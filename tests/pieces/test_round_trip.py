@@ -141,6 +141,8 @@ def ruler_playing(tmp_path) -> Show:
 
 def test_ruler_round_trip_restores_what_sounds_the_section_and_the_tempo(tmp_path):
     show = ruler_playing(tmp_path)
+    for line in ("explore fm every:3", "map cc21 blip.freq"):  # what it does by itself, too
+        run_off_audio(Ruler.language().parse(line), show.piece, source="test")
     try:
         show.run(2.2)  # the conductor has moved blip to other presets of tone
         left = show.piece
@@ -148,8 +150,9 @@ def test_ruler_round_trip_restores_what_sounds_the_section_and_the_tempo(tmp_pat
         values = {name: dict(s.values) for name, s in left.synths.items()}
         playing = {name: s.sounding for name, s in left.synths.items()}
         wait_s = left._next_beat_s - left._now_s
+        explore_wait_s = left.exploring["fm"][1] - left._now_s
         status = left.status()
-        assert playing == {"blip": True, "rain": False, "fm": False}
+        assert playing == {"blip": True, "rain": False, "fm": True}
         assert left.log[-1]["set"] == "blip" and left.log[-1]["time_s"] > 0.5  # conducted
         show.switch_to("qmelody")
         show.run(2.5)
@@ -163,6 +166,8 @@ def test_ruler_round_trip_restores_what_sounds_the_section_and_the_tempo(tmp_pat
         assert back.status() == status
         # the conductor's clock was paused too: its next beat is as far off as it was
         assert back._next_beat_s - back._now_s == pytest.approx(wait_s, abs=1e-9)
+        assert back.cc_map == {21: ("blip", "freq")} and back.exploring["fm"][0] == 3.0
+        assert back.exploring["fm"][1] - back._now_s == pytest.approx(explore_wait_s, abs=1e-9)
         out = np.zeros((BLOCK, 2), np.float32)
         for _ in range(20):
             show.engine.process(out)

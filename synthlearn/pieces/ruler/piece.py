@@ -55,6 +55,7 @@ class Ruler(Commands, Showing, Piece):
         # MIDI controllers: the hook keeps each one's last value and a count of its moves
         # (no allocation there); the main tick applies them to the parameters mapped
         self.cc_map: dict[int, tuple[str, str]] = {}
+        self._explore_waits: dict[str, float] | None = None  # restored, till the first tick
         self.learning_cc: tuple[str, str] | None = None  # learn: the next controller moved
         self._cc_value = np.zeros(128, np.int64)
         self._cc_count = np.zeros(128, np.int64)
@@ -104,6 +105,11 @@ class Ruler(Commands, Showing, Piece):
         self._now_s = time_s
         if self._beat_wait_s is not None:  # the first tick since a restore: its clock goes on
             self._next_beat_s, self._beat_wait_s = time_s + self._beat_wait_s, None
+
+        if self._explore_waits is not None:  # the first tick since a restore: they go on
+            for name, wait_s in self._explore_waits.items():
+                self.exploring[name][1] = time_s + wait_s
+            self._explore_waits = None
         resolved = self._resolve_sounding()
         self.publish_learned_if_moved()
         learning = self._learning is not None and time_s >= self._status_due_s

@@ -25,6 +25,10 @@ def layout(piece) -> dict:
     for _, sounding_key, values_key, params in piece._synth_keys:
         layout[sounding_key] = (2, np.int64)  # sounding, preset number
         layout[values_key] = len(params)
+    # each synth's exploring (beats apart, 0: not; the wait to its next preset) and each
+    # controller's target (the synth's number + 1, 0: none; the parameter's number)
+    layout["exploring"] = ((len(piece._synth_keys), 2), np.float64)
+    layout["cc_map"] = ((128, 2), np.int64)
     return layout
 
 
@@ -46,6 +50,16 @@ def capture(piece, record: dict[str, np.ndarray]) -> None:
         sounding[1] = entry["index"] if entry is not None else -1
         for i, param in enumerate(params):
             values[i] = entry["values"][param.name] if entry is not None else param.default
+    exploring, cc_map = record["exploring"], record["cc_map"]
+    exploring[:] = 0.0
+    cc_map[:] = 0
+    for k, (name, _, _, params) in enumerate(piece._synth_keys):
+        plan = piece.exploring.get(name)
+        if plan is not None:
+            exploring[k] = (plan[0], max(0.0, plan[1] - piece._now_s))
+        for cc, (synth, param) in piece.cc_map.items():
+            if synth == name:
+                cc_map[cc] = (k + 1, [p.name for p in params].index(param))
 
 
 def restore(piece, state: dict[str, np.ndarray]) -> None:
@@ -77,11 +91,22 @@ def restore(piece, state: dict[str, np.ndarray]) -> None:
         if saved.size != len(params):
             raise ValueError(f"{name}_values: {saved.size} values, {len(params)} expected")
         # its preset (for the scene) is found once its rules are known: _resolve_sounding
+        model = get_text(piece._texts[f"{name}_model"])
         piece.sounding[name] = {
             "values": {p.name: float(v) for p, v in zip(params, saved, strict=True)},
-            "model": get_text(piece._texts[f"{name}_model"]),
-            "label": get_text(piece._texts[f"{name}_label"]), "index": index,
-            "preset": None}
+            "model": model, "label": get_text(piece._texts[f"{name}_label"]), "index": index,
+            "preset": None if model else ()}  # by hand: from no rules
+    piece.exploring, piece.cc_map, piece._explore_waits = {}, {}, {}
+    if "exploring" in state:  # kept since exploring and controllers were
+        exploring = np.asarray(state["exploring"], np.float64).reshape(-1, 2)
+        cc_map = np.asarray(state["cc_map"], np.int64).reshape(128, 2)
+        for k, (name, _, _, params) in enumerate(piece._synth_keys):
+            if k < len(exploring) and exploring[k, 0] > 0:
+                # its wait goes on from the first tick (as the conductor's)
+                piece.exploring[name] = [float(exploring[k, 0]), 0.0]
+                piece._explore_waits[name] = float(exploring[k, 1])
+            for cc in np.flatnonzero(cc_map[:, 0] == k + 1):
+                piece.cc_map[int(cc)] = (name, params[int(cc_map[cc, 1])].name)
     piece._version += 1
     piece._publish_shown()
 
