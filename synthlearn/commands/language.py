@@ -65,9 +65,10 @@ class Param:
 
     def touch(self, value: object) -> Touch:
         """What this argument touches: a path reads or writes a file (a bare name given for a
-        path that takes names touches none)."""
-        if self.kind != "path" or value is None or (self.names and is_name(str(value))):
-            return Touch(0)
+        path that takes names touches none, nor do names joined with ``+``)."""
+        if self.kind != "path" or value is None or (
+                self.names and all(is_name(part) for part in str(value).split("+"))):
+            return Touch(0)  # names, joined or not (blip+live), read no file
         return Touch.WRITES if self.writes else Touch.READS
 
     def describe(self) -> str:

@@ -146,6 +146,7 @@ def test_osc_trains_by_default_from_a_shipped_dataset_or_a_table_in_memory(tmp_p
         sender.send_message("/synthlearn/do", "r = ruler blip distance:2 consistency:0.5")
         sender.send_message("/synthlearn/do", "r2 = ruler r distance:1")  # r's own table
         sender.send_message("/synthlearn/do", "r3 = ruler nosuch")
+        sender.send_message("/synthlearn/do", "r4 = ruler blip+r")  # names joined: no file
         sender.send_message("/synthlearn/tempo", 90.0)
         jobs.get(timeout=WAIT_S)
     finally:
@@ -154,6 +155,7 @@ def test_osc_trains_by_default_from_a_shipped_dataset_or_a_table_in_memory(tmp_p
         "? ruler: no rules kept or shipped dataset named 'nosuch' (shipped: blip, fm, rain); a "
         "file is named by its path: ./nosuch.csv"]
     assert console.names["r"]["distance"] == 2 and console.names["r2"]["distance"] == 1
+    assert len(console.names["r4"]["training"]) == len(console.names["r"]["training"])
     assert console.names["r2"]["training"] == console.names["r"]["training"]
 
 
