@@ -200,3 +200,16 @@ def ruler_console(tmp_path, said: list):
                       names=piece.names)
     (tmp_path / "small.csv").write_text("x,y,label\n1,2,a\n2,2,a\n2,3,a\n1,3,b\n")
     return piece, console, worker
+
+
+def ruler_score(tmp_path, cues, *, duration=4.0, seed=3, name="s.toml"):
+    """A ruler score of ``cues`` ((time s, line) pairs) in ``tmp_path``; its path."""
+    import json
+
+    lines = ['piece = "ruler"', f"seed = {seed}", f"duration = {duration}"]
+    for t, line in cues:
+        lines += ["[[at]]", f"time = {t}", f"do = {json.dumps(line)}"]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+

@@ -418,15 +418,7 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             if r < total:
                 break  # the work ran out
             done += total * P * (Wv + Wp)
-            k = 0
-            for q in range(total):
-                if keep[q]:
-                    _copy2(rules[k], rules[q])
-                    _copy2(masks[k], masks[q])
-                    sizes[k] = sizes[q]
-                    ages[k] = ages[q]
-                    k += 1
-            n = k
+            n = _compact(rules, masks, sizes, ages, keep, total)
             phase = START
         else:  # SUBSETS, through lists
             # As above; a new rule holding rule r holds each of r's values: only those listed
@@ -457,19 +449,25 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             if r < total:
                 break  # the work ran out
             done += total * P * (Wv + Wp)
-            k = 0
-            for q in range(total):
-                if keep[q]:
-                    _copy2(rules[k], rules[q])
-                    _copy2(masks[k], masks[q])
-                    sizes[k] = sizes[q]
-                    ages[k] = ages[q]
-                    k += 1
-            n = k
+            n = _compact(rules, masks, sizes, ages, keep, total)
             phase = START
     st[PHASE], st[N_RULES], st[N_CANDIDATES], st[PASSES] = phase, n, m, passes
     st[PAIR_I], st[PAIR_J], st[SUBSET_R], st[TOTAL], st[ROW] = i, j, r, total, row
     return status
+
+
+@njit(cache=True, nogil=True)
+def _compact(rules, masks, sizes, ages, keep, total):
+    """The rules kept (``keep``) moved to the front, in order; how many."""
+    k = 0
+    for q in range(total):
+        if keep[q]:
+            _copy2(rules[k], rules[q])
+            _copy2(masks[k], masks[q])
+            sizes[k] = sizes[q]
+            ages[k] = ages[q]
+            k += 1
+    return k
 
 
 @njit(cache=True, nogil=True)

@@ -2,13 +2,12 @@
 from the console, with a worker; bad input one line while the old rules play on."""
 
 import csv
-import json
 import threading
 import time
 
 import numpy as np
 import pytest
-from helpers import SR, folder_context, osc_port, peak_hz, stderr_until
+from helpers import SR, folder_context, osc_port, peak_hz, ruler_score, stderr_until
 
 from synthlearn import files
 from synthlearn.commands.console import Console
@@ -24,12 +23,7 @@ DATASETS = files.DATASETS  # shipped with synthlearn
 def score(tmp_path, cues, duration=4.0, data="blip.csv"):
     """A ruler score next to a copy of a dataset (paths in a score are relative to it)."""
     (tmp_path / data).write_text((DATASETS / data).read_text())
-    lines = ['piece = "ruler"', "seed = 3", f"duration = {duration}"]
-    for t, line in cues:
-        lines += ["[[at]]", f"time = {t}", f"do = {json.dumps(line)}"]
-    path = tmp_path / "s.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return ruler_score(tmp_path, cues, duration=duration)
 
 
 def test_a_score_learns_sets_and_is_heard_tone_then_rhythm(tmp_path):

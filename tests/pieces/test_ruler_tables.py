@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import folder_context
+from helpers import folder_context, ruler_score
 
 from synthlearn.errors import UserError
 from synthlearn.pieces.ruler import Ruler
@@ -27,12 +27,7 @@ TRAIN = [(1.5, "drop live 11"), (1.6, "r = ruler live distance:2 consistency:0.5
 
 
 def _score(tmp_path, cues, duration=3.5):
-    lines = ['piece = "ruler"', "seed = 5", f"duration = {duration}"]
-    for t, line in cues:
-        lines += ["[[at]]", f"time = {t}", f"do = {json.dumps(line)}"]
-    path = tmp_path / "collect.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return ruler_score(tmp_path, cues, duration=duration, seed=5, name="collect.toml")
 
 
 def test_a_score_collects_labels_trains_and_conducts_and_renders_the_same_bytes(tmp_path):
