@@ -193,3 +193,32 @@ def test_a_controller_mapped_or_learned_drives_a_parameter_across_its_range(tmp_
             piece.cmd_map("cc21", "blip.nope")
     finally:
         engine.close()
+
+
+def test_the_picture_shows_the_table_being_collected_point_by_point(tmp_path):
+    from synthlearn.audio.engine import Engine
+    from synthlearn.visuals.records.ruler import read_text
+
+    piece = Ruler(seed=1, context=folder_context(tmp_path))
+    engine = Engine("manual", block=64)
+    try:
+        engine.play(piece)
+        view = piece.scene(engine, 160, 96, 30.0)
+        assert len(piece.shown.read()["levels"]) == 0  # nothing kept: no axes
+        piece.cmd_param("blip", "freq", 300.0)
+        piece.cmd_keep("blip", "tone")
+        piece.cmd_param("blip", "freq", 600.0)
+        piece.cmd_keep("blip", "rhythm")
+        record = piece.shown.read()
+        assert list(record["levels"]) == [2, 1, 1]  # freq 300 and 600; numharm; amp
+        assert record["points"].tolist() == [[0, 0, 0], [1, 0, 0]]
+        assert int(record["lines_n"][0]) == 1 and record["lines"][0].tolist() == [1, 0, 0]
+        names, labels, _ = read_text(record)
+        assert names == ["freq", "numharm", "amp"] and labels == ["rhythm", "tone"]
+        assert view.draw()[30:80].any()  # the axes and the points
+        piece.names.assign("r", piece.cmd_ruler("live", 1, 0.5))  # rules now: they show
+        piece.cmd_set("blip", "r", "0", "tone")
+        assert len(piece.shown.read()["boxes"]) > 0
+        view.close()
+    finally:
+        engine.close()

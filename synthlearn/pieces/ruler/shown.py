@@ -57,7 +57,19 @@ class Showing:
 
     def _shown(self, name: str | None) -> tuple:
         """(the state kept as ``name``, the record's view of its rules), worked out once per
-        rule set (None: nothing to show)."""
+        rule set (None: no rules kept; then the newest live table with presets, as it is
+        collected, else nothing to show)."""
+        from synthlearn.pieces.ruler import tables
+
+        if name is None:  # no rules yet: the table being collected, if any
+            collected = [n for n, v in self.names.items() if tables.is_table(v) and v["rows"]]
+            if collected:
+                table = self.names[collected[-1]]
+                cached = self._shown_of.get(("table", collected[-1]))
+                if cached is None or cached[0] is not table:
+                    shown = ruler_record.Shown(None, tables.presets(table, collected[-1]))
+                    cached = self._shown_of[("table", collected[-1])] = (table, shown)
+                return cached
         state = self.names[name] if name is not None and name in self.names else None
         cached = self._shown_of.get(name)
         if cached is None or cached[0] is not state:
@@ -90,13 +102,17 @@ class Showing:
                 self._quiet.publish()
                 self.shown.snapshot = self._quiet
                 return
-            name = playing[-1]["model"]
+            name = playing[-1]["model"] or None  # set by hand: the table being collected
             shown = self._shown(name)[1]
             snapshot = self._showing
             if not shown.fits(snapshot, lines):
                 snapshot = self._showing = Snapshot(**shown.layout(lines))
-            shown.fill(snapshot.back(), [entry["preset"] for entry in playing
-                                         if entry["model"] == name and entry.get("preset")],
-                       self._status_lines())
+            if name is None:  # what plays by hand, where the table has its values
+                sounding = [tuple(entry["values"].get(c) for c in shown.names)
+                            for entry in playing if not entry["model"]]
+            else:
+                sounding = [entry["preset"] for entry in playing
+                            if entry["model"] == name and entry.get("preset")]
+            shown.fill(snapshot.back(), sounding, self._status_lines())
             snapshot.publish()
             self.shown.snapshot = snapshot

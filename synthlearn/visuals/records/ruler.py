@@ -4,7 +4,8 @@
 Pure (numpy and the learners).
 
 What is shown is one rule set (the piece picks it: the one the synth set last sounds from,
-else the newest kept), every value as its index among its parameter's sorted values:
+else the newest kept; with none kept yet, the newest live table being collected: its axes and
+points, no rules), every value as its index among its parameter's sorted values:
 
 - ``levels`` (P,): how many values each parameter has (its axis's steps); P = 0: none shown;
 - ``boxes`` (B, 4): one row for each value a rule's set holds, in drawing order (rule by rule,
@@ -65,28 +66,30 @@ class Shown:
     the record holds it, worked out once (the main thread or the worker: it allocates); then
     :meth:`fill` copies it, with the presets sounding now, into a record of :meth:`layout`."""
 
-    def __init__(self, rules=None):
-        self.names: tuple = rules.presets.names if rules is not None else ()
-        self.labels: tuple = rules.labels if rules is not None else ()
-        if rules is None:
+    def __init__(self, rules=None, table=None):
+        """``rules`` shown; or, with none, the presets of ``table`` (a live table being
+        collected: its axes and points, no rules yet); or nothing."""
+        presets = rules.presets if rules is not None else table
+        self.names: tuple = presets.names if presets is not None else ()
+        self.labels: tuple = presets.labels if presets is not None else ()
+        if presets is None:
             self.levels = np.zeros(0, np.int64)
             self.boxes = np.zeros((0, 4), np.int64)
             self.points = np.zeros((0, 0), np.int64)
             self._index: list[dict] = []
             return
-        values = rules.presets.values
+        values = presets.values
         # a value's index among its parameter's values (the first equal one, as list.index)
         self._index = [{} for _ in values]
         for index, vs in zip(self._index, values, strict=True):
             for k, v in enumerate(vs):
                 index.setdefault(v, k)
         self.levels = np.array([len(vs) for vs in values], np.int64)
-        labels = rules.labels
+        labels = presets.labels
         boxes = [(r, labels.index(rule.label), p, self._index[p][v])
-                 for r, rule in enumerate(rules.rules)
+                 for r, rule in enumerate(rules.rules if rules is not None else ())
                  for p, vs in enumerate(rule.sets) for v in vs]
         self.boxes = np.array(boxes, np.int64).reshape(len(boxes), 4)
-        presets = rules.presets
         self.points = np.array([self.indices(presets.row(i)) for i in range(len(presets))],
                                np.int64).reshape(len(presets), len(values))
 
