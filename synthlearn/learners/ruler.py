@@ -438,9 +438,12 @@ class RuleSet:
 
     def __init__(self, presets: Presets, bits: np.ndarray, label_of: np.ndarray,
                  distance: int, consistency: float, *, seconds: float = 0.0, passes: int = 0,
-                 pmask: np.ndarray | None = None, combos: np.ndarray | None = None):
+                 pmask: np.ndarray | None = None, combos: np.ndarray | None = None,
+                 fuzzy: bool = False):
         self.presets, self.distance, self.consistency = presets, distance, consistency
         self.seconds, self.passes = seconds, passes
+        # FuzzyRuLer (Paz et al. 2020): a rule's numeric sets read as ranges when drawing
+        self.fuzzy = fuzzy
         P = len(presets.names)
         trained = (R.trained_counts(bits, pmask, combos) if pmask is not None and len(bits)
                    else np.zeros(len(bits), np.int64))
@@ -537,6 +540,29 @@ class RuleSet:
         """A preset of ``label`` drawn uniformly with a splitmix64 state."""
         return self.preset(label, K.splitmix_below(rng_state, self.count(label)))
 
+    def fuzzy_preset(self, label: str, rng_state: np.ndarray) -> tuple:
+        """The interval reading (FuzzyRuLer): one of ``label``'s rules drawn (each as likely as
+        its presets are many), then each parameter drawn uniformly between the least and the
+        greatest value of its set when they are numbers (so between training values, not only
+        at them), else one of its values."""
+        mine = self.of(label)
+        if not mine:
+            raise UserError(f"no rules for label {label!r}")
+        pick = K.splitmix_below(rng_state, sum(r.size for r in mine))
+        for rule in mine:
+            if pick < rule.size:
+                break
+            pick -= rule.size
+        out = []
+        for values in rule.sets:
+            if all(isinstance(v, (int, float)) for v in values):
+                low, high = float(min(values)), float(max(values))
+                u = K.splitmix_below(rng_state, 1 << 30) / float(1 << 30)
+                out.append(low + u * (high - low))
+            else:
+                out.append(values[K.splitmix_below(rng_state, len(values))])
+        return tuple(out)
+
     # -- keeping: a JSON value a performance keeps under a name, and back -------------------
     STATE_KIND = "synthlearn.rules/1"
 
@@ -548,7 +574,7 @@ class RuleSet:
                 "training": [[*self.presets.row(i), self.presets.labels[self.presets.label_of[i]]]
                              for i in range(len(self.presets))],
                 "distance": self.distance, "consistency": self.consistency,
-                "passes": self.passes,
+                "passes": self.passes, "fuzzy": self.fuzzy,
                 "rules": [{"label": r.label, "params": {n: list(v) for n, v in
                                                         zip(names, r.sets, strict=True)}}
                           for r in self.rules]}
@@ -579,7 +605,7 @@ class RuleSet:
         return cls(presets, np.array(bits, np.uint64).reshape(len(bits), P, Wv),
                    np.array(labels, np.int64), state["distance"], state["consistency"],
                    seconds=state.get("seconds", 0.0), passes=state.get("passes", 0),
-                   pmask=pmask, combos=combos)
+                   pmask=pmask, combos=combos, fuzzy=bool(state.get("fuzzy", False)))
 
     # -- export ----------------------------------------------------------------------------
     def to_json(self) -> dict:

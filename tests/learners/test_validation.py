@@ -54,3 +54,26 @@ def test_the_cli_prints_a_line_a_label_and_json_carries_the_report(tmp_path):
     out = json.loads(subprocess.run([*run, "--json"], capture_output=True, text=True,
                                     check=True).stdout)
     assert [(r["label"], r["right"]) for r in out["check"]] == [("a", 4), ("b", 4)]
+
+
+def test_fuzzy_presets_fall_between_the_training_values_of_one_rule_and_repeat_by_seed():
+    import numpy as np
+
+    rows = [(100.0, 1.0, "a"), (200.0, 1.0, "a"), (100.0, 3.0, "a"), (900.0, 9.0, "b")]
+    presets = Presets.from_rows(("freq", "amp"), rows)
+    rules = RuLer(distance=2, consistency=0.5).fit(presets)
+    rules.fuzzy = True
+
+    def draws(seed):
+        state = np.array([seed], np.uint64)
+        return [rules.fuzzy_preset("a", state) for _ in range(50)]
+
+    got = draws(7)
+    assert got == draws(7) and got != draws(8)
+    boxes = [rule.sets for rule in rules.of("a")]
+    for freq, amp in got:
+        assert any(min(f) <= freq <= max(f) and min(a) <= amp <= max(a) for f, a in boxes)
+    trained = {(f, a) for f, a, _ in rows}
+    assert sum((freq, amp) not in trained for freq, amp in got) > 40  # between, not at them
+    kept = type(rules).from_state(rules.to_state())
+    assert kept.fuzzy is True

@@ -222,3 +222,22 @@ def test_the_picture_shows_the_table_being_collected_point_by_point(tmp_path):
         view.close()
     finally:
         engine.close()
+
+
+def test_a_fuzzy_rule_set_sets_presets_between_its_training_values(tmp_path):
+    cues = [(0.0, "r = ruler blip distance:2 consistency:0.5 fuzzy:on"),
+            (0.2, "set blip r r tone"), (0.4, "set blip r r tone"), (0.6, "set blip r r tone")]
+    path = _score(tmp_path, cues, duration=1.0)
+    outs = []
+    for run in ("a", "b"):
+        render(path, tmp_path / run, RenderOptions(video=False))
+        outs.append((tmp_path / run / "audio.wav").read_bytes())
+    assert outs[0] == outs[1]
+    events = json.loads((tmp_path / "a" / "summary.json").read_text())["events"]
+    freqs = [e["values"]["freq"] for e in events if e.get("set") == "blip"]
+    from synthlearn.files import DATASETS
+
+    table = (DATASETS / "blip.csv").read_text().splitlines()[1:]
+    trained = {float(line.split(",")[0]) for line in table}
+    assert len(freqs) == 3 and any(f not in trained for f in freqs)
+    assert all(min(trained) <= f <= max(trained) for f in freqs)

@@ -36,9 +36,11 @@ SPECS = (
                    Param("memory_mb", "int", 16, LIVE_MAX_MEMORY_MB, optional=True,
                          default=DEFAULT_MEMORY_MB),
                    Param("time_s", "float", 1.0, LIVE_MAX_TIME_S, optional=True,
-                         default=LIVE_TIME_S)),
-         "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; "
-         "rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5",
+                         default=LIVE_TIME_S),
+                   Param("fuzzy", "onoff", optional=True, default=False)),
+         "learn rules from a labeled preset table (a shipped dataset: blip, rain, fm; a "
+         "live table; rules kept; or a CSV path): r = ruler blip distance:2 consistency:0.5 "
+         "(fuzzy:on: random presets drawn between training values)",
          takes_target=True, where=Where.WORKER, touches=Touch.READS),
     Spec("set", (Param("synth", "choice", choices_of=synths.names),
                  Param("model", "word", example="rules"),
@@ -120,15 +122,17 @@ class Commands:
 
     def describe(self, cmd) -> str | None:
         if cmd.name == "ruler":  # what it learns, every parameter said (a retrain's line)
-            data, distance, consistency, memory_mb, time_s = cmd.args
+            data, distance, consistency, memory_mb, time_s, fuzzy = cmd.args
             extra = "".join(f" {key}:{value:g}" for key, value, default in
                             (("memory_mb", memory_mb, DEFAULT_MEMORY_MB),
                              ("time_s", time_s, LIVE_TIME_S)) if value != default)
+            extra += " fuzzy:on" if fuzzy else ""
             return f"ruler {data} distance:{distance} consistency:{consistency:g}{extra}"
         return None
 
     def cmd_ruler(self, data: str, distance: int = 2, consistency: float = 0.5,
-                  memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = LIVE_TIME_S) -> Said:
+                  memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = LIVE_TIME_S,
+                  fuzzy: bool = False) -> Said:
         """The rules' state (what ``r = ruler ...`` keeps), said with its counts: ``ruler
         blip: 11 rules (tone 40 presets, rhythm 12), learned in 0.02 s``."""
         presets = self.table(data)
@@ -151,6 +155,7 @@ class Commands:
                 more, kept="the rules kept before stay as they were")) from None
         finally:
             self._learning = None
+        found.fuzzy = bool(fuzzy)
         self.log.append({"time_s": round(self._now_s, 6), "retrain": data,
                          "distance": distance, "consistency": consistency,
                          "rules": len(found.rules), "seconds": round(found.seconds, 6)})
@@ -168,14 +173,17 @@ class Commands:
 
     def _set(self, synth: str, model: str, which: str, label: str) -> dict:
         rules = self.model(model)
-        if which == "r":
+        if which == "r" and rules.fuzzy:  # between the training values (FuzzyRuLer)
+            n, preset = -1, rules.fuzzy_preset(label, self.learner.rng_state)
+        elif which == "r":
             n = self.learner.random_index(rules.count(label))
+            preset = rules.preset(label, n)
         else:
             try:
                 n = int(which)
             except ValueError:
                 raise UserError(f"set: {which!r} is not r or a preset number") from None
-        preset = rules.preset(label, n)
+            preset = rules.preset(label, n)
         values = self.synths[synth].set(dict(zip(rules.presets.names, preset, strict=True)))
         # every parameter's value, those the preset does not name at theirs (a table may
         # name fewer parameters than the synth has)
