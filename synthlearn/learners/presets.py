@@ -157,11 +157,18 @@ def parse_presets(data: bytes, src: str) -> Presets:
 
 
 def presets_csv(names, label: str, rows) -> bytes:
-    """A preset table as CSV bytes: the header (``names``, then ``label``), one row a preset."""
+    """A preset table as CSV bytes: the header (``names``, then ``label``), one row a preset,
+    every row of ``label``."""
+    return table_csv(names, ([*row, label] for row in rows))
+
+
+def table_csv(names, labelled_rows) -> bytes:
+    """A preset table as CSV bytes: the header (``names``, then ``label``), then each row
+    (its values, its label last)."""
     import io
 
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow([*names, "label"])
-    writer.writerows([*row, label] for row in rows)
+    writer.writerows(labelled_rows)
     return out.getvalue().encode()

@@ -30,12 +30,18 @@ def _score(tmp_path, cues, duration=3.5):
     return ruler_score(tmp_path, cues, duration=duration, seed=5, name="collect.toml")
 
 
-def test_a_score_collects_labels_trains_and_conducts_and_renders_the_same_bytes(tmp_path):
-    path = _score(tmp_path, COLLECT + TRAIN)
+def rendered_twice(path, tmp_path) -> list[bytes]:
+    """The score rendered into ``a`` and ``b``: both WAVs' bytes."""
     outs = []
     for run in ("a", "b"):
         render(path, tmp_path / run, RenderOptions(video=False))
         outs.append((tmp_path / run / "audio.wav").read_bytes())
+    return outs
+
+
+def test_a_score_collects_labels_trains_and_conducts_and_renders_the_same_bytes(tmp_path):
+    path = _score(tmp_path, COLLECT + TRAIN)
+    outs = rendered_twice(path, tmp_path)
     assert outs[0] == outs[1]
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     events = summary["events"]
@@ -117,10 +123,7 @@ def test_exploring_plays_seeded_random_presets_a_beat_apart_and_keeps_what_is_li
     cues = [(0.0, "tempo 240"), (0.0, "explore blip"), (0.6, "keep blip liked"),
             (1.1, "keep blip liked"), (1.2, "explore off"), (1.3, "keep blip last")]
     path = _score(tmp_path, cues, duration=2.0)
-    outs = []
-    for run in ("a", "b"):
-        render(path, tmp_path / run, RenderOptions(video=False))
-        outs.append((tmp_path / run / "audio.wav").read_bytes())
+    outs = rendered_twice(path, tmp_path)
     assert outs[0] == outs[1]  # the same seed explores the same presets
     piece = Ruler(seed=5, context=folder_context(tmp_path))
     from synthlearn.audio.engine import Engine
@@ -228,10 +231,7 @@ def test_a_fuzzy_rule_set_sets_presets_between_its_training_values(tmp_path):
     cues = [(0.0, "r = ruler blip distance:2 consistency:0.5 fuzzy:on"),
             (0.2, "set blip r r tone"), (0.4, "set blip r r tone"), (0.6, "set blip r r tone")]
     path = _score(tmp_path, cues, duration=1.0)
-    outs = []
-    for run in ("a", "b"):
-        render(path, tmp_path / run, RenderOptions(video=False))
-        outs.append((tmp_path / run / "audio.wav").read_bytes())
+    outs = rendered_twice(path, tmp_path)
     assert outs[0] == outs[1]
     events = json.loads((tmp_path / "a" / "summary.json").read_text())["events"]
     freqs = [e["values"]["freq"] for e in events if e.get("set") == "blip"]

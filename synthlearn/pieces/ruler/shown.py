@@ -48,7 +48,7 @@ class Showing:
             lines.append(f"learning: {self._learning}")
         for name, value in self.names.items():
             if tables.is_table(value):
-                lines.append(tables.describe(name, value).splitlines()[0])
+                lines.append(tables.summary(name, value))
         return lines
 
     def _newest_kept(self) -> str | None:

@@ -9,11 +9,8 @@ piece assigns (the names tell whoever watches them).
 
 from __future__ import annotations
 
-import csv
-import io
-
 from synthlearn.errors import UserError
-from synthlearn.learners.presets import Presets
+from synthlearn.learners.presets import Presets, table_csv
 
 KIND = "synthlearn.table/1"
 MAX_ROWS = 10_000  # a table is a performer's labelling: ten thousand presets is plenty
@@ -68,25 +65,26 @@ def joined(parts: list[tuple[str, Presets]]) -> Presets:
     return Presets.from_rows(first.names, rows, "+".join(name for name, _ in parts))
 
 
-def describe(name: str, table: dict) -> str:
-    """``live: 12 presets of blip (tone 5, rhythm 7); freq, numharm, amp`` and the newest."""
+def summary(name: str, table: dict) -> str:
+    """``live: 12 presets of blip (tone 5, rhythm 7); freq, numharm, amp``."""
     rows = table["rows"]
     counts: dict[str, int] = {}
     for row in rows:
         counts[row[-1]] = counts.get(row[-1], 0) + 1
-    head = (f"{name}: {len(rows)} preset{'s' if len(rows) != 1 else ''} of {table['synth']}"
+    return (f"{name}: {len(rows)} preset{'s' if len(rows) != 1 else ''} of {table['synth']}"
             + (f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else "")
             + f"; {', '.join(table['columns'])}")
+
+
+def describe(name: str, table: dict) -> str:
+    """Its :func:`summary`, then the newest rows, numbered."""
+    rows = table["rows"]
     start = max(0, len(rows) - SHOWN_ROWS)
-    lines = [head] + [f"  {i}: " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v)
-                                             for v in rows[i][:-1]) + f" -> {rows[i][-1]}"
-                      for i in range(start, len(rows))]
-    return "\n".join(lines)
+    return "\n".join([summary(name, table)] + [
+        f"  {i}: " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v)
+                               for v in rows[i][:-1]) + f" -> {rows[i][-1]}"
+        for i in range(start, len(rows))])
 
 
 def to_csv(table: dict) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow([*table["columns"], "label"])
-    writer.writerows(table["rows"])
-    return out.getvalue().encode()
+    return table_csv(table["columns"], table["rows"])
