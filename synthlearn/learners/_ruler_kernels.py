@@ -80,16 +80,48 @@ def _equal(a, b):
     return True
 
 
+# A union's hash: each word times its own odd constant, summed, then mixed. A sum of products
+# (no chain from word to word) is computed for a whole block of pairs at once in ``_screen``,
+# vectorised; ``_hash`` gives the same for one rule.
+_KEY = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _word_key(index):
+    """The odd constant word ``index`` of a rule (p * Wv + w) is multiplied by."""
+    return (np.uint64(index) * np.uint64(2) + np.uint64(1)) * _KEY
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mixed(h):
+    """The summed products of a rule's words, mixed; non-negative 63 bits."""
+    h ^= h >> np.uint64(31)
+    h *= _MIX
+    h ^= h >> np.uint64(29)
+    return int(h >> np.uint64(1))
+
+
 @njit(cache=True, nogil=True)
 def _hash(rule):
-    """A non-negative 63-bit hash of a rule's bits (FNV-1a over the words)."""
-    h = np.uint64(0xCBF29CE484222325)
+    """A non-negative 63-bit hash of a rule's bits (the one ``_screen`` gives a union)."""
+    h = np.uint64(0)
     P, Wv = rule.shape
     for p in range(P):
         for w in range(Wv):
-            h = (h ^ rule[p, w]) * np.uint64(0x100000001B3)
-            h ^= h >> np.uint64(29)
-    return int(h >> np.uint64(1))
+            h += rule[p, w] * _word_key(p * Wv + w)
+    return _mixed(h)
+
+
+@njit(cache=True, nogil=True)
+def _is_union(a, b, c):
+    """Whether rule c is the union of rules a and b."""
+    P, Wv = a.shape
+    for p in range(P):
+        for w in range(Wv):
+            if a[p, w] | b[p, w] != c[p, w]:
+                return False
+    return True
 
 
 @njit(cache=True, nogil=True)
@@ -176,9 +208,9 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     (ccap); ``table`` (a power of two, at least twice the candidates) their hashes, open
     addressing; ``union`` (P, Wv) and ``umask`` (P, Wp) scratch; ``post_start`` (P * V + 1) and
     ``post_items`` (uint64) the new rules of a pass under each (parameter, value) they hold, as
-    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * Wv, cap) the rules
-    laid out word by word across them (made at a pass's start); ``ok`` (B,) int64, ``scratch``
-    (4, B) uint64 and ``sizes_f`` (B,) for a block of B pairs screened at once;
+    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * (Wv + Wp), cap) the rules
+    and their masks laid out word by word across them (made at a pass's start); ``ok`` (B,)
+    int64, ``scratch`` (5, B) uint64 and ``sizes_f`` (B,) for a block of B pairs screened at once;
     ``near_stamp``/``near_cand`` (a power of two) a cache of the unions a row of pairs made
     (most pairs of a row that pass make one of a few unions: each is looked up there, in the
     cache, before the candidates' table); ``pmask`` (P, V, Wp); ``label_mask``/``other_mask``
@@ -213,11 +245,13 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             m = 0
             for q in range(table.shape[0]):  # loops, not slices, here: see _copy2
                 table[q] = -1
-            for r in range(n):  # the rules word by word across them: screened in blocks
-                for p in range(P):
+            for r in range(n):  # the rules, then their masks, word by word across them:
+                for p in range(P):  # screened in blocks
                     for w in range(Wv):
                         across[p * Wv + w, r] = rules[r, p, w]
-            done += n * P * Wv
+                    for k in range(Wp):
+                        across[P * Wv + p * Wp + k, r] = masks[r, p, k]
+            done += n * P * (Wv + Wp)
             i, j = 1, 0
             row += 1
             phase = PAIRS
@@ -236,25 +270,27 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                 count = min(i - j, ok.shape[0])
                 passed = _screen(i, j, count, rules, masks, ages, across, passes, label_mask,
                                  other_mask, distance, consistency, ok, scratch, sizes_f)
+                hashes = scratch[4]
                 done += 1 + count * P * (Wv + Wp) // 4
                 t = 0
                 while t < passed:
                     q = ok[t]
                     jj = j + q
                     done += P * Wv
-                    for p in range(P):
-                        for w in range(Wv):
-                            union[p, w] = rules[i, p, w] | rules[jj, p, w]
                     # A union of two rules of a list where no rule is inside another is never
                     # inside a rule of it (both would be inside that rule): only candidates can
-                    # repeat.
-                    h = _hash(union)
+                    # repeat. Most repeat one made earlier in the row: looked up first, without
+                    # the union written out.
+                    h = int(hashes[q])
                     seen = h & near
                     if near_stamp[seen] == row:
                         c = near_cand[seen]
-                        if chash[c] == h and _equal(union, cand[c]):
+                        if chash[c] == h and _is_union(rules[i], rules[jj], cand[c]):
                             t += 1
                             continue
+                    for p in range(P):
+                        for w in range(Wv):
+                            union[p, w] = rules[i, p, w] | rules[jj, p, w]
                     slot = h & (table.shape[0] - 1)
                     known = False
                     while table[slot] >= 0:
@@ -481,24 +517,27 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
     floats)."""
     P, Wv = rules.shape[1], rules.shape[2]
     Wp = masks.shape[2]
-    dis, meet, acc, hit = scratch[0], scratch[1], scratch[2], scratch[3]
+    dis, meet, acc, hit, hashes = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     recent = passes - 1
     i_new = ages[i] >= recent
     for q in range(count):
         sizes_f[q] = 1.0
         dis[q] = 0
         hit[q] = 0
+        hashes[q] = 0
     for p in range(P):
         for q in range(count):
             meet[q] = 0
             acc[q] = 0  # the union's values here, counted
         for w in range(Wv):
             a = rules[i, p, w]
+            key = _word_key(p * Wv + w)
             row = across[p * Wv + w]
             for q in range(count):
                 x = row[j0 + q]
                 meet[q] |= x & a
                 acc[q] += np.uint64(popcount(x | a))
+                hashes[q] += (x | a) * key
         for q in range(count):
             sizes_f[q] *= float(acc[q])
             dis[q] += np.uint64(meet[q] == 0)
@@ -510,13 +549,14 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
             acc[q] = np.uint64(0xFFFFFFFFFFFFFFFF)
         for p in range(P):
             a = masks[i, p, k]
+            row = across[P * Wv + p * Wp + k]
             for q in range(count):
-                acc[q] &= masks[j0 + q, p, k] | a
+                acc[q] &= row[j0 + q] | a
         lm, om = label_mask[k], other_mask[k]
         for q in range(count):
             covered[q] += np.uint64(popcount(acc[q] & lm))
             hit[q] |= acc[q] & om
-    # The pairs that pass, listed (ascending) for the caller.
+    # The pairs that pass, listed (ascending) for the caller, each union's hash in ``hashes``.
     passed = 0
     for q in range(count):
         if not (i_new or ages[j0 + q] >= recent):
@@ -530,6 +570,7 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
         elif hit[q] != 0 or c < consistency * sizes_f[q]:
             continue
         ok[passed] = q
+        hashes[q] = np.uint64(_mixed(hashes[q]))
         passed += 1
     return passed
 

@@ -314,12 +314,12 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     its arrays grown here once ``budget`` says they fit (doubled, or as far as they fit)."""
     k0, P = codes.shape
     V, Wp = pmask.shape[1], pmask.shape[2]
-    # rules, masks, sizes, ages, keep, and the rules laid across them (screening)
-    rule_row = P * (2 * Wv + Wp) * 8 + 8 + 8 + 1
+    # rules, masks, sizes, ages, keep, and the rules and masks laid across them (screening)
+    rule_row = P * 2 * (Wv + Wp) * 8 + 8 + 8 + 1
     cand_row = P * (Wv + Wp) * 8 + 8 + 8  # cand, cmask, csize, chash
     cap, ccap, tsize, pcap = max(2 * k0, 16), 16, 64, 64
     # union, umask, the postings' starts, a block of pairs' scratch
-    fixed = (P * (Wv + Wp) * 8 + (P * V + 1) * 8 + SCREEN_BLOCK * (4 * 8 + 8 + 8)
+    fixed = (P * (Wv + Wp) * 8 + (P * V + 1) * 8 + SCREEN_BLOCK * (5 * 8 + 8 + 8)
              + NEAR_SLOTS * 16)
     first = cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed
     if not budget.fits(first, budget.rules + k0):
@@ -334,8 +334,8 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     table = np.full(tsize, -1, np.int64)
     union, umask = np.zeros((P, Wv), np.uint64), np.zeros((P, Wp), np.uint64)
     post_start, post_items = np.zeros(P * V + 1, np.int64), np.zeros(pcap, np.uint64)
-    across = np.zeros((P * Wv, cap), np.uint64)
-    ok, scratch = np.zeros(SCREEN_BLOCK, np.int64), np.zeros((4, SCREEN_BLOCK), np.uint64)
+    across = np.zeros((P * (Wv + Wp), cap), np.uint64)
+    ok, scratch = np.zeros(SCREEN_BLOCK, np.int64), np.zeros((5, SCREEN_BLOCK), np.uint64)
     sizes_f = np.zeros(SCREEN_BLOCK, np.float64)
     near_stamp, near_cand = np.full(NEAR_SLOTS, -1, np.int64), np.zeros(NEAR_SLOTS, np.int64)
     st = np.zeros(R.STATE_SIZE, np.int64)
@@ -404,7 +404,7 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                 sizes, ages = grown(sizes, n, new, made), grown(ages, n, new, made)
                 keep = grown(keep, n, new, made)
                 # made again at the next pass's start: nothing to keep
-                across = np.zeros((P * Wv, new), np.uint64)
+                across = np.zeros((P * (Wv + Wp), new), np.uint64)
                 budget.held += (new - cap) * rule_row
                 cap = new
     finally:
