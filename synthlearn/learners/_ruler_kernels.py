@@ -208,9 +208,10 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     (ccap); ``table`` (a power of two, at least twice the candidates) their hashes, open
     addressing; ``union`` (P, Wv) and ``umask`` (P, Wp) scratch; ``post_start`` (P * V + 1) and
     ``post_items`` (uint64) the new rules of a pass under each (parameter, value) they hold, as
-    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * (Wv + Wp), cap) the rules
-    and their masks laid out word by word across them (made at a pass's start); ``ok`` (B,)
-    int64, ``scratch`` (5, B) uint64 and ``sizes_f`` (B,) for a block of B pairs screened at once;
+    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * (Wv + Wp), cap)
+    the rules and their masks laid out word by word across them (made at a pass's start);
+    ``ok`` (B,) int64, ``scratch`` (5, B) uint64 and ``sizes_f`` (B,) for a block of B pairs
+    screened at once;
     ``near_stamp``/``near_cand`` (a power of two) a cache of the unions a row of pairs made
     (most pairs of a row that pass make one of a few unions: each is looked up there, in the
     cache, before the candidates' table); ``pmask`` (P, V, Wp); ``label_mask``/``other_mask``
