@@ -263,8 +263,9 @@ def test_what_it_shows_is_published_where_it_changes(tmp_path):
         console.handle("set blip rules 0 tone")
         record = shown()
         preset = rules.preset("tone", 0)
+        line = record["lines"][0]
         assert int(record["lines_n"][0]) == 1 and [
-            rules.presets.values[p][k] for p, k in enumerate(record["lines"][0])] == list(preset)
+            rules.presets.values[p][int(k)] for p, k in enumerate(line)] == list(preset)
         names, labels, status = read_text(record)
         assert names == ["freq", "numharm", "amp"] and labels == list(rules.labels)
         assert status == ["60 bpm, no section", "blip: tone from rules"]
@@ -274,7 +275,7 @@ def test_what_it_shows_is_published_where_it_changes(tmp_path):
         console.handle("section rhythm")
         piece.main_tick(0.5)  # a beat: a rhythm preset
         beat = shown()["lines"][0]
-        assert [rules.presets.values[p][k] for p, k in enumerate(beat)] == \
+        assert [rules.presets.values[p][int(k)] for p, k in enumerate(beat)] == \
             list(piece.sounding["blip"]["preset"])
         console.handle("stop blip")
         assert int(shown()["lines_n"][0]) == 0

@@ -227,6 +227,30 @@ def test_the_picture_shows_the_table_being_collected_point_by_point(tmp_path):
         engine.close()
 
 
+def test_a_live_tables_presets_show_over_the_rules_in_play_as_they_are_kept(tmp_path):
+    from synthlearn.audio.engine import Engine
+
+    piece = Ruler(seed=1, context=folder_context(tmp_path))
+    engine = Engine("manual", block=64)
+    try:
+        engine.play(piece)
+        piece.names.assign("r", piece.cmd_ruler("blip", 2, 0.5))  # the shipped blip table
+        piece.cmd_set("blip", "r", "0", "tone")
+        assert int(piece.shown.read()["kept_n"][0]) == 0  # no live table yet
+        piece.cmd_param("blip", "freq", 300.0)
+        piece.cmd_keep("blip", "tone")  # into 'live': blip's parameters, as the rules'
+        record = piece.shown.read()
+        assert int(record["kept_n"][0]) == 1 and int(record["kept_labels"][0]) >= 0
+        freqs = piece.model("r").presets.values[0]
+        below = sum(1 for f in freqs if f < 300)  # 300 sits among blip's training freqs
+        assert below - 1 <= record["kept"][0, 0] <= below
+        piece.cmd_keep("blip", "nobody-labels-this")
+        record = piece.shown.read()
+        assert int(record["kept_n"][0]) == 2 and int(record["kept_labels"][1]) == -1
+    finally:
+        engine.close()
+
+
 def test_a_fuzzy_rule_set_sets_presets_between_its_training_values(tmp_path):
     cues = [(0.0, "r = ruler blip distance:2 consistency:0.5 fuzzy:on"),
             (0.2, "set blip r r tone"), (0.4, "set blip r r tone"), (0.6, "set blip r r tone")]

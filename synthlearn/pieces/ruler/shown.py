@@ -51,6 +51,19 @@ class Showing:
                 lines.append(tables.summary(name, value))
         return lines
 
+    def _kept_rows(self, shown) -> list:
+        """The rows of the newest live table with ``shown``'s parameters, to show over its
+        rules as they are kept (none when ``shown`` is a table's own points)."""
+        from synthlearn.pieces.ruler import tables
+
+        if not shown.of_rules:
+            return []
+        for _, value in reversed(list(self.names.items())):
+            if tables.is_table(value) and value["rows"] and \
+                    tuple(value["columns"]) == tuple(shown.names):
+                return value["rows"]
+        return []
+
     def _newest_kept(self) -> str | None:
         kept = [n for n, v in self.names.items() if isinstance(v, dict) and "rules" in v]
         return kept[-1] if kept else None
@@ -93,26 +106,30 @@ class Showing:
             if self._quiet_of is None or self._quiet_of[0] != kept or \
                     self._quiet_of[1] is not state:
                 snapshot = Snapshot(**quiet.layout(lines))
-                quiet.fill(snapshot.back(), (), self._status_lines())
+                quiet.fill(snapshot.back(), (), self._status_lines(), self._kept_rows(quiet))
                 snapshot.publish()
                 self._quiet, self._quiet_of = snapshot, (kept, state)
             playing = list(self.sounding.values())
             if not playing:
-                quiet.fill(self._quiet.back(), (), self._status_lines())  # its words move on
+                quiet.fill(self._quiet.back(), (), self._status_lines(),  # its words move on
+                           self._kept_rows(quiet))
                 self._quiet.publish()
                 self.shown.snapshot = self._quiet
                 return
-            name = playing[-1]["model"] or None  # set by hand: the table being collected
+            # The rules the synth set last sounds from; set by hand, the newest kept if it has
+            # that synth's parameters (what is kept shows over them), else the table collected.
+            name = playing[-1]["model"] or None
+            if name is None and kept is not None and \
+                    tuple(playing[-1]["values"]) == tuple(quiet.names):
+                name = kept
             shown = self._shown(name)[1]
             snapshot = self._showing
             if not shown.fits(snapshot, lines):
                 snapshot = self._showing = Snapshot(**shown.layout(lines))
-            if name is None:  # what plays by hand, where the table has its values
-                sounding = [tuple(entry["values"].get(c) for c in shown.names)
-                            for entry in playing if not entry["model"]]
-            else:
-                sounding = [entry["preset"] for entry in playing
-                            if entry["model"] == name and entry.get("preset")]
-            shown.fill(snapshot.back(), sounding, self._status_lines())
+            sounding = [entry["preset"] if entry["model"] else  # by hand: its values there
+                        tuple(entry["values"].get(c) for c in shown.names) for entry in playing
+                        if (entry["model"] == name and entry.get("preset")) or
+                        not entry["model"]]
+            shown.fill(snapshot.back(), sounding, self._status_lines(), self._kept_rows(shown))
             snapshot.publish()
             self.shown.snapshot = snapshot

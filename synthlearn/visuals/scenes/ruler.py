@@ -1,7 +1,8 @@
 """What piece ruler looks like: one vertical axis per parameter of the rules in play (values in
 their sorted order from bottom to top); each rule a block of its label's colour on every axis,
-over the values its set holds; the training presets as white points; the presets sounding now
-as bright lines across the axes; in words, each axis's parameter, each label in its colour and
+over the values its set holds; the training presets as white points; a live table's presets
+as they are kept, rings in their label's colour beside the axes; the presets sounding now as
+bright lines across the axes; in words, each axis's parameter, each label in its colour and
 what the show does (the section, every synth sounding, a retrain in progress, the live tables).
 Drawn with numpy and pygame's font on one canvas, from the record the piece publishes
 (``synthlearn.visuals.records.ruler``).
@@ -65,6 +66,19 @@ class RulerScene:
             for p, k in enumerate(row):
                 y = y_of(p, k)
                 f[max(0, y - 1):y + 2, max(0, xs[p] - 1):xs[p] + 2] = 255
+        ring = max(3, min(w, h) // 120)  # a live table's presets, as kept: rings, label's colour
+        kept_n = int(record["kept_n"][0]) if "kept_n" in record else 0
+        for row, label in zip(record["kept"][:kept_n].tolist(),
+                              record["kept_labels"][:kept_n].tolist(), strict=True):
+            colour = PALETTE[label % len(PALETTE)] if label >= 0 else (170, 170, 170)
+            for p, k in enumerate(row):
+                y, x = y_of(p, k), int(xs[p]) + ring + 2  # beside the axis: its points show
+                y0, y1 = max(0, y - ring), min(h, y + ring + 1)
+                x0, x1 = max(0, x - ring), min(w, x + ring + 1)
+                if y0 >= y1 or x0 >= x1:
+                    continue
+                f[y0:y1, x0] = f[y0:y1, x1 - 1] = colour
+                f[y0, x0:x1] = f[y1 - 1, x0:x1] = colour
         for row in record["lines"][:int(record["lines_n"][0])].tolist():  # presets sounding
             ys = [y_of(p, k) for p, k in enumerate(row)]
             for p in range(P - 1):
