@@ -208,8 +208,8 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     (ccap); ``table`` (a power of two, at least twice the candidates) their hashes, open
     addressing; ``union`` (P, Wv) and ``umask`` (P, Wp) scratch; ``post_start`` (P * V + 1) and
     ``post_items`` (uint64) the new rules of a pass under each (parameter, value) they hold, as
-    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * (Wv + Wp), cap)
-    the rules and their masks laid out word by word across them (made at a pass's start);
+    bitsets over them or listed (CSR), as ``st[MODE]`` says; ``across`` (P * Wv, cap) the
+    rules laid out word by word across them (made at a pass's start);
     ``ok`` (B,) int64, ``scratch`` (5, B) uint64 and ``sizes_f`` (B,) for a block of B pairs
     screened at once;
     ``near_stamp``/``near_cand`` (a power of two) a cache of the unions a row of pairs made
@@ -246,13 +246,11 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
             m = 0
             for q in range(table.shape[0]):  # loops, not slices, here: see _copy2
                 table[q] = -1
-            for r in range(n):  # the rules, then their masks, word by word across them:
-                for p in range(P):  # screened in blocks
+            for r in range(n):  # the rules word by word across them: screened in blocks
+                for p in range(P):
                     for w in range(Wv):
                         across[p * Wv + w, r] = rules[r, p, w]
-                    for k in range(Wp):
-                        across[P * Wv + p * Wp + k, r] = masks[r, p, k]
-            done += n * P * (Wv + Wp)
+            done += n * P * Wv
             i, j = 1, 0
             row += 1
             phase = PAIRS
@@ -550,9 +548,8 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
             acc[q] = np.uint64(0xFFFFFFFFFFFFFFFF)
         for p in range(P):
             a = masks[i, p, k]
-            row = across[P * Wv + p * Wp + k]
             for q in range(count):
-                acc[q] &= row[j0 + q] | a
+                acc[q] &= masks[j0 + q, p, k] | a
         lm, om = label_mask[k], other_mask[k]
         for q in range(count):
             covered[q] += np.uint64(popcount(acc[q] & lm))

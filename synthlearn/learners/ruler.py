@@ -20,6 +20,9 @@ numba kernels over bitsets (see ``_ruler_kernels``), counting coverage instead o
 products; ``RuleSet`` counts, numbers and draws the presets the rules stand for, also without
 expanding them.
 
+The labels are learned side by side, one per core (``threads``; the kernels release the GIL),
+sharing one budget (``ruler_budget``); the rules are the same however many learn at once.
+
 Learning is bounded: a table inside every limit can still ask for millions of rules (a 0.4 MB
 table at distance 64, consistency 0, grew a show by 750 MB every 5 s). The bytes it would hold
 are counted before each array grows, with what its rules will take as Python objects, and the
@@ -32,11 +35,13 @@ pass, label, seconds): how a front-end shows a long fit; it changes nothing lear
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -45,9 +50,20 @@ from synthlearn.learners import _kernels as K
 from synthlearn.learners import _ruler_kernels as R
 from synthlearn.learners.base import Learner, finite, whole
 from synthlearn.learners.presets import Presets
+from synthlearn.learners.ruler_budget import (
+    MB,
+    RULE_BYTES,
+    RULE_PARAM_BYTES,
+    RULE_VALUE_BYTES,
+    Budget,
+    Halted,
+    Progress,
+    Share,
+)
+from synthlearn.learners.ruler_budget import BudgetReached as BudgetReached  # theirs, from here
 
 MAX_DISTANCE = 1024
-MB = 1 << 20
+MAX_THREADS = 4  # labels learned at once, at most (each label's passes are its own)
 # 1 GB: the show's own process holds a few hundred MB (163 MB with numba and the piece, before
 # pyo and pygame), so an 8 GB laptop keeps room for its system; a runaway grew ~150 MB/s, so it
 # stops in seconds. Counted: the learner's arrays and what its rules will take as Python objects.
@@ -67,99 +83,6 @@ SCREEN_BLOCK = 512  # pairs screened at once (vectorised), their scratch in the 
 POSTINGS_BITS_MAX_BYTES = 64 * MB  # the bitsets of a pass's new rules by value, at most
 NEAR_SLOTS = 8192  # the cache of a row's unions (a row of pairs makes a few hundred at most)
 GROW_SLICE_BYTES = 4 * MB  # a growing array is copied in slices of this, the same read between
-# What each rule takes once it is Python objects: its RuleSet entry, its kept state and JSON,
-# measured with tracemalloc (3,600 B for 3 parameters, 8,900 for 12, 13,700 for 24): a rule,
-# each of its parameters, and each value in its sets.
-RULE_BYTES, RULE_PARAM_BYTES, RULE_VALUE_BYTES = 2000, 500, 40
-
-
-class BudgetReached(UserError):
-    """RuLer stopped before its rules were complete: ``what`` ("memory", "time", "cancelled")
-    reached at ``limit`` (MB or s) after ``seconds``, with ``rules`` rules made so far. Its
-    message is one line; :meth:`message` words it for a front-end (how to raise the budget there,
-    and whether rules kept before stay)."""
-
-    def __init__(self, what: str, limit: float, rules: int, seconds: float, detail: str = "",
-                 advice: str = "a higher consistency or a lower distance"):
-        self.what, self.limit, self.rules, self.seconds = what, limit, rules, seconds
-        self.detail, self.advice = detail, advice
-        super().__init__("ruler: " + self.message())
-
-    def message(self, raise_to: str | None = None, kept: str | None = None) -> str:
-        """``stopped at the memory budget (1024 MB, 41,230 rules so far) after 3.1 s: try a
-        higher consistency or a lower distance, or RAISE_TO``; ``kept``: said before the advice
-        (``the rules kept before stay``)."""
-        so_far = self.detail or f"{self.rules:,} rules so far"
-        if self.what == "cancelled":
-            text = f"cancelled after {self.seconds:.1f} s ({so_far})"
-            return f"{text}; {kept}" if kept else text
-        unit = "MB" if self.what == "memory" else "s"
-        text = (f"stopped at the {self.what} budget ({self.limit:g} {unit}, {so_far}) after "
-                f"{self.seconds:.1f} s")
-        if kept:
-            text += f"; {kept}"
-        return f"{text}: try {self.advice}" + (f", or {raise_to}" if raise_to else "")
-
-
-class Progress(NamedTuple):
-    """How far a fit got, handed to ``fit(..., progress=)`` between chunks of work: ``rules``
-    made so far (the labels learned, and this label's rules and candidates: what a budget
-    counts), the ``passes`` over the label learning now (from 1), its ``label``, how many
-    labels are done before it of ``labels``, ``seconds`` since the fit began (its clock), and
-    where the pass is: its ``step`` (``pairs``: rules compared; ``pruning``: rules inside
-    another dropped) and the ``share`` of that step done (0..1)."""
-
-    rules: int
-    passes: int
-    label: str
-    labels_done: int
-    labels: int
-    seconds: float
-    step: str = "pairs"
-    share: float = 0.0
-
-    def __str__(self) -> str:
-        """``41,230 rules so far, label tone (1 of 2), pass 3 pruning 40 %, 12.3 s``."""
-        return (f"{self.rules:,} rules so far, label {self.label} ({self.labels_done + 1} of "
-                f"{self.labels}), pass {self.passes} {self.step} {100 * self.share:.0f} %, "
-                f"{self.seconds:.1f} s")
-
-
-class _Budget:
-    """What a fit may take: bytes counted against ``memory_mb`` before anything grows (what is
-    held, what a growth would add, a reserve for the rules as Python objects), the clock and
-    the cancel flag between the kernel's chunks; there too, how far it got told to
-    ``progress``."""
-
-    def __init__(self, memory_mb: float, time_s: float, cancel, clock, P: int, progress=None):
-        self.memory_mb, self.time_s, self.cancel, self.clock = memory_mb, time_s, cancel, clock
-        self.progress = progress
-        self.label, self.labels_done, self.labels = "", 0, 0  # where it is
-        self.passes, self.step = 0, ("pairs", 0.0)
-        self.limit = int(memory_mb * MB)
-        self.t0 = clock()
-        self.held = 0  # bytes of the arrays alive now
-        self.rules = 0  # rules of the labels learned so far
-        self.reserve = RULE_BYTES + P * (RULE_PARAM_BYTES + RULE_VALUE_BYTES)  # per rule, least
-
-    def fits(self, extra: int, rules: int) -> bool:
-        """Whether ``extra`` more bytes fit beside what is held, with ``rules`` rules made."""
-        return self.held + extra + rules * self.reserve <= self.limit
-
-    def over(self, rules: int, detail: str = "", **advice) -> BudgetReached:
-        return BudgetReached("memory", self.memory_mb, rules, self.clock() - self.t0, detail,
-                             **advice)
-
-    def check(self, rules: int) -> None:
-        """Between chunks: stop when cancelled or out of time."""
-        seconds = self.clock() - self.t0
-        if self.cancel is not None and self.cancel.is_set():
-            raise BudgetReached("cancelled", 0, rules, seconds)
-        if seconds >= self.time_s:
-            raise BudgetReached("time", self.time_s, rules, seconds)
-        if self.progress is not None:
-            self.progress(Progress(rules, self.passes, self.label, self.labels_done,
-                                   self.labels, seconds, *self.step))
 
 
 def _words(n: int) -> int:
@@ -185,12 +108,21 @@ class RuLer(Learner):
     kind = "ruler"
 
     def __init__(self, *, distance: int = 2, consistency: float = 0.5,
-                 memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = DEFAULT_TIME_S):
+                 memory_mb: int = DEFAULT_MEMORY_MB, time_s: float = DEFAULT_TIME_S,
+                 threads: int | None = None):
         super().__init__()
         self.distance = distance
         self.consistency = consistency
         self.memory_mb = memory_mb
         self.time_s = time_s
+        self.threads = threads  # labels learned side by side (None: one per core, MAX_THREADS)
+
+    def threads_for(self, presets: Presets) -> int:
+        """How many labels of ``presets`` are learned at once: ``threads``, else one per core
+        (at most MAX_THREADS), never more than there are labels. The rules are the same."""
+        want = self.threads if self.threads is not None else min(MAX_THREADS,
+                                                                 os.cpu_count() or 1)
+        return max(1, min(int(want), len(presets.labels)))
 
     def validate(self) -> None:
         whole(self, "distance", 0, MAX_DISTANCE)
@@ -198,6 +130,8 @@ class RuLer(Learner):
         if not 0.0 <= c <= 1.0:
             raise UserError(f"ruler: consistency {c!r} must be within 0..1")
         whole(self, "memory_mb", MIN_MEMORY_MB)
+        if self.threads is not None:
+            whole(self, "threads", 1, MAX_THREADS)
         if finite(self, "time_s") < 0:
             raise UserError(f"ruler: time_s {self.time_s!r} must be 0 or more")
 
@@ -221,28 +155,43 @@ class RuLer(Learner):
         V = max(len(v) for v in presets.values)
         Wv = _words(V)
         Wp = _words(n)
-        budget = _Budget(self.memory_mb, self.time_s, cancel, clock, P, progress)
-        budget.labels = len(presets.labels)
+        budget = Budget(self.memory_mb, self.time_s, cancel, clock, P, progress,
+                        labels=len(presets.labels))
         table_bytes = (P * V + 4) * Wp * 8  # pmask, combos and the label masks
-        if not budget.fits(table_bytes, 0):
-            raise budget.over(0, f"its table alone needs {table_bytes / MB:,.0f} MB: {P} "
-                                 f"parameters, {V:,} values, {n:,} presets",
+        if not budget.fits(table_bytes):
+            raise budget.over(f"its table alone needs {table_bytes / MB:,.0f} MB: {P} "
+                              f"parameters, {V:,} values, {n:,} presets",
                               advice="fewer presets or fewer distinct values")
         pmask, combos = self._masks(presets)
-        budget.held += table_bytes
+        budget.hold(table_bytes)
         everyone = _bits(range(n), Wp)
-        rules, labels, passes = [], [], 0
-        for k, label in enumerate(presets.labels):
-            budget.label, budget.labels_done = str(label), k
-            budget.passes, budget.step = 0, ("pairs", 0.0)
+
+        def learn(budget: Budget, k: int) -> tuple[np.ndarray, int]:
             mine = np.flatnonzero(presets.label_of == k)
             label_mask = _bits(mine, Wp)
             found, label_passes = _induce(presets.codes[mine], Wv, pmask, label_mask,
                                           everyone & ~label_mask, int(self.distance),
-                                          float(self.consistency), budget)
+                                          float(self.consistency),
+                                          budget.share(k, str(presets.labels[k])))
+            budget.learned(k, found.shape[0], found.nbytes)
+            return found, label_passes
+
+        # The labels with the most presets first: they take longest.
+        order = sorted(range(len(presets.labels)),
+                       key=lambda k: (-int(np.count_nonzero(presets.label_of == k)), k))
+        threads = self.threads_for(presets)
+        try:
+            learned = _side_by_side(functools.partial(learn, budget), order, threads, budget)
+        except BudgetReached as exc:
+            if exc.what != "memory" or threads == 1:
+                raise
+            # Side by side, the labels held more at once than the budget: one at a time, as
+            # with one thread (the same clock: the time budget counts both).
+            budget = budget.again(held=table_bytes)
+            learned = _side_by_side(functools.partial(learn, budget), order, 1, budget)
+        rules, labels, passes = [], [], 0
+        for k, (found, label_passes) in enumerate(learned):  # in the labels' order
             passes = max(passes, label_passes)
-            budget.held += found.nbytes
-            budget.rules += found.shape[0]
             rules.append(found)
             labels.extend([k] * found.shape[0])
         bits = np.concatenate(rules) if rules else np.zeros((0, P, Wv), np.uint64)
@@ -253,8 +202,8 @@ class RuLer(Learner):
                                          + 8 * (1 + int(counts.max(0).sum() if len(bits) else 0)))
                         + int(counts.sum()) * RULE_VALUE_BYTES)
         if budget.held + python_bytes > budget.limit:
-            raise budget.over(bits.shape[0], f"its {bits.shape[0]:,} rules would take "
-                                             f"{python_bytes / MB:,.0f} MB as Python objects")
+            raise budget.over(f"its {bits.shape[0]:,} rules would take "
+                              f"{python_bytes / MB:,.0f} MB as Python objects")
         return RuleSet(presets, bits, np.array(labels, np.int64), self.distance,
                        self.consistency, seconds=clock() - budget.t0, passes=passes,
                        pmask=pmask, combos=combos)
@@ -306,25 +255,54 @@ class RuLer(Learner):
         self._rng_state = state
 
 
+def _side_by_side(learn, order: list[int], threads: int, budget: Budget) -> list:
+    """``learn(k)`` of every label k (in ``order``), ``threads`` at once, the results in the
+    labels' own order. The first label to stop stops the others (``budget.halt``); its reason
+    is raised."""
+    if threads <= 1:
+        results = {k: learn(k) for k in order}
+        return [results[k] for k in sorted(results)]
+
+    def one(k: int):
+        # What a label raises is kept without its traceback: its frames hold the label's
+        # arrays (a retry needs the memory back); one stopped for another's reason is None.
+        try:
+            return learn(k)
+        except Halted:
+            return None
+        except BaseException as exc:
+            raise exc.with_traceback(None) from None
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="synthlearn-ruler") as pool:
+        futures = {pool.submit(one, k): k for k in order}
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f.exception() for f in done if f.exception() is not None]
+        if failed:
+            budget.halt.set()  # the others stop at their next chunk
+    if failed:
+        raise failed[0]
+    return [f.result() for f in sorted(futures, key=futures.get)]
+
+
 def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarray,
             other_mask: np.ndarray, distance: int, consistency: float,
-            budget: _Budget) -> tuple[np.ndarray, int]:
+            budget: Share) -> tuple[np.ndarray, int]:
     """The rules (k, P, Wv) of one label whose presets have value indices ``codes`` (k, P),
     and the passes it took: :func:`_ruler_kernels.induce_step` in chunks of ``CHUNK_WORK``,
-    its arrays grown here once ``budget`` says they fit (doubled, or as far as they fit)."""
+    its arrays grown here once ``budget`` (this label's share) says they fit (doubled, or as
+    far as they fit)."""
     k0, P = codes.shape
     V, Wp = pmask.shape[1], pmask.shape[2]
-    # rules, masks, sizes, ages, keep, and the rules and masks laid across them (screening)
-    rule_row = P * 2 * (Wv + Wp) * 8 + 8 + 8 + 1
+    # rules, masks, sizes, ages, keep, and the rules laid across them (screening)
+    rule_row = P * (2 * Wv + Wp) * 8 + 8 + 8 + 1
     cand_row = P * (Wv + Wp) * 8 + 8 + 8  # cand, cmask, csize, chash
     cap, ccap, tsize, pcap = max(2 * k0, 16), 16, 64, 64
     # union, umask, the postings' starts, a block of pairs' scratch
     fixed = (P * (Wv + Wp) * 8 + (P * V + 1) * 8 + SCREEN_BLOCK * (5 * 8 + 8 + 8)
              + NEAR_SLOTS * 16)
     first = cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed
-    if not budget.fits(first, budget.rules + k0):
-        raise budget.over(budget.rules + k0)
-    budget.held += first
+    if not budget.take(first, first, k0):
+        raise budget.over(k0)
     rules = np.zeros((cap, P, Wv), np.uint64)
     masks = np.zeros((cap, P, Wp), np.uint64)
     sizes, ages, keep = np.ones(cap, np.float64), np.zeros(cap, np.int64), np.ones(cap, np.bool_)
@@ -334,7 +312,7 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     table = np.full(tsize, -1, np.int64)
     union, umask = np.zeros((P, Wv), np.uint64), np.zeros((P, Wp), np.uint64)
     post_start, post_items = np.zeros(P * V + 1, np.int64), np.zeros(pcap, np.uint64)
-    across = np.zeros((P * (Wv + Wp), cap), np.uint64)
+    across = np.zeros((P * Wv, cap), np.uint64)
     ok, scratch = np.zeros(SCREEN_BLOCK, np.int64), np.zeros((5, SCREEN_BLOCK), np.uint64)
     sizes_f = np.zeros(SCREEN_BLOCK, np.float64)
     near_stamp, near_cand = np.full(NEAR_SLOTS, -1, np.int64), np.zeros(NEAR_SLOTS, np.int64)
@@ -348,15 +326,16 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
         step = max(1, GROW_SLICE_BYTES // max(1, a[:1].nbytes))
         for lo in range(0, n, step):
             out[lo:min(n, lo + step)] = a[lo:min(n, lo + step)]
-            budget.check(budget.rules + made)
+            budget.check(made)
         return out
 
     def bigger(now: int, least: int, row: int, made: int) -> int:
-        """Room for ``least`` rows (``now`` held): doubled, else as many as fit, else stop."""
+        """Room for ``least`` rows (``now`` held): doubled, else as many as fit, else stop;
+        the rows added held (the whole new array must fit beside the old while it is copied)."""
         for want in (max(2 * now, least), least):
-            if budget.fits(want * row, budget.rules + made):
+            if budget.take(want * row, (want - now) * row, made):
                 return want
-        raise budget.over(budget.rules + made)
+        raise budget.over(made)
 
     try:
         while True:
@@ -369,33 +348,30 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
             budget.passes, budget.step = int(st[R.PASSES]), _step(st)
             if status == R.FINISHED:
                 return rules[:st[R.N_RULES]].copy(), int(st[R.PASSES])
-            budget.check(budget.rules + made)  # after a chunk, or before an array grows
+            budget.check(made)  # after a chunk, or before an array grows
             if status == R.GROW_CANDIDATES:
                 m = int(st[R.N_CANDIDATES])
                 new = bigger(ccap, m + 1, cand_row, made + 1)
                 cand, cmask = grown(cand, m, new, made), grown(cmask, m, new, made)
                 csize, chash = grown(csize, m, new, made), grown(chash, m, new, made)
-                budget.held += (new - ccap) * cand_row
                 ccap = new
             elif status == R.GROW_TABLE:
-                if not budget.fits(2 * tsize * 8, budget.rules + made):
-                    raise budget.over(budget.rules + made)
+                if not budget.take(2 * tsize * 8, tsize * 8, made):
+                    raise budget.over(made)
                 table = R.hash_table(chash, int(st[R.N_CANDIDATES]), 2 * tsize)
-                budget.held += tsize * 8
                 tsize *= 2
             elif status == R.GROW_POSTINGS:
                 # Bitsets over the new rules when they are small enough (a few word ANDs find
                 # the rules holding another), else lists (memory as the values held).
                 need_bits, need_list = int(st[R.NEED]), int(st[R.NEED_LIST])
                 if need_bits * 8 <= POSTINGS_BITS_MAX_BYTES and \
-                        budget.fits((need_bits - pcap) * 8, budget.rules + made):
+                        budget.take((need_bits - pcap) * 8, max(0, need_bits - pcap) * 8, made):
                     st[R.MODE], new = R.POST_BITS, max(need_bits, pcap)
                 else:
                     st[R.MODE] = R.POST_LIST
                     new = bigger(pcap, need_list, 8, made) if need_list > pcap else pcap
                 if new != pcap:
                     post_items = np.zeros(new, np.uint64)  # refilled whole: nothing to keep
-                    budget.held += (new - pcap) * 8
                     pcap = new
             elif status == R.GROW_RULES:
                 n = int(st[R.N_RULES])
@@ -404,11 +380,10 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                 sizes, ages = grown(sizes, n, new, made), grown(ages, n, new, made)
                 keep = grown(keep, n, new, made)
                 # made again at the next pass's start: nothing to keep
-                across = np.zeros((P * (Wv + Wp), new), np.uint64)
-                budget.held += (new - cap) * rule_row
+                across = np.zeros((P * Wv, new), np.uint64)
                 cap = new
     finally:
-        budget.held -= cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed
+        budget.hold(-(cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed))
 
 
 def _step(st: np.ndarray) -> tuple[str, float]:

@@ -129,9 +129,9 @@ class Ticks:
 
 
 def test_the_time_budget_is_read_between_chunks_on_its_clock():
-    clock = Ticks()
+    clock = Ticks()  # a tick each look: one label at a time, so the looks are counted
     with pytest.raises(BudgetReached) as err:
-        RuLer(distance=12, consistency=0.0, time_s=5.0).fit(RUNAWAY, clock=clock)
+        RuLer(distance=12, consistency=0.0, time_s=5.0, threads=1).fit(RUNAWAY, clock=clock)
     assert err.value.what == "time" and err.value.seconds == 5.0 and clock.now == 6.0
     assert str(err.value).startswith("ruler: stopped at the time budget (5 s, ")
     # a fit done within its first chunk, its arrays never grown, is never stopped
@@ -152,9 +152,9 @@ class CancelAfter:
 
 @pytest.mark.parametrize("looks", [0, 3])
 def test_a_cancel_is_seen_at_the_next_chunk(looks):
-    flag = CancelAfter(looks)
+    flag = CancelAfter(looks)  # one label at a time, so the looks are counted
     with pytest.raises(BudgetReached) as err:
-        RuLer(distance=12, consistency=0.0, memory_mb=100_000, time_s=1e9).fit(
+        RuLer(distance=12, consistency=0.0, memory_mb=100_000, time_s=1e9, threads=1).fit(
             RUNAWAY, cancel=flag)
     assert err.value.what == "cancelled" and flag.looks == looks + 1
     assert str(err.value).startswith("ruler: cancelled after ")
@@ -231,3 +231,53 @@ def test_the_issues_5_kb_table_stops_in_one_line_under_its_budget(tmp_path):
     assert err.count("\n") == 1 and \
         err.startswith(f"synthlearn ruler: error: stopped at the memory budget ({budget_mb} MB")
     assert peak < baseline + budget_mb, (peak, baseline)
+
+
+@pytest.mark.parametrize("presets, distance, consistency", [
+    (GROWING, 2, 0.3), (table(60, 3, seed=8), 3, 0.2), (table(120, 5, seed=2, labels=7), 3, 0.1)])
+def test_labels_learned_side_by_side_give_the_same_rules_as_one_at_a_time(presets, distance,
+                                                                         consistency):
+    alone = learned(presets, distance=distance, consistency=consistency, threads=1)
+    assert len(alone[0]) > 40
+    for threads in (2, 3, 4):
+        assert learned(presets, distance=distance, consistency=consistency,
+                       threads=threads) == alone
+
+
+def test_labels_side_by_side_all_stop_at_a_cancel_or_the_time_budget():
+    event = threading.Event()
+    seen = []
+
+    def progress(p):  # told one label at a time; the fit's first look at two labels cancels
+        seen.append(p.label)
+        if len(set(seen)) >= 2:
+            event.set()
+
+    with pytest.raises(BudgetReached, match="cancelled"):
+        RuLer(distance=12, consistency=0.0, memory_mb=100_000, time_s=1e9, threads=4).fit(
+            RUNAWAY, cancel=event, progress=progress)
+    assert len(set(seen)) >= 2  # two labels were learning at once
+    with pytest.raises(BudgetReached, match="stopped at the time budget"):
+        RuLer(distance=12, consistency=0.0, memory_mb=100_000, time_s=0.05, threads=4).fit(
+            RUNAWAY)
+    # nothing left running: a fit's threads end with it
+    assert not [t for t in threading.enumerate() if t.name.startswith("synthlearn-ruler")]
+
+
+def test_side_by_side_past_the_memory_budget_it_learns_one_at_a_time_as_one_thread_would():
+    wide = table(5000, 40, seed=5)  # each label's first arrays take most of 128 MB
+    for threads in (1, 2):
+        tracemalloc.start()
+        try:
+            with pytest.raises(BudgetReached) as err:
+                RuLer(distance=64, consistency=0.0, memory_mb=128, time_s=1e9,
+                      threads=threads).fit(wide)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert err.value.what == "memory" and peak <= 128 * MB
+
+
+def test_threads_out_of_range_are_one_line():
+    with pytest.raises(UserError, match=r"threads 0 must be a whole number, 1\.\.4"):
+        RuLer(threads=0).reset()
