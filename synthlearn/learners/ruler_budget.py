@@ -54,8 +54,8 @@ class Progress(NamedTuple):
     """How far a fit got, handed to ``fit(..., progress=)`` between chunks of work: ``rules``
     made so far (the labels learned, and the rules and candidates of those learning: what a
     budget counts), the ``passes`` over the label telling it (from 1), its ``label``, how many
-    labels are done of ``labels`` (several may learn at once), ``seconds`` since the fit began (its clock), and
-    where the pass is: its ``step`` (``pairs``: rules compared; ``pruning``: rules inside
+    labels are done of ``labels`` (several may learn at once), ``seconds`` since the fit began
+    (its clock), and where the pass is: its ``step`` (``pairs``: rules compared; ``pruning``: rules inside
     another dropped) and the ``share`` of that step done (0..1)."""
 
     rules: int
