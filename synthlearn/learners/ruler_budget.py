@@ -55,8 +55,8 @@ class Progress(NamedTuple):
     made so far (the labels learned, and the rules and candidates of those learning: what a
     budget counts), the ``passes`` over the label telling it (from 1), its ``label``, how many
     labels are done of ``labels`` (several may learn at once), ``seconds`` since the fit began
-    (its clock), and where the pass is: its ``step`` (``pairs``: rules compared; ``pruning``: rules inside
-    another dropped) and the ``share`` of that step done (0..1)."""
+    (its clock), and where the pass is: its ``step`` (``pairs``: rules compared;
+    ``pruning``: rules inside another dropped) and the ``share`` of that step done (0..1)."""
 
     rules: int
     passes: int
