@@ -179,8 +179,8 @@ def _copy2(dst, src):
 
 # ``induce_step`` resumes where it stopped: its cursors, kept between calls in an int64 array.
 PHASE, N_RULES, N_CANDIDATES, PASSES, PAIR_I, PAIR_J, SUBSET_R, TOTAL, NEED, ROW = range(10)
-NEED_LIST, MODE = 10, 11
-STATE_SIZE = 12
+NEED_LIST, MODE, COVERING, SKIP_ROW = 10, 11, 12, 13
+STATE_SIZE = 14
 # How a pass's new rules are indexed by value (``st[MODE]``, the caller's choice).
 POST_BITS, POST_LIST = 0, 1
 # Its phases: a pass starts, pairs are compared, candidates join, the new rules are indexed by
@@ -195,8 +195,8 @@ FINISHED, MORE, GROW_CANDIDATES, GROW_TABLE, GROW_RULES, GROW_POSTINGS = range(6
 @njit(cache=True, nogil=True)
 def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, table, union,
                 umask, post_start, post_items, across, ok, scratch, sizes_f,
-                near_stamp, near_cand, pmask, label_mask, other_mask, distance, consistency,
-                work):
+                near_stamp, near_cand, rpost, cpost, todo, js, pmask, label_mask, other_mask,
+                distance, consistency, work):
     """Learn the rules of one label for at most about ``work`` word operations, then return
     (FINISHED, MORE, or GROW_*: an array is full; it allocates nothing, so the caller grows it
     and calls again, the budget checked first). ``st`` (STATE_SIZE int64) holds where it is:
@@ -214,8 +214,11 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     screened at once;
     ``near_stamp``/``near_cand`` (a power of two) a cache of the unions a row of pairs made
     (most pairs of a row that pass make one of a few unions: each is looked up there, in the
-    cache, before the candidates' table); ``pmask`` (P, V, Wp); ``label_mask``/``other_mask``
-    (Wp) its presets and every other label's.
+    cache, before the candidates' table); with ``st[COVERING]``, ``rpost`` (P * V, cap / 64)
+    and ``cpost`` (P * V, ccap / 64) the pass's rules and its candidates as bits under each
+    (parameter, value) they hold, ``todo`` (cap / 64) the rules a row screens and ``js`` (B,)
+    a block's of them; ``pmask`` (P, V, Wp); ``label_mask``/``other_mask`` (Wp) its presets
+    and every other label's.
 
     Passes compare every pair of current rules not compared before; a pair within ``distance``
     (parameters whose sets share no value) gives the union as a candidate: with distance 1 it
@@ -224,6 +227,12 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
     rules inside another rule go, until a pass changes nothing. ``st[PASSES]`` counts passes.
     A rule inside another is found through the postings, not by comparing it with every new
     rule: the bitsets of its values ANDed (or the list of its rarest value's new rules).
+
+    Covers: a row of pairs (rule i with every rule before it) starts by finding the largest
+    candidate of the pass so far that holds rule i (its values' candidate bits ANDed); the
+    rules inside it are skipped (the union of two rules inside a candidate is inside it: that
+    candidate again, or one the pruning drops), so the rules kept, their order and the passes
+    are those of every pair compared; only fewer candidates are held.
 
     Each rule carries, per parameter, the presets whose value is in its set (``masks``): a
     union's are the two rules' ORed, so a candidate's presets are an AND of P words, with no
@@ -251,7 +260,14 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                     for w in range(Wv):
                         across[p * Wv + w, r] = rules[r, p, w]
             done += n * P * Wv
+            if st[COVERING]:  # the rules under each value they hold; no candidates yet
+                _clear(rpost, (n + 63) // 64)
+                for r in range(n):
+                    _post(rpost, rules[r], r, pmask.shape[1])
+                _clear(cpost, cpost.shape[1])
+                done += rpost.shape[0] * ((n + 63) // 64 + cpost.shape[1]) + n * P * Wv
             i, j = 1, 0
+            st[SKIP_ROW] = -1
             row += 1
             phase = PAIRS
         elif phase == PAIRS:
@@ -261,20 +277,41 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                     i += 1
                     j = 0
                     row += 1  # the cache of the row's unions starts empty
+                    st[SKIP_ROW] = -1
                     continue
                 if done >= work:
                     break
+                if st[SKIP_ROW] < 0:  # the row's start: the rules inside its cover, skipped
+                    st[SKIP_ROW] = 0
+                    if st[COVERING]:
+                        best = _holder(rules[i], cpost, csize, m, post_start, pmask.shape[1])
+                        done += 1 + rpost.shape[0] * ((m + 63) // 64 + (i + 63) // 64) // 8
+                        if best >= 0:
+                            _outside(cand[best], rpost, todo, i, pmask.shape[1])
+                            st[SKIP_ROW] = 1
                 # A block of row i screened at once (vectorised: most pairs fail), then the
                 # pairs that pass, in order, made into candidates exactly as one at a time.
-                count = min(i - j, ok.shape[0])
-                passed = _screen(i, j, count, rules, masks, ages, across, passes, label_mask,
-                                 other_mask, distance, consistency, ok, scratch, sizes_f)
+                if st[SKIP_ROW]:
+                    count = _gather(todo, j, i, js)
+                    if count == 0:
+                        j = i
+                        continue
+                    passed = _screen(i, js, count, rules, masks, ages, across, passes,
+                                     label_mask, other_mask, distance, consistency, ok, scratch,
+                                     sizes_f)
+                else:
+                    count = min(i - j, ok.shape[0])
+                    for q in range(count):
+                        js[q] = j + q
+                    passed = _screen(i, js, count, rules, masks, ages, across, passes,
+                                     label_mask, other_mask, distance, consistency, ok, scratch,
+                                     sizes_f)
                 hashes = scratch[4]
                 done += 1 + count * P * (Wv + Wp) // 4
                 t = 0
                 while t < passed:
                     q = ok[t]
-                    jj = j + q
+                    jj = js[q]
                     done += P * Wv
                     # A union of two rules of a list where no rule is inside another is never
                     # inside a rule of it (both would be inside that rule): only candidates can
@@ -325,12 +362,14 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
                     chash[m] = h
                     table[slot] = m
                     near_stamp[seen], near_cand[seen] = row, m
+                    if st[COVERING]:
+                        _post(cpost, union, m, pmask.shape[1])
                     m += 1
                     t += 1
                 if grow != MORE:
-                    j += ok[t]  # this pair is tried again once the array has grown
+                    j = js[ok[t]]  # this pair is tried again once the array has grown
                     break
-                j += count
+                j = js[count - 1] + 1
             if grow != MORE:
                 status = grow
                 break
@@ -492,6 +531,96 @@ def induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize, chash, 
 
 
 @njit(cache=True, nogil=True)
+def _clear(bits, words):
+    """The first ``words`` words of every row of ``bits`` zeroed."""
+    for k in range(bits.shape[0]):
+        for w in range(words):
+            bits[k, w] = 0
+
+
+@njit(cache=True, nogil=True)
+def _post(bits, rule, r, V):
+    """Rule number ``r`` under each (parameter, value) it holds: bit r of ``bits[p * V + v]``."""
+    P, Wv = rule.shape
+    word, bit = r // 64, np.uint64(1) << np.uint64(r % 64)
+    for p in range(P):
+        for w in range(Wv):
+            x = rule[p, w]
+            while x:
+                low = x & (~x + np.uint64(1))
+                bits[p * V + w * 64 + popcount(low - np.uint64(1)), word] |= bit
+                x ^= low
+
+
+@njit(cache=True, nogil=True)
+def _holder(rule, cpost, csize, m, keys, V):
+    """The largest of the first ``m`` candidates holding ``rule`` (the first of the largest),
+    or -1: its values' candidate bitsets ANDed (``keys``: scratch for their rows)."""
+    P, Wv = rule.shape
+    n_keys = 0
+    for p in range(P):
+        for w in range(Wv):
+            x = rule[p, w]
+            while x:
+                low = x & (~x + np.uint64(1))
+                keys[n_keys] = p * V + w * 64 + popcount(low - np.uint64(1))
+                n_keys += 1
+                x ^= low
+    best, best_size = -1, -1.0
+    for w in range((m + 63) // 64):
+        x = np.uint64(0xFFFFFFFFFFFFFFFF)
+        for t in range(n_keys):
+            x &= cpost[keys[t], w]
+        while x:
+            low = x & (~x + np.uint64(1))
+            c = w * 64 + popcount(low - np.uint64(1))
+            if c < m and csize[c] > best_size:
+                best, best_size = c, csize[c]
+            x ^= low
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _outside(cover, rpost, todo, i, V):
+    """Into ``todo``: the rules before rule ``i`` with a value outside ``cover`` (the others
+    are inside it: any union with rule i, itself inside, is inside ``cover`` too)."""
+    P, Wv = cover.shape
+    words = (i + 63) // 64
+    for w in range(words):
+        todo[w] = 0
+    for p in range(P):
+        for v in range(V):
+            if not (cover[p, v // 64] >> np.uint64(v % 64)) & np.uint64(1):
+                row = rpost[p * V + v]
+                for w in range(words):
+                    todo[w] |= row[w]
+    if i % 64:
+        todo[words - 1] &= (np.uint64(1) << np.uint64(i % 64)) - np.uint64(1)
+
+
+@njit(cache=True, nogil=True)
+def _gather(todo, j, i, js):
+    """Into ``js``: the next rules from ``j`` (below ``i``) ``todo`` holds, ascending, at most
+    as many as ``js`` has room for; how many."""
+    count = 0
+    w = j // 64
+    x = todo[w] & ~((np.uint64(1) << np.uint64(j % 64)) - np.uint64(1))
+    while count < js.shape[0]:
+        while x:
+            low = x & (~x + np.uint64(1))
+            js[count] = w * 64 + popcount(low - np.uint64(1))
+            count += 1
+            x ^= low
+            if count == js.shape[0]:
+                return count
+        w += 1
+        if w * 64 >= i:
+            break
+        x = todo[w]
+    return count
+
+
+@njit(cache=True, nogil=True)
 def _compact(rules, masks, sizes, ages, keep, total):
     """The rules kept (``keep``) moved to the front, in order; how many."""
     k = 0
@@ -506,9 +635,9 @@ def _compact(rules, masks, sizes, ages, keep, total):
 
 
 @njit(cache=True, nogil=True)
-def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_mask,
+def _screen(i, js, count, rules, masks, ages, across, passes, label_mask, other_mask,
             distance, consistency, ok, scratch, sizes_f):
-    """How many pairs (i, j0 + q), q < count, make a candidate, their q listed in ``ok``
+    """How many pairs (i, js[q]), q < count, make a candidate, their q listed in ``ok``
     (ascending): at least one of the two new last pass, at most ``distance`` parameters
     apart, and their union holding only this label's presets (distance 1) or none of another
     label's and at least ``consistency`` of its size. Loops over the block innermost, word
@@ -533,7 +662,7 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
             key = _word_key(p * Wv + w)
             row = across[p * Wv + w]
             for q in range(count):
-                x = row[j0 + q]
+                x = row[js[q]]
                 meet[q] |= x & a
                 acc[q] += np.uint64(popcount(x | a))
                 hashes[q] += (x | a) * key
@@ -549,7 +678,7 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
         for p in range(P):
             a = masks[i, p, k]
             for q in range(count):
-                acc[q] &= masks[j0 + q, p, k] | a
+                acc[q] &= masks[js[q], p, k] | a
         lm, om = label_mask[k], other_mask[k]
         for q in range(count):
             covered[q] += np.uint64(popcount(acc[q] & lm))
@@ -557,7 +686,7 @@ def _screen(i, j0, count, rules, masks, ages, across, passes, label_mask, other_
     # The pairs that pass, listed (ascending) for the caller, each union's hash in ``hashes``.
     passed = 0
     for q in range(count):
-        if not (i_new or ages[j0 + q] >= recent):
+        if not (i_new or ages[js[q]] >= recent):
             continue  # both were here last pass: this pair was tried then
         if dis[q] > np.uint64(distance):
             continue

@@ -81,6 +81,9 @@ LIVE_MAX_MEMORY_MB, LIVE_MAX_TIME_S = 4096, 600.0
 CHUNK_WORK = 1 << 22
 SCREEN_BLOCK = 512  # pairs screened at once (vectorised), their scratch in the cache
 POSTINGS_BITS_MAX_BYTES = 64 * MB  # the bitsets of a pass's new rules by value, at most
+# Rules and candidates are posted under each (parameter, value) when there are at most this
+# many: a bit per rule and candidate each (a 40-parameter table of 64 values: 320 bytes a rule).
+COVER_KEYS_MAX = 4096
 NEAR_SLOTS = 8192  # the cache of a row's unions (a row of pairs makes a few hundred at most)
 GROW_SLICE_BYTES = 4 * MB  # a growing array is copied in slices of this, the same read between
 
@@ -293,12 +296,16 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     far as they fit)."""
     k0, P = codes.shape
     V, Wp = pmask.shape[1], pmask.shape[2]
-    # rules, masks, sizes, ages, keep, and the rules laid across them (screening)
-    rule_row = P * (2 * Wv + Wp) * 8 + 8 + 8 + 1
-    cand_row = P * (Wv + Wp) * 8 + 8 + 8  # cand, cmask, csize, chash
+    # Covers (see _ruler_kernels._holder): the rules and the candidates under each value.
+    covering = P * V <= COVER_KEYS_MAX
+    keys = P * V if covering else 0
+    # rules, masks, sizes, ages, keep, the rules laid across them (screening), their postings
+    # and the row's rules to screen (covering: a bit each)
+    rule_row = P * (2 * Wv + Wp) * 8 + 8 + 8 + 1 + -(-(keys + 1) // 8)
+    cand_row = P * (Wv + Wp) * 8 + 8 + 8 + -(-keys // 8)  # cand, cmask, csize, chash, postings
     cap, ccap, tsize, pcap = max(2 * k0, 16), 16, 64, 64
     # union, umask, the postings' starts, a block of pairs' scratch
-    fixed = (P * (Wv + Wp) * 8 + (P * V + 1) * 8 + SCREEN_BLOCK * (5 * 8 + 8 + 8)
+    fixed = (P * (Wv + Wp) * 8 + (P * V + 1) * 8 + SCREEN_BLOCK * (5 * 8 + 8 + 8 + 8)
              + NEAR_SLOTS * 16)
     first = cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed
     if not budget.take(first, first, k0):
@@ -316,8 +323,10 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
     ok, scratch = np.zeros(SCREEN_BLOCK, np.int64), np.zeros((5, SCREEN_BLOCK), np.uint64)
     sizes_f = np.zeros(SCREEN_BLOCK, np.float64)
     near_stamp, near_cand = np.full(NEAR_SLOTS, -1, np.int64), np.zeros(NEAR_SLOTS, np.int64)
+    rpost, todo = np.zeros((keys, _words(cap)), np.uint64), np.zeros(_words(cap), np.uint64)
+    cpost, js = np.zeros((keys, _words(ccap)), np.uint64), np.zeros(SCREEN_BLOCK, np.int64)
     st = np.zeros(R.STATE_SIZE, np.int64)
-    st[R.N_RULES] = k0
+    st[R.N_RULES], st[R.COVERING] = k0, covering
 
     def grown(a: np.ndarray, n: int, room: int, made: int) -> np.ndarray:
         """``a`` with room for ``room`` rows, its first ``n`` kept; copied a slice at a time,
@@ -341,9 +350,9 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
         while True:
             status = R.induce_step(st, rules, masks, sizes, ages, keep, cand, cmask, csize,
                                    chash, table, union, umask, post_start, post_items, across,
-                                   ok, scratch, sizes_f, near_stamp, near_cand,
-                                   pmask, label_mask, other_mask, distance, consistency,
-                                   CHUNK_WORK)
+                                   ok, scratch, sizes_f, near_stamp, near_cand, rpost,
+                                   cpost, todo, js, pmask, label_mask, other_mask, distance,
+                                   consistency, CHUNK_WORK)
             made = int(st[R.N_RULES] + st[R.N_CANDIDATES])
             budget.passes, budget.step = int(st[R.PASSES]), _step(st)
             if status == R.FINISHED:
@@ -354,6 +363,10 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                 new = bigger(ccap, m + 1, cand_row, made + 1)
                 cand, cmask = grown(cand, m, new, made), grown(cmask, m, new, made)
                 csize, chash = grown(csize, m, new, made), grown(chash, m, new, made)
+                if covering:  # its candidates' bits kept
+                    more = np.zeros((keys, _words(new)), np.uint64)
+                    more[:, :cpost.shape[1]] = cpost
+                    cpost = more
                 ccap = new
             elif status == R.GROW_TABLE:
                 if not budget.take(2 * tsize * 8, tsize * 8, made):
@@ -381,6 +394,8 @@ def _induce(codes: np.ndarray, Wv: int, pmask: np.ndarray, label_mask: np.ndarra
                 keep = grown(keep, n, new, made)
                 # made again at the next pass's start: nothing to keep
                 across = np.zeros((P * Wv, new), np.uint64)
+                rpost = np.zeros((keys, _words(new)), np.uint64)  # made again, as across
+                todo = np.zeros(_words(new), np.uint64)
                 cap = new
     finally:
         budget.hold(-(cap * rule_row + ccap * cand_row + tsize * 8 + pcap * 8 + fixed))

@@ -28,9 +28,12 @@ table = random_presets  # (rows, cols, seed, levels=10, labels=4)
 csv_text = random_presets_csv
 
 
-def learned(presets, **params):
-    found = RuLer(**params).fit(presets)
+def learned_of(found):
     return [(r.label, r.sets, r.size, r.new) for r in found.rules], found.passes
+
+
+def learned(presets, **params):
+    return learned_of(RuLer(**params).fit(presets))
 
 
 # A table that grows candidates, the hash table and the rules past their first sizes.
@@ -47,13 +50,14 @@ def test_within_budget_the_rules_are_the_same_however_the_work_is_cut(monkeypatc
 
 
 @pytest.mark.parametrize("knob, value", [("POSTINGS_BITS_MAX_BYTES", 0), ("SCREEN_BLOCK", 1),
-                                         ("SCREEN_BLOCK", 7), ("NEAR_SLOTS", 1)])
+                                         ("SCREEN_BLOCK", 7), ("NEAR_SLOTS", 1),
+                                         ("COVER_KEYS_MAX", 0)])
 @pytest.mark.parametrize("presets, distance, consistency", [(GROWING, 2, 0.3),
                                                             (table(60, 3, seed=8), 3, 0.2)])
 def test_the_ways_of_working_faster_change_no_rule(monkeypatch, knob, value, presets, distance,
                                                    consistency):
     """The new rules indexed by value as lists (not bitsets), pairs screened a few at a time,
-    a row's unions not cached: each changes how fast, never what is learned."""
+    a row's unions not cached, no covers: each changes how fast, never what is learned."""
     whole = learned(presets, distance=distance, consistency=consistency)
     assert len(whole[0]) > 40
     monkeypatch.setattr(ruler_module, knob, value)
@@ -281,3 +285,20 @@ def test_side_by_side_past_the_memory_budget_it_learns_one_at_a_time_as_one_thre
 def test_threads_out_of_range_are_one_line():
     with pytest.raises(UserError, match=r"threads 0 must be a whole number, 1\.\.4"):
         RuLer(threads=0).reset()
+
+
+def test_covers_skip_pairs_inside_a_candidate_so_fewer_candidates_are_held(monkeypatch):
+    """A row skips the rules inside the largest candidate holding its rule: the same rules, but
+    fewer candidates on the way (what a fit holds: its progress's rules in flight)."""
+    monkeypatch.setattr(ruler_module, "CHUNK_WORK", 64)  # looks often enough to see the most
+
+    def most_held():
+        seen = []
+        found = RuLer(distance=2, consistency=0.3, threads=1).fit(
+            GROWING, progress=lambda p: seen.append(p.rules))
+        return max(seen), learned_of(found)
+
+    covering = most_held()
+    monkeypatch.setattr(ruler_module, "COVER_KEYS_MAX", 0)
+    plain = most_held()
+    assert covering[1] == plain[1] and covering[0] < plain[0]
