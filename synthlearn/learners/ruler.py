@@ -69,8 +69,8 @@ MAX_THREADS = 4  # labels learned at once, at most (each label's passes are its 
 # stops in seconds. Counted: the learner's arrays and what its rules will take as Python objects.
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 1
-# A minute: blip-german's 2,597 rules take 0.9 s, blip-julia's 7,193 17 s; the slowest user
-# test here, blip-julia at consistency 0.1 (4 rules), takes 34 s (195 s before the bitsets).
+# A minute: blip-german's 2,597 rules take 0.55 s, blip-julia's 7,193 6.4 s; the slowest user
+# test here, blip-julia at consistency 0.1 (4 rules), takes 7.4 s (195 s before the bitsets).
 DEFAULT_TIME_S = 60.0
 # A live retrain shares the machine with the music, between two phrases: less time, and a
 # performer (or an OSC sender) may raise the memory only so far.
