@@ -64,6 +64,14 @@ from synthlearn.learners.ruler_budget import BudgetReached as BudgetReached  # t
 
 MAX_DISTANCE = 1024
 MAX_THREADS = 4  # labels learned at once, at most (each label's passes are its own)
+
+
+def live_threads() -> int:
+    """Labels learned at once while the music plays: one core is left to the audio (measured:
+    a retrain on both cores of a 2-core machine made 10-11 late blocks in 15 s at block 256,
+    on one core as many as only playing)."""
+    return max(1, min(MAX_THREADS, (os.cpu_count() or 1) - 1))
+
 # 1 GB: the show's own process holds a few hundred MB (163 MB with numba and the piece, before
 # pyo and pygame), so an 8 GB laptop keeps room for its system; a runaway grew ~150 MB/s, so it
 # stops in seconds. Counted: the learner's arrays and what its rules will take as Python objects.

@@ -76,11 +76,12 @@ def _distance(a: tuple, b: tuple, spans) -> float:
 
 
 def check(presets: Presets, rules: RuleSet, *, seed: int = 0, cancel=None,
-          time_s: float | None = None) -> list[LabelReport]:
+          time_s: float | None = None, threads: int | None = None) -> list[LabelReport]:
     """The report of ``rules`` (learned from ``presets``), a label a line. Learning again for
     each training preset left out takes as long as learning once, that many times: ``cancel``
     and ``time_s`` bound each fit as for learning (BudgetReached)."""
-    learner_args = {"distance": rules.distance, "consistency": rules.consistency}
+    learner_args = {"distance": rules.distance, "consistency": rules.consistency,
+                    "threads": threads}  # None: one per core (see RuLer.threads_for)
     if time_s is not None:
         learner_args["time_s"] = time_s
     training = [(presets.row(i), presets.labels[presets.label_of[i]])

@@ -23,6 +23,7 @@ from synthlearn.learners.ruler import (
     BudgetReached,
     RuLer,
     RuleSet,
+    live_threads,
 )
 from synthlearn.pieces.ruler import state, tables
 
@@ -137,7 +138,7 @@ class Commands:
         blip: 11 rules (tone 40 presets, rhythm 12), learned in 0.02 s``."""
         presets = self.table(data)
         learner = RuLer(distance=distance, consistency=consistency, memory_mb=memory_mb,
-                        time_s=time_s)
+                        time_s=time_s, threads=live_threads())
         learner.rng_state = self.learner.rng_state  # one generator for the whole piece
         # On the worker, the job's own flag (a cancel, a newer retrain, a quit) stops the fit,
         # and the job keeps how far it got (status, rules): both are its thread's.
@@ -309,7 +310,7 @@ class Commands:
         cancel = getattr(threading.current_thread(), "cancel", None)  # on the worker
         try:
             reports = check(rules.presets, rules, seed=self.seed, cancel=cancel,
-                            time_s=LIVE_TIME_S)
+                            time_s=LIVE_TIME_S, threads=live_threads())
         except BudgetReached as exc:
             raise UserError("check: " + exc.message()) from None
         self.log.append({"time_s": round(self._now_s, 6), "checked": model,
