@@ -302,3 +302,12 @@ def test_covers_skip_pairs_inside_a_candidate_so_fewer_candidates_are_held(monke
     monkeypatch.setattr(ruler_module, "COVER_KEYS_MAX", 0)
     plain = most_held()
     assert covering[1] == plain[1] and covering[0] < plain[0]
+
+
+@pytest.mark.parametrize("cores, live", [(1, 1), (2, 1), (3, 2), (16, 4), (None, 1)])
+def test_a_live_fit_leaves_one_core_to_the_audio(monkeypatch, cores, live):
+    monkeypatch.setattr(ruler_module.os, "cpu_count", lambda: cores)
+    assert ruler_module.live_threads() == live
+    labels = Presets.from_rows(("x",), [(k, f"l{k}") for k in range(8)])
+    assert RuLer(threads=live).threads_for(labels) == live
+    assert RuLer().threads_for(labels) == min(4, cores or 1)
