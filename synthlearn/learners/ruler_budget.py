@@ -68,9 +68,9 @@ class Progress(NamedTuple):
     share: float = 0.0
 
     def __str__(self) -> str:
-        """``41,230 rules so far, label tone (1 of 2), pass 3 pruning 40 %, 12.3 s``."""
-        return (f"{self.rules:,} rules so far, label {self.label} ({self.labels_done + 1} of "
-                f"{self.labels}), pass {self.passes} {self.step} {100 * self.share:.0f} %, "
+        """``41,230 rules so far, label tone (0 of 2 done), pass 3 pruning 40 %, 12.3 s``."""
+        return (f"{self.rules:,} rules so far, label {self.label} ({self.labels_done} of "
+                f"{self.labels} done), pass {self.passes} {self.step} {100 * self.share:.0f} %, "
                 f"{self.seconds:.1f} s")
 
 

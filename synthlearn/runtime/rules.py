@@ -32,7 +32,7 @@ class FitProgress:
             p.seconds,
             f"ruler {self.data}: pass {p.passes} {p.step} "
             f"[{'#' * filled}{'-' * (self.BAR - filled)}] {100 * p.share:3.0f} %, "
-            f"{p.rules:,} rules so far, label {p.label} ({p.labels_done + 1} of {p.labels}), "
+            f"{p.rules:,} rules so far, label {p.label} ({p.labels_done} of {p.labels} done), "
             f"{p.seconds:.1f} of {self.time_s:g} s",
             log_line=f"ruler {self.data}: {p} (of {self.time_s:g} s at most)")
 

@@ -80,7 +80,7 @@ def test_a_stopped_fit_told_how_far_it_got_before_it_stopped():
 
 def test_progress_says_itself_in_a_line():
     p = Progress(41230, 3, "tone", 0, 2, 12.34, "pruning", 0.4)
-    assert str(p) == "41,230 rules so far, label tone (1 of 2), pass 3 pruning 40 %, 12.3 s"
+    assert str(p) == "41,230 rules so far, label tone (0 of 2 done), pass 3 pruning 40 %, 12.3 s"
 
 
 # -- the CLI ------------------------------------------------------------------------------------

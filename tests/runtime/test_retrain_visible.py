@@ -177,7 +177,7 @@ def test_status_and_rules_say_how_far_a_running_retrain_got(live):
                           "r: 3 rules (distance 2, consistency 0.5); presets a 3, b 1"]
     assert status[2].startswith("worker: big = ruler runaway.csv distance:12 consistency:0: "
                                 "learning, ") and " rules so far, label l" in status[2]
-    assert " (1 of 4), pass 1 pairs " in status[2] and status[2].endswith(" s")
+    assert " (0 of 4 done), pass 1 pairs " in status[2] and status[2].endswith(" s")
     assert status[3:] == ["worker: s = ruler small.csv distance:1 consistency:0.5: queued"]
     rules = console.handle("rules").splitlines()
     assert rules[0] == status[1]
